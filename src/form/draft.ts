@@ -1,0 +1,41 @@
+import { z } from "zod";
+
+/** The two official formats (FORMAT.md §0). */
+export const FormatId = z.enum(["2019", "2021"]);
+export type FormatId = z.infer<typeof FormatId>;
+
+/** Narrative part ids, the same in both formats (INTERCHANGE.md). */
+export const NARRATIVE_IDS = [
+  "overview.intro",
+  "overview.active",
+  "overview.on_request",
+  "overview.management",
+  "overview.platform",
+  "overview.supervision",
+  "problems",
+  "other",
+] as const;
+export const NarrativeId = z.enum(NARRATIVE_IDS);
+export type NarrativeId = z.infer<typeof NarrativeId>;
+
+/**
+ * One unit's report for one year: the interchange file's content and the
+ * draft the bot fills. Cells hold numbers only; whether they are sensible
+ * (negative, fractional) is a finding of the checks, not a load error.
+ */
+export const Draft = z
+  .object({
+    format: FormatId,
+    org: z.string().min(1),
+    year: z.number().int().min(2000).max(2100),
+    contact: z.string().optional(),
+    narrative: z.partialRecord(NarrativeId, z.string()),
+    cells: z.record(z.string(), z.number()),
+  })
+  .strict();
+export type Draft = z.infer<typeof Draft>;
+
+/** The format a report year uses: 2019–2020 → "2019", 2021 on → "2021". */
+export function formatForYear(year: number): FormatId {
+  return year >= 2021 ? "2021" : "2019";
+}
