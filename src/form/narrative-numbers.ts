@@ -1,0 +1,236 @@
+/**
+ * Text analysis for the check "narrative vs table" (FORMAT.md §5 A9): finds the
+ * figures a narrative states for a claim, its zero statements, and "of which"
+ * lists whose parts do not add up. Knows no cells: the phrases come from the flows.
+ */
+
+/** 0–9 for a Chinese digit, -1 for anything else. */
+const digitOf = (c: string): number => (c === "两" ? 2 : c === "〇" ? 0 : "零一二三四五六七八九".indexOf(c));
+const MULTS: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
+
+/** Arabic (ASCII or full-width, "1,200") or Chinese numeral; undefined when not a number. */
+export function parseChineseNumber(s: string): number | undefined {
+  const t = s.trim().replace(/[０-９]/g, (d) => String(d.charCodeAt(0) - 0xff10));
+  if (/^(?:\d{1,3}(?:,\d{3})+|\d+)$/.test(t)) return Number(t.replaceAll(",", ""));
+  if (!/^[零〇一二两三四五六七八九十百千万]+$/.test(t)) return undefined;
+  // Without unit characters it is read digit by digit ("二〇二〇").
+  if (!/[十百千万]/.test(t)) return [...t].reduce((n, c) => n * 10 + digitOf(c), 0);
+  let total = 0;
+  let section = 0;
+  let digit: number | undefined;
+  let lastMult = Infinity;
+  for (const [i, c] of [...t].entries()) {
+    if (c === "零" || c === "〇") {
+      if (digit !== undefined) return undefined;
+    } else if (digitOf(c) >= 0) {
+      if (digit !== undefined) return undefined;
+      digit = digitOf(c);
+    } else if (c === "万") {
+      if (section + (digit ?? 0) === 0 || total > 0) return undefined;
+      total = (section + (digit ?? 0)) * 10000;
+      [section, digit, lastMult] = [0, undefined, Infinity];
+    } else {
+      const mult = MULTS[c] as number;
+      if (mult >= lastMult) return undefined;
+      // Only a leading 十 may stand alone ("十二"); "百" alone is not a count.
+      if (digit === undefined && !(c === "十" && i === 0)) return undefined;
+      section += (digit ?? 1) * mult;
+      [digit, lastMult] = [undefined, mult];
+    }
+  }
+  return total + section + (digit ?? 0);
+}
+
+/** A quantity in the text: a numeral with a unit. Approximate ones block but never count. */
+interface Quantity {
+  start: number;
+  end: number;
+  value: number;
+  unit: string;
+  approx: boolean;
+}
+
+const NUMERAL = "[0-9０-９]{1,3}(?:,[0-9]{3})+|[0-9０-９]+|[零〇一二两三四五六七八九十百千万]+";
+const QUANTITY = new RegExp(
+  `(近|约|大约|逾|超过|将近)?(${NUMERAL})\\s*(余|多)?\\s*(件|条|个|项|份|次|起|宗)(左右|以上|余)?`,
+  "g",
+);
+/** Set phrases where 一 + unit is not a count ("最多跑一次", "一条龙服务"). */
+const IDIOM = /跑一次|一条龙|一次性|一件事|一次办/;
+
+function quantities(text: string): Quantity[] {
+  const out: Quantity[] = [];
+  for (const m of text.matchAll(QUANTITY)) {
+    const [all, prefix, numeral = "", suffix, unit = "", after] = m;
+    const numStart = m.index + (prefix?.length ?? 0);
+    const end = m.index + all.length;
+    const before = text.slice(0, numStart).trimEnd();
+    if (/(?:第|[〔〕[\]【】]|[0-9０-９.．]|百分之)$/.test(before)) continue; // ordinal, doc number, decimal, percent
+    if (text.startsWith("百分点", end)) continue;
+    if (IDIOM.test(text.slice(Math.max(0, numStart - 1), end + 2))) continue;
+    // "一起" usually means "together"; it is a count only before 案 or at a clause end.
+    if (numeral === "一" && unit === "起" && !/^(?:案|[，,、。；;！？!?\n]|$)/.test(text.slice(end))) continue;
+    const value = parseChineseNumber(numeral);
+    const approx = Boolean(prefix || suffix || after) || value === undefined;
+    out.push({ start: m.index, end, value: value ?? Number.NaN, unit, approx });
+  }
+  return out;
+}
+
+const CLAUSE_END = /[。；;！？!?\n]/;
+const SOFT_BREAK = /[，,、：:]/;
+/** What may stand between a soft break and the figure it leads to ("，共计12件"). */
+const CONTINUATION = /^(?:共计|合计|总计|累计|共|计|总数|数量|为|达|是|有|\s)*$/;
+const MAX_LEAD = 20;
+
+/** The first quantity after `pos` in the same clause, crossing at most one soft break into a bare continuation. */
+function quantityAfter(text: string, qs: readonly Quantity[], pos: number): Quantity | undefined {
+  const q = qs.find((x) => x.start >= pos);
+  if (!q) return undefined;
+  const lead = text.slice(pos, q.start);
+  if (lead.length > MAX_LEAD || CLAUSE_END.test(lead)) return undefined;
+  const pieces = lead.split(SOFT_BREAK);
+  if (pieces.length > 2 || (pieces.length === 2 && !CONTINUATION.test(pieces[1] ?? ""))) return undefined;
+  return q;
+}
+
+const GAP = `([^。；;！？!?\\n]{0,12}?)`;
+
+/** "收到…申请" → regex; "…" is a short gap inside one clause. */
+function compile(pattern: string): { re: RegExp; gaps: number } {
+  const pieces = pattern.split(/…+|\.{3,}/).filter((p) => p !== "");
+  const escaped = pieces.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return { re: new RegExp(escaped.join(GAP), "dg"), gaps: pieces.length - 1 };
+}
+
+export interface Statement {
+  value: number;
+  /** Where the phrase starts. */
+  index: number;
+  /** Where the stated number starts (the phrase start for a zero statement): one number backs one claim. */
+  at: number;
+  quote: string;
+}
+
+function quote(text: string, start: number, end: number): string {
+  const s = text.slice(start, end);
+  return s.length <= 40 ? s : `${s.slice(0, 20)}…${s.slice(-19)}`;
+}
+
+interface Hit {
+  start: number;
+  end: number;
+  q: Quantity | undefined;
+}
+
+/** Each phrase match with the quantity it states: inside its last gap / right before it, else right after it. */
+function* phraseHits(text: string, qs: readonly Quantity[], patterns: readonly string[]): Generator<Hit> {
+  for (const pattern of patterns) {
+    const { re, gaps } = compile(pattern);
+    if (re.source === "(?:)") continue;
+    for (const m of text.matchAll(re)) {
+      const start = m.index;
+      const end = start + m[0].length;
+      const gapStart = gaps > 0 ? (m.indices?.[gaps]?.[0] ?? end) : start;
+      const inside = qs.filter((x) =>
+        gaps > 0
+          ? x.start >= gapStart && x.end <= end
+          : x.end <= start && text.slice(x.end, start).trim() === "" && x.end > start - 3,
+      );
+      const q = inside.at(-1) ?? quantityAfter(text, qs, end);
+      yield { start, end, q };
+    }
+  }
+}
+
+/** Numbers the text states for a claim (a list of phrase patterns; "…" is a short gap). */
+export function statedValues(text: string, patterns: readonly string[]): Statement[] {
+  const qs = quantities(text);
+  const byQuantity = new Map<number, Statement>();
+  for (const { start, end, q } of phraseHits(text, qs, patterns)) {
+    if (!q || q.approx || byQuantity.has(q.start)) continue;
+    byQuantity.set(q.start, {
+      value: q.value,
+      index: start,
+      at: q.start,
+      quote: quote(text, Math.min(start, q.start), Math.max(end, q.end)),
+    });
+  }
+  return [...byQuantity.values()].sort((a, b) => a.index - b.index);
+}
+
+/** Zero statements ("未收到…申请"): phrase matches that state no quantity; returned as value 0. */
+export function statedZeros(text: string, patterns: readonly string[]): Statement[] {
+  const qs = quantities(text);
+  const hits: Hit[] = [];
+  for (const hit of phraseHits(text, qs, patterns)) {
+    if (hit.q || hits.some((h) => h.start < hit.end && hit.start < h.end)) continue;
+    hits.push(hit);
+  }
+  return hits
+    .sort((a, b) => a.start - b.start)
+    .map((h) => ({ value: 0, index: h.start, at: h.start, quote: quote(text, h.start, h.end) }));
+}
+
+export interface OfWhich {
+  whole: number;
+  parts: number[];
+  quote: string;
+}
+
+const MARKER = /其中|分别|包括/g;
+const SENTENCE = /[^。！？!?\n]*[。！？!?\n]?/g;
+
+/** "of which" lists (其中/分别/包括) whose parts do not add up to the whole stated just before. */
+export function ofWhichMismatches(text: string): OfWhich[] {
+  const qs = quantities(text);
+  const sentences = [...text.matchAll(SENTENCE)]
+    .filter((m) => m[0] !== "")
+    .map((m) => ({ start: m.index, end: m.index + m[0].length }));
+  const sentenceOf = (pos: number) => sentences.findIndex((s) => pos >= s.start && pos < s.end);
+  // "其中A、B分别为…" is one list: markers with no quantity between them merge.
+  const groups: { start: number; end: number; sentence: number }[] = [];
+  for (const m of text.matchAll(MARKER)) {
+    const sentence = sentenceOf(m.index);
+    const last = groups.at(-1);
+    if (last && last.sentence === sentence && !qs.some((q) => q.start >= last.end && q.start < m.index)) {
+      last.end = m.index + m[0].length;
+    } else groups.push({ start: m.index, end: m.index + m[0].length, sentence });
+  }
+  const out: OfWhich[] = [];
+  for (const [i, g] of groups.entries()) {
+    const next = groups[i + 1];
+    const listEnd = next && next.sentence === g.sentence ? next.start : (sentences[g.sentence]?.end ?? text.length);
+    const whole = wholeBefore(text, qs, g.start, sentences[Math.max(0, g.sentence - 1)]?.start ?? 0);
+    if (!whole) continue;
+    const listed = qs.filter((q) => q.start >= g.end && q.end <= listEnd && q.unit === whole.unit);
+    if (listed.length < 2 || listed.some((q) => q.approx)) continue;
+    const parts = listed.map((q) => q.value);
+    // A list may run on past its own parts ("…，办结12件"): any prefix that adds up is fine.
+    const sums = parts.map((_, k) => parts.slice(0, k + 1).reduce((a, b) => a + b, 0));
+    if (sums.slice(1).includes(whole.value)) continue;
+    out.push({ whole: whole.value, parts, quote: quote(text, whole.start, listed.at(-1)?.end ?? listEnd) });
+  }
+  return out;
+}
+
+/** The whole a list refers to: by the name it repeats ("其中政府信息公开：…"), else the nearest exact quantity. */
+function wholeBefore(
+  text: string,
+  qs: readonly Quantity[],
+  markerAt: number,
+  windowStart: number,
+): Quantity | undefined {
+  const clauseEnd = text.slice(markerAt).search(CLAUSE_END);
+  const head = text.slice(markerAt + 2, clauseEnd < 0 ? text.length : markerAt + clauseEnd);
+  const colon = head.search(/[：:]/);
+  const name = colon > 0 ? head.slice(0, colon).trim() : "";
+  if (name.length > 0 && name.length <= 15 && !/[，,、0-9０-９]/.test(name)) {
+    for (let at = text.lastIndexOf(name, markerAt - 1); at >= windowStart; at = text.lastIndexOf(name, at - 1)) {
+      const q = quantityAfter(text, qs, at + name.length);
+      if (q && !q.approx && q.end <= markerAt) return q;
+      if (at === 0) break;
+    }
+  }
+  return qs.filter((q) => !q.approx && q.start >= windowStart && q.end <= markerAt).at(-1);
+}
