@@ -1,0 +1,50 @@
+/** Dates of the reporting year, all in Beijing time (FORMAT.md §7). */
+
+const TIME_ZONE = "Asia/Shanghai";
+
+/** Year, month (1–12) and day of an instant in Beijing. */
+export function beijingDate(at: Date): { year: number; month: number; day: number } {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: TIME_ZONE,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return { year: get("year"), month: get("month"), day: get("day") };
+}
+
+/** The year just ended until the end of March, the current year after. */
+export function defaultReportYear(now: Date): number {
+  const { year, month } = beijingDate(now);
+  return month <= 3 ? year - 1 : year;
+}
+
+/** 31 January of the next year (Art. 49), as YYYY-MM-DD. */
+export function defaultDeadline(reportYear: number): string {
+  return `${reportYear + 1}-01-31`;
+}
+
+/** Whole days from today (Beijing) to the deadline; negative once it has passed. */
+export function daysLeft(deadline: string, now: Date): number {
+  const { year, month, day } = beijingDate(now);
+  const today = Date.UTC(year, month - 1, day);
+  const [y, m, d] = deadline.split("-").map(Number);
+  return Math.round((Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1) - today) / 86_400_000);
+}
+
+/** 2021-01-31 → 2021年1月31日. */
+export function chineseDate(isoDate: string): string {
+  const [y, m, d] = isoDate.split("-").map(Number);
+  return `${y}年${m}月${d}日`;
+}
+
+/** A valid calendar date typed as 2027-01-31, 2027/1/31 or 2027年1月31日, as YYYY-MM-DD. */
+export function parseDate(text: string): string | undefined {
+  const m = text.trim().match(/^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return undefined;
+  return `${y}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}

@@ -1,0 +1,26 @@
+import pino from "pino";
+
+/** Structured logs that never carry the bot token, whatever a library puts in a message or an error. */
+export function createLogger(level: string, secrets: string[], destination?: pino.DestinationStream): pino.Logger {
+  const scrub = (s: string) => secrets.reduce((out, secret) => (secret ? out.replaceAll(secret, "<redacted>") : out), s);
+  const scrubJson = <T>(value: T): T => JSON.parse(scrub(JSON.stringify(value))) as T;
+  const options: pino.LoggerOptions = {
+    level,
+    serializers: { err: (e: Error) => scrubJson(pino.stdSerializers.err(e)) },
+    hooks: {
+      logMethod(args, method) {
+        // pino takes the message of a lone Error as msg: give it a scrubbed one.
+        const [first, ...rest] = args;
+        const clean = first instanceof Error && rest.length === 0 ? [{ err: first }, scrub(first.message)] : args;
+        method.apply(this, clean.map((a) => (typeof a === "string" ? scrub(a) : a)) as Parameters<typeof method>);
+      },
+    },
+    formatters: {
+      log: (object) => {
+        const { err, ...rest } = object;
+        return { ...scrubJson(rest), ...(err === undefined ? {} : { err }) };
+      },
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}

@@ -1,0 +1,25 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { EmbeddedStore } from "./embedded-store.js";
+import { RedisStore } from "./redis-store.js";
+import type { Store } from "./store.js";
+
+export type OpenStoreOptions = {
+  /** With a URL the store is Redis (production); without, the embedded file. */
+  redisUrl?: string;
+  /** Key prefix in Redis, e.g. "nianbao:". */
+  redisPrefix: string;
+  /** Folder of the embedded store's file; created if missing. */
+  dataDir: string;
+  /** Clock for createdAt/updatedAt (tests). */
+  now?: () => Date;
+};
+
+export const EMBEDDED_FILE_NAME = "nianbao.sqlite";
+
+/** Picks the store (DESIGN.md principle 6) and opens it ready for use. */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  if (options.redisUrl) return RedisStore.connect(options.redisUrl, options.redisPrefix, options.now);
+  mkdirSync(options.dataDir, { recursive: true });
+  return new EmbeddedStore(join(options.dataDir, EMBEDDED_FILE_NAME), options.now);
+}

@@ -1,0 +1,175 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { Draft } from "../form/draft.js";
+
+/**
+ * The persistence contract shared by the Redis and the embedded store
+ * (DESIGN.md principles 4 and 6): what is stored (zod schemas), the Store
+ * interface, and the small pure helpers both implementations use so they
+ * behave the same.
+ */
+
+/** Telegram user ids are positive integers below 2^52. */
+const UserId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+export const StoredReport = z.strictObject({
+  id: z.string().min(1),
+  /** Users allowed to edit; the first is the creator. */
+  members: z
+    .array(UserId)
+    .min(1)
+    .refine((ids) => new Set(ids).size === ids.length, "members must be unique"),
+  /** Starts at 1, +1 on every successful write (compare-and-set token). */
+  version: z.number().int().min(1),
+  draft: Draft,
+  /** Last year's report, for cross-year checks. */
+  previous: Draft.optional(),
+  /** Position of the officer in the form. */
+  cursor: z.number().int().min(0),
+  deadline: z.iso.date().optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type StoredReport = z.infer<typeof StoredReport>;
+
+const AuditValue = z.union([z.number(), z.string(), z.null()]);
+export const AuditEntry = z.strictObject({
+  at: z.iso.datetime(),
+  by: UserId,
+  byName: z.string().optional(),
+  /** Cell id, narrative id, or a setting such as "settings.org". */
+  target: z.string().min(1),
+  old: AuditValue,
+  new: AuditValue,
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/** Small per-user record; strict so a later field is added on purpose. */
+export const UserState = z.strictObject({
+  currentReportId: z.string().min(1).optional(),
+});
+export type UserState = z.infer<typeof UserState>;
+
+/** Conversation state is opaque JSON; the envelope still carries `v`. */
+export const StateRecord = z.strictObject({ value: z.unknown() });
+
+export type ReportChange = Partial<Pick<StoredReport, "draft" | "previous" | "cursor" | "deadline" | "members">>;
+export type UpdateResult = { ok: true; report: StoredReport } | { ok: false; current: StoredReport | undefined };
+
+export interface Store {
+  /** Generates a short random id (10 url-safe characters). */
+  createReport(input: { draft: Draft; members: number[]; deadline?: string }): Promise<StoredReport>;
+  getReport(id: string): Promise<StoredReport | undefined>;
+  /** Reports where userId is a member, newest updatedAt first. */
+  listReports(userId: number): Promise<StoredReport[]>;
+  /**
+   * Compare-and-set: writes only if the stored version equals expectedVersion;
+   * appends the audit entries in the same atomic step. A key present in
+   * `change` with the value undefined clears that optional field.
+   */
+  updateReport(id: string, expectedVersion: number, change: ReportChange, audit: AuditEntry[]): Promise<UpdateResult>;
+  /** Removes the report, its audit trail and its membership entries. */
+  deleteReport(id: string): Promise<boolean>;
+  /** Newest first; at most the last AUDIT_LIMIT entries are kept. */
+  history(id: string, limit: number): Promise<AuditEntry[]>;
+  getUser(userId: number): Promise<UserState>;
+  setUser(userId: number, state: UserState): Promise<void>;
+  /** Key-value for @grammyjs/conversations' storage option (JSON-serialisable). */
+  readState(key: string): Promise<unknown | undefined>;
+  writeState(key: string, value: unknown): Promise<void>;
+  deleteState(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Audit trails are bounded so a busy report cannot grow without limit. */
+export const AUDIT_LIMIT = 1000;
+
+/** The schema version written into every persisted value. */
+export const SCHEMA_VERSION = 1;
+
+/** Stored data that cannot be used (unknown version, bad shape), or a refused write. */
+export class StoreDataError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`${key}: ${message}`);
+    this.name = "StoreDataError";
+  }
+}
+
+/** Validates `value` and serialises it with the schema version in front. */
+export function encode<T extends object>(schema: z.ZodType<T>, key: string, value: T): string {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new StoreDataError(key, `refused to write invalid data: ${z.prettifyError(parsed.error)}`);
+  return JSON.stringify({ v: SCHEMA_VERSION, ...parsed.data });
+}
+
+/**
+ * Parses a stored value. A version this build does not know is an error,
+ * never guessed at; a migration from an older version goes here when the
+ * schema changes.
+ */
+export function decode<T>(schema: z.ZodType<T>, key: string, raw: string): T {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(raw);
+  } catch {
+    throw new StoreDataError(key, "stored value is not valid JSON");
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    throw new StoreDataError(key, "stored value is not an object");
+  }
+  const { v, ...rest } = doc as Record<string, unknown>;
+  if (v !== SCHEMA_VERSION) {
+    throw new StoreDataError(key, `unknown schema version ${JSON.stringify(v)} (this build reads v${SCHEMA_VERSION})`);
+  }
+  const parsed = schema.safeParse(rest);
+  if (!parsed.success)
+    throw new StoreDataError(key, `stored value does not match the schema: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** 7 random bytes → 10 url-safe characters (56 bits). */
+export function newReportId(): string {
+  return randomBytes(7).toString("base64url");
+}
+
+export function newReport(
+  id: string,
+  input: { draft: Draft; members: number[]; deadline?: string },
+  now: Date,
+): StoredReport {
+  const at = now.toISOString();
+  const report: StoredReport = {
+    id,
+    members: input.members,
+    version: 1,
+    draft: input.draft,
+    cursor: 0,
+    createdAt: at,
+    updatedAt: at,
+  };
+  if (input.deadline !== undefined) report.deadline = input.deadline;
+  return report;
+}
+
+/** The report a successful compare-and-set writes. */
+export function applyChange(current: StoredReport, change: ReportChange, now: Date): StoredReport {
+  const next: StoredReport = { ...current, ...change, version: current.version + 1, updatedAt: now.toISOString() };
+  // Drop keys cleared with undefined so the object equals what is read back.
+  for (const k of ["previous", "deadline"] as const) if (next[k] === undefined) delete next[k];
+  return next;
+}
+
+/** Membership index changes between two member lists. */
+export function memberDiff(before: number[], after: number[]): { added: number[]; removed: number[] } {
+  return {
+    added: after.filter((u) => !before.includes(u)),
+    removed: before.filter((u) => !after.includes(u)),
+  };
+}
+
+export function byUpdatedDesc(a: StoredReport, b: StoredReport): number {
+  return a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id.localeCompare(b.id);
+}

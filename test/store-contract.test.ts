@@ -1,0 +1,488 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { Redis } from "ioredis";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Draft } from "../src/form/draft.js";
+import { EmbeddedStore } from "../src/store/embedded-store.js";
+import { EMBEDDED_FILE_NAME, openStore } from "../src/store/open-store.js";
+import { RedisStore } from "../src/store/redis-store.js";
+import { AUDIT_LIMIT, type AuditEntry, type Store, StoreDataError, type StoredReport } from "../src/store/store.js";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const WRITER = fileURLToPath(new URL("./support/store-writer.ts", import.meta.url));
+
+type RawKind = "report" | "audit" | "user" | "state";
+
+/** One store backend under test: fresh, empty, isolated per test. */
+interface Backend {
+  kind: "redis" | "embedded";
+  /** Redis URL or data folder, as the writer process takes it. */
+  location: string;
+  prefix: string;
+  /** A new Store instance on the same data (a second client). */
+  open(): Promise<Store>;
+  /** Writes a raw stored value behind the store's back. */
+  tamper(kind: RawKind, id: string, json: string): Promise<void>;
+  /** The key a StoreDataError names for this value. */
+  keyOf(kind: RawKind, id: string): string;
+  cleanup(): Promise<void>;
+}
+
+/** A clock that moves one second per reading, so updatedAt never ties. */
+function steppingClock(): () => Date {
+  let t = Date.parse("2025-01-10T00:00:00.000Z");
+  return () => {
+    t += 1000;
+    return new Date(t);
+  };
+}
+
+function trackStores(open: () => Promise<Store>) {
+  const opened: Store[] = [];
+  return {
+    open: async () => {
+      const store = await open();
+      opened.push(store);
+      return store;
+    },
+    closeAll: () => Promise.all(opened.map((s) => s.close())),
+  };
+}
+
+async function redisBackend(): Promise<Backend> {
+  const prefix = `nianbao-test-${randomBytes(6).toString("hex")}:`;
+  const raw = new Redis(REDIS_URL);
+  const now = steppingClock();
+  const stores = trackStores(() => openStore({ redisUrl: REDIS_URL, redisPrefix: prefix, dataDir: "", now }));
+  return {
+    kind: "redis",
+    location: REDIS_URL,
+    prefix,
+    open: stores.open,
+    keyOf: (kind, id) => `${prefix}${kind}:${id}`,
+    async tamper(kind, id, json) {
+      const key = `${prefix}${kind}:${id}`;
+      if (kind === "report") await raw.hset(key, "json", json);
+      else if (kind === "audit") await raw.rpush(key, json);
+      else await raw.set(key, json);
+    },
+    async cleanup() {
+      await stores.closeAll();
+      const keys: string[] = [];
+      let cursor = "0";
+      do {
+        const [next, batch] = await raw.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+        keys.push(...batch);
+        cursor = next;
+      } while (cursor !== "0");
+      if (keys.length > 0) await raw.del(...keys);
+      await raw.quit();
+    },
+  };
+}
+
+async function embeddedBackend(): Promise<Backend> {
+  const dir = mkdtempSync(join(tmpdir(), "nianbao-store-"));
+  const dataDir = join(dir, "data");
+  const now = steppingClock();
+  const stores = trackStores(() => openStore({ redisPrefix: "unused:", dataDir, now }));
+  const table = { report: "reports", audit: "audit", user: "users", state: "state" } as const;
+  return {
+    kind: "embedded",
+    location: dataDir,
+    prefix: "unused:",
+    open: stores.open,
+    keyOf: (kind, id) => `${table[kind]}/${id}`,
+    async tamper(kind, id, json) {
+      const db = new Database(join(dataDir, EMBEDDED_FILE_NAME), { timeout: 5000 });
+      if (kind === "report") db.prepare("UPDATE reports SET json = ? WHERE id = ?").run(json, id);
+      else if (kind === "audit") db.prepare("INSERT INTO audit (report_id, json) VALUES (?, ?)").run(id, json);
+      else if (kind === "user")
+        db.prepare("INSERT OR REPLACE INTO users (user_id, json) VALUES (?, ?)").run(Number(id), json);
+      else db.prepare("INSERT OR REPLACE INTO state (key, json) VALUES (?, ?)").run(id, json);
+      db.close();
+    },
+    async cleanup() {
+      await stores.closeAll();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function draft(cells: Record<string, number> = {}): Draft {
+  return { format: "2021", org: "杭州市某街道办事处", year: 2024, narrative: {}, cells };
+}
+
+function entry(target: string, old: number | string | null, next: number | string | null, by = 101): AuditEntry {
+  return { at: "2025-01-10T08:00:00.000Z", by, byName: "王科员", target, old, new: next };
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Read-modify-write with retry, as the bot does: one increment of cell "n". */
+async function increment(store: Store, id: string, by: number): Promise<void> {
+  let report = await store.getReport(id);
+  for (;;) {
+    if (!report) throw new Error("report vanished");
+    const n = report.draft.cells.n ?? 0;
+    const draftNext = { ...report.draft, cells: { ...report.draft.cells, n: n + 1 } };
+    const result = await store.updateReport(id, report.version, { draft: draftNext }, [entry("n", n, n + 1, by)]);
+    if (result.ok) return;
+    report = result.current;
+  }
+}
+
+describe.each([
+  { name: "Redis store", make: redisBackend },
+  { name: "embedded store", make: embeddedBackend },
+])("$name", ({ make }) => {
+  let backend: Backend;
+  let store: Store;
+
+  beforeEach(async () => {
+    backend = await make();
+    store = await backend.open();
+  });
+  afterEach(async () => {
+    await backend.cleanup();
+  });
+
+  it("creates a report at version 1, cursor 0, with a short url-safe id, and reads it back", async () => {
+    const report = await store.createReport({ draft: draft(), members: [101, 102], deadline: "2025-01-31" });
+    expect(report.id).toMatch(/^[A-Za-z0-9_-]{10}$/);
+    expect(report).toMatchObject({
+      members: [101, 102],
+      version: 1,
+      cursor: 0,
+      deadline: "2025-01-31",
+      draft: draft(),
+    });
+    expect(report.updatedAt).toBe(report.createdAt);
+    expect(await store.getReport(report.id)).toEqual(report);
+    expect(await store.getReport("missing000")).toBeUndefined();
+    const other = await store.createReport({ draft: draft(), members: [101] });
+    expect(other.id).not.toBe(report.id);
+    expect(other).not.toHaveProperty("deadline");
+  });
+
+  it("lists the reports a user is a member of, newest updatedAt first", async () => {
+    const first = await store.createReport({ draft: draft(), members: [1] });
+    const second = await store.createReport({ draft: draft(), members: [1, 2] });
+    await store.createReport({ draft: draft(), members: [3] });
+    expect((await store.listReports(1)).map((r) => r.id)).toEqual([second.id, first.id]);
+    await store.updateReport(first.id, 1, { cursor: 1 }, []);
+    expect((await store.listReports(1)).map((r) => r.id)).toEqual([first.id, second.id]);
+    expect((await store.listReports(2)).map((r) => r.id)).toEqual([second.id]);
+    expect(await store.listReports(99)).toEqual([]);
+  });
+
+  it("a successful compare-and-set stores the change and bumps the version by one", async () => {
+    const created = await store.createReport({ draft: draft(), members: [101] });
+    const result = await store.updateReport(created.id, 1, { draft: draft({ "t1.a": 3 }), cursor: 5 }, [
+      entry("t1.a", null, 3),
+    ]);
+    if (!result.ok) throw new Error("expected the write to succeed");
+    expect(result.report).toMatchObject({
+      version: 2,
+      cursor: 5,
+      draft: draft({ "t1.a": 3 }),
+      createdAt: created.createdAt,
+    });
+    expect(result.report.updatedAt > created.updatedAt).toBe(true);
+    expect(await store.getReport(created.id)).toEqual(result.report);
+    const again = await store.updateReport(created.id, 2, { previous: draft({ "t1.a": 1 }) }, []);
+    expect(again.ok && again.report.version).toBe(3);
+    expect((await store.getReport(created.id))?.previous).toEqual(draft({ "t1.a": 1 }));
+  });
+
+  it("refuses a write with a stale version, returns the current report and changes nothing", async () => {
+    const created = await store.createReport({ draft: draft(), members: [101] });
+    expect(await store.updateReport(created.id, 7, { cursor: 9 }, [entry("cursor", 0, 9)])).toEqual({
+      ok: false,
+      current: created,
+    });
+    expect(await store.getReport(created.id)).toEqual(created);
+    expect(await store.history(created.id, 10)).toEqual([]);
+    expect(await store.updateReport("missing000", 1, { cursor: 1 }, [])).toEqual({ ok: false, current: undefined });
+  });
+
+  it("two clients that both read version 1: one wins, the other gets the winner's report, nothing is lost", async () => {
+    const other = await backend.open();
+    const { id } = await store.createReport({ draft: draft(), members: [101, 102] });
+    const [seenA, seenB] = await Promise.all([store.getReport(id), other.getReport(id)]);
+    expect(seenA?.version).toBe(1);
+    expect(seenB?.version).toBe(1);
+    const results = await Promise.all([
+      store.updateReport(id, 1, { draft: draft({ a: 1 }) }, [entry("a", null, 1, 101)]),
+      other.updateReport(id, 1, { draft: draft({ b: 2 }) }, [entry("b", null, 2, 102)]),
+    ]);
+    const winners = results.filter((r) => r.ok);
+    const losers = results.filter((r) => !r.ok);
+    expect(winners).toHaveLength(1);
+    expect(losers).toHaveLength(1);
+    const won = winners[0];
+    const lost = losers[0];
+    if (!won?.ok || !lost || lost.ok) throw new Error("unreachable");
+    expect(lost.current).toEqual(won.report);
+    // The loser merges its answer into what it was given and writes again.
+    const loserClient = results[0] === lost ? store : other;
+    const loserCells: Record<string, number> = results[0] === lost ? { a: 1 } : { b: 2 };
+    const current = lost.current as StoredReport;
+    const retry = await loserClient.updateReport(
+      id,
+      current.version,
+      { draft: { ...current.draft, cells: { ...current.draft.cells, ...loserCells } } },
+      [
+        entry(
+          Object.keys(loserCells)[0] ?? "",
+          null,
+          Object.values(loserCells)[0] ?? null,
+          results[0] === lost ? 101 : 102,
+        ),
+      ],
+    );
+    expect(retry.ok).toBe(true);
+    const final = await other.getReport(id);
+    expect(final).toMatchObject({ version: 3, draft: { cells: { a: 1, b: 2 } } });
+    const trail = await store.history(id, 10);
+    expect(trail).toHaveLength(2);
+    expect(trail[0]?.target).toBe(Object.keys(loserCells)[0]);
+  });
+
+  it("read-modify-write loops on two clients at once lose no increment", async () => {
+    const other = await backend.open();
+    const { id } = await store.createReport({ draft: draft(), members: [101, 102] });
+    const loop = async (s: Store, by: number) => {
+      for (let i = 0; i < 15; i++) await increment(s, id, by);
+    };
+    await Promise.all([loop(store, 101), loop(other, 102)]);
+    const final = await store.getReport(id);
+    expect(final?.draft.cells.n).toBe(30);
+    expect(final?.version).toBe(31);
+    const trail = await other.history(id, 100);
+    expect(trail.map((e) => e.new)).toEqual(Array.from({ length: 30 }, (_, i) => 30 - i));
+  });
+
+  it("returns the audit trail newest first, cut at the limit", async () => {
+    const { id } = await store.createReport({ draft: draft(), members: [101] });
+    await store.updateReport(id, 1, { cursor: 1 }, [entry("a", null, 1), entry("b", null, 2)]);
+    await store.updateReport(id, 2, { cursor: 2 }, [entry("c", null, "文字")]);
+    await store.updateReport(id, 3, { cursor: 3 }, [entry("d", 4, null), entry("settings.org", "旧名", "新名")]);
+    expect((await store.history(id, 10)).map((e) => e.target)).toEqual(["settings.org", "d", "c", "b", "a"]);
+    expect((await store.history(id, 2)).map((e) => e.target)).toEqual(["settings.org", "d"]);
+    expect(await store.history(id, 0)).toEqual([]);
+    expect((await store.history(id, 1))[0]).toEqual(entry("settings.org", "旧名", "新名"));
+    expect(await store.history("missing000", 10)).toEqual([]);
+  });
+
+  it(`keeps only the last ${AUDIT_LIMIT} audit entries of a report`, async () => {
+    const { id } = await store.createReport({ draft: draft(), members: [101] });
+    const many = Array.from({ length: AUDIT_LIMIT + 5 }, (_, i) => entry("n", i, i + 1));
+    expect((await store.updateReport(id, 1, { cursor: 1 }, many)).ok).toBe(true);
+    const trail = await store.history(id, AUDIT_LIMIT * 2);
+    expect(trail).toHaveLength(AUDIT_LIMIT);
+    expect(trail[0]?.new).toBe(AUDIT_LIMIT + 5);
+    expect(trail.at(-1)?.new).toBe(6);
+  });
+
+  it("changing the members changes whose list shows the report", async () => {
+    const { id } = await store.createReport({ draft: draft(), members: [1] });
+    await store.updateReport(id, 1, { members: [1, 2] }, []);
+    expect((await store.listReports(2)).map((r) => r.id)).toEqual([id]);
+    await store.updateReport(id, 2, { members: [2] }, []);
+    expect(await store.listReports(1)).toEqual([]);
+    expect((await store.getReport(id))?.members).toEqual([2]);
+  });
+
+  it("clears an optional field given as undefined and keeps fields not named in the change", async () => {
+    const { id } = await store.createReport({ draft: draft({ x: 1 }), members: [1], deadline: "2025-01-31" });
+    const result = await store.updateReport(id, 1, { deadline: undefined }, []);
+    expect(result.ok).toBe(true);
+    const stored = await store.getReport(id);
+    expect(stored).not.toHaveProperty("deadline");
+    expect(stored?.draft).toEqual(draft({ x: 1 }));
+    expect(result.ok && result.report).toEqual(stored);
+  });
+
+  it("deletes a report with its audit trail and membership, leaving other reports alone", async () => {
+    const doomed = await store.createReport({ draft: draft(), members: [1, 2] });
+    const kept = await store.createReport({ draft: draft(), members: [1] });
+    await store.updateReport(doomed.id, 1, { cursor: 1 }, [entry("a", null, 1)]);
+    await store.updateReport(kept.id, 1, { cursor: 1 }, [entry("b", null, 1)]);
+    expect(await store.deleteReport(doomed.id)).toBe(true);
+    expect(await store.getReport(doomed.id)).toBeUndefined();
+    expect(await store.history(doomed.id, 10)).toEqual([]);
+    expect((await store.listReports(1)).map((r) => r.id)).toEqual([kept.id]);
+    expect(await store.listReports(2)).toEqual([]);
+    expect(await store.history(kept.id, 10)).toHaveLength(1);
+    expect(await store.deleteReport(doomed.id)).toBe(false);
+    expect(await store.updateReport(doomed.id, 2, { cursor: 2 }, [])).toEqual({ ok: false, current: undefined });
+  });
+
+  it("keeps a small state per user; an unknown user has an empty state", async () => {
+    expect(await store.getUser(5)).toEqual({});
+    await store.setUser(5, { currentReportId: "abcdefghij" });
+    expect(await store.getUser(5)).toEqual({ currentReportId: "abcdefghij" });
+    await store.setUser(5, {});
+    expect(await store.getUser(5)).toEqual({});
+    await expect(store.setUser(5, { other: 1 } as never)).rejects.toBeInstanceOf(StoreDataError);
+  });
+
+  it("round-trips conversation state: write, read, overwrite, delete", async () => {
+    const value = {
+      version: [0, "v1"],
+      state: { send: [{ payload: "年报 ✓" }], receive: [{ send: 0, returnValue: { a: [1, null, { b: true }] } }] },
+    };
+    expect(await store.readState("chat:1")).toBeUndefined();
+    await store.writeState("chat:1", value);
+    expect(await store.readState("chat:1")).toEqual(value);
+    await store.writeState("chat:1", [1, 2]);
+    expect(await store.readState("chat:1")).toEqual([1, 2]);
+    await store.deleteState("chat:1");
+    expect(await store.readState("chat:1")).toBeUndefined();
+    await store.deleteState("chat:1");
+  });
+
+  it("refuses invalid data on write and stores nothing", async () => {
+    await expect(store.createReport({ draft: { ...draft(), year: 1999 }, members: [1] })).rejects.toBeInstanceOf(
+      StoreDataError,
+    );
+    await expect(store.createReport({ draft: draft(), members: [] })).rejects.toBeInstanceOf(StoreDataError);
+    expect(await store.listReports(1)).toEqual([]);
+    const created = await store.createReport({ draft: draft(), members: [1] });
+    await expect(store.updateReport(created.id, 1, { cursor: -1 }, [])).rejects.toBeInstanceOf(StoreDataError);
+    await expect(store.updateReport(created.id, 1, { deadline: "31.01.2025" }, [])).rejects.toBeInstanceOf(
+      StoreDataError,
+    );
+    await expect(
+      store.updateReport(created.id, 1, { cursor: 1 }, [{ ...entry("a", 1, 2), by: 0 }]),
+    ).rejects.toBeInstanceOf(StoreDataError);
+    expect(await store.getReport(created.id)).toEqual(created);
+    expect(await store.history(created.id, 10)).toEqual([]);
+  });
+
+  describe("refuses a stored value of an unknown schema version with an error naming the key", () => {
+    const cases: { kind: RawKind; via: string; read: (s: Store, id: string) => Promise<unknown> }[] = [
+      { kind: "report", via: "getReport", read: (s, id) => s.getReport(id) },
+      { kind: "report", via: "listReports", read: (s) => s.listReports(101) },
+      { kind: "audit", via: "history", read: (s, id) => s.history(id, 10) },
+      { kind: "user", via: "getUser", read: (s) => s.getUser(101) },
+      { kind: "state", via: "readState", read: (s) => s.readState("chat:9") },
+    ];
+    it.each(cases)("$kind read by $via", async ({ kind, read }) => {
+      const report = await store.createReport({ draft: draft(), members: [101] });
+      const id = kind === "user" ? "101" : kind === "state" ? "chat:9" : report.id;
+      await backend.tamper(kind, id, JSON.stringify({ ...report, v: 99 }));
+      const error = await read(store, report.id).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(StoreDataError);
+      expect((error as Error).message).toContain(backend.keyOf(kind, id));
+      expect((error as Error).message).toContain("unknown schema version 99");
+    });
+  });
+
+  it("refuses a stored report of the right version but the wrong shape, naming the key", async () => {
+    const report = await store.createReport({ draft: draft(), members: [101] });
+    await backend.tamper("report", report.id, JSON.stringify({ ...report, v: 1, cursor: -1 }));
+    await expect(store.getReport(report.id)).rejects.toThrow(backend.keyOf("report", report.id));
+    await backend.tamper("report", report.id, "{not json");
+    await expect(store.getReport(report.id)).rejects.toBeInstanceOf(StoreDataError);
+  });
+
+  it("keeps every acknowledged write when the writing process is killed with SIGKILL", async () => {
+    const report = await store.createReport({ draft: draft(), members: [101] });
+    const child: ChildProcessWithoutNullStreams = spawn(
+      process.execPath,
+      ["--import", "tsx", WRITER, backend.kind, backend.location, backend.prefix, report.id],
+      { cwd: ROOT },
+    );
+    const acks: number[] = [];
+    let pending = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      const lines = (pending + chunk).split("\n");
+      pending = lines.pop() ?? "";
+      acks.push(...lines.map(Number));
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    const closed = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("close", (_code, signal) => resolve(signal)),
+    );
+    try {
+      await waitFor(() => acks.length >= 20 || child.exitCode !== null, `20 acks (stderr: ${stderr})`);
+      expect(child.exitCode, stderr).toBeNull();
+      // Meanwhile this process reads and writes the same data (for the
+      // embedded store: a second process on the same file, through WAL).
+      const ackedBefore = acks.at(-1) ?? 0;
+      expect((await store.getReport(report.id))?.version).toBeGreaterThanOrEqual(ackedBefore);
+      await store.writeState("parent", { alive: true });
+      const target = acks.length + 20;
+      await waitFor(() => acks.length >= target, "20 more acks");
+      child.kill("SIGKILL");
+      expect(await closed).toBe("SIGKILL");
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
+    const lastAck = acks.at(-1) ?? 0;
+    expect(acks).toEqual(Array.from({ length: lastAck - 1 }, (_, i) => i + 2));
+
+    const reopened = await backend.open();
+    const after = await reopened.getReport(report.id);
+    if (!after) throw new Error("report lost");
+    expect(after.version).toBeGreaterThanOrEqual(lastAck);
+    expect(after.version).toBeLessThanOrEqual(lastAck + 1); // at most the write in flight
+    expect(after.cursor).toBe(after.version);
+    const trail = await reopened.history(report.id, 10_000);
+    expect(trail).toHaveLength(after.version - 1); // one entry per write, written with it
+    expect(trail.map((e) => e.new)).toEqual(Array.from({ length: after.version - 1 }, (_, i) => after.version - i));
+    // Nothing of the killed process blocks later writes.
+    expect((await reopened.updateReport(report.id, after.version, { cursor: 0 }, [])).ok).toBe(true);
+    expect(await reopened.readState("parent")).toEqual({ alive: true });
+  });
+});
+
+describe("openStore", () => {
+  it("without a Redis URL opens the embedded store in the data folder, creating it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nianbao-open-"));
+    const dataDir = join(dir, "a", "b");
+    try {
+      const store = await openStore({ redisPrefix: "nianbao:", dataDir });
+      expect(store).toBeInstanceOf(EmbeddedStore);
+      expect(existsSync(join(dataDir, EMBEDDED_FILE_NAME))).toBe(true);
+      await store.close();
+      const raw = new Database(join(dataDir, EMBEDDED_FILE_NAME));
+      expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+      raw.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("with a Redis URL opens the Redis store and does not touch the data folder", async () => {
+    const dataDir = join(tmpdir(), `nianbao-unused-${randomBytes(4).toString("hex")}`);
+    const store = await openStore({ redisUrl: REDIS_URL, redisPrefix: "nianbao-test-open:", dataDir });
+    try {
+      expect(store).toBeInstanceOf(RedisStore);
+      expect(await store.readState("never-written")).toBeUndefined();
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+});
