@@ -1,0 +1,33 @@
+import type { CellDef } from "../form/flow-schema.js";
+
+/**
+ * The one way numbers are shown to people (document, previews, messages):
+ * integers as they are, money with at most 6 decimals and no trailing zeros,
+ * never thousands separators (published tables do not use them), never
+ * exponents. Decimal rounding (half away from zero) is done by Intl on the
+ * decimal value, so 1.0000005 → "1.000001" and 0.1 + 0.2 → "0.3".
+ */
+const PLAIN = new Intl.NumberFormat("en-US", {
+  useGrouping: false,
+  maximumFractionDigits: 6,
+});
+
+export function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) throw new RangeError(`not a finite number: ${n}`);
+  const text = PLAIN.format(n);
+  // "-0" (from -0 or a tiny negative rounded away) is zero to a reader.
+  return text === "-0" ? "0" : text;
+}
+
+const MONEY_UNIT = "万元";
+
+/**
+ * A cell's value as printed: money carries its unit (万元) unless the column
+ * label already names it, as the 2021 header 本年收费金额（单位：万元） does; the
+ * 2019 label 采购总金额 has no unit, so the value says "239.8282万元".
+ */
+export function formatCellValue(def: Pick<CellDef, "kind" | "column"> | undefined, value: number): string {
+  const text = formatNumber(value);
+  if (def?.kind === "money" && !def.column.includes(MONEY_UNIT)) return `${text}${MONEY_UNIT}`;
+  return text;
+}

@@ -1,0 +1,677 @@
+import { readFileSync } from "node:fs";
+import { inflateRawSync } from "node:zlib";
+import { beforeAll, describe, expect, it } from "vitest";
+import { flowFor } from "../flows/index.js";
+import { Draft } from "../src/form/draft.js";
+import type { Finding } from "../src/form/finding.js";
+import { renderDocx } from "../src/report/render-docx.js";
+
+/**
+ * The rendered .docx read back as XML. Every label expected below is typed
+ * from FORMAT.md, not imported from flows/, so the flows and this test check
+ * each other; expected values and totals are computed here independently.
+ */
+
+// --- Reading the .docx: a zip of XML parts. ---
+
+function unzip(zip: Buffer): Map<string, string> {
+  let eocd = zip.length - 22;
+  while (eocd >= 0 && zip.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  if (eocd < 0) throw new Error("not a zip file");
+  const entries = new Map<string, string>();
+  let p = zip.readUInt32LE(eocd + 16);
+  for (let i = zip.readUInt16LE(eocd + 10); i > 0; i--) {
+    const method = zip.readUInt16LE(p + 10);
+    const size = zip.readUInt32LE(p + 20);
+    const nameLength = zip.readUInt16LE(p + 28);
+    const skip = nameLength + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
+    const local = zip.readUInt32LE(p + 42);
+    const name = zip.toString("utf8", p + 46, p + 46 + nameLength);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(start, start + size);
+    entries.set(name, (method === 8 ? inflateRawSync(data) : data).toString("utf8"));
+    p += 46 + skip;
+  }
+  return entries;
+}
+
+interface El {
+  name: string;
+  attrs: Record<string, string>;
+  children: (El | string)[];
+}
+
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+const decode = (s: string) => s.replace(/&(\w+);/g, (m, e: string) => ENTITIES[e] ?? m);
+
+function parseXml(xml: string): El {
+  const root: El = { name: "#root", attrs: {}, children: [] };
+  const stack = [root];
+  const token = /<\?[^>]*\?>|<!--[\s\S]*?-->|<(\/?)([\w:.-]+)((?:\s+[\w:.-]+="[^"]*")*)\s*(\/?)>|([^<]+)/g;
+  for (const m of xml.matchAll(token)) {
+    const top = stack[stack.length - 1]!;
+    if (m[5] !== undefined) top.children.push(decode(m[5]));
+    else if (m[2] === undefined) continue;
+    else if (m[1]) stack.pop();
+    else {
+      const attrs = Object.fromEntries([...m[3]!.matchAll(/([\w:.-]+)="([^"]*)"/g)].map((a) => [a[1]!, decode(a[2]!)]));
+      const el: El = { name: m[2], attrs, children: [] };
+      top.children.push(el);
+      if (!m[4]) stack.push(el);
+    }
+  }
+  return root;
+}
+
+const elements = (el: El) => el.children.filter((c): c is El => typeof c !== "string");
+const child = (el: El | undefined, name: string) => (el ? elements(el).find((c) => c.name === name) : undefined);
+function descendants(el: El, name: string): El[] {
+  return elements(el).flatMap((c) => (c.name === name ? [c] : descendants(c, name)));
+}
+const textOf = (el: El): string =>
+  el.children.map((c) => (typeof c === "string" ? "" : c.name === "w:t" ? c.children.join("") : textOf(c))).join("");
+
+interface Run {
+  text: string;
+  eastAsia?: string;
+  size?: string;
+  bold: boolean;
+  color?: string;
+}
+interface Para {
+  kind: "p";
+  text: string;
+  style?: string;
+  jc?: string;
+  runs: Run[];
+}
+interface PrintedCell {
+  text: string;
+  colSpan: number;
+  rowSpan: number;
+  jc?: string;
+  bold: boolean;
+}
+interface PrintedTable {
+  kind: "tbl";
+  xml: El;
+  /** HTML-like: cells merged down are given once with their rowSpan. */
+  rows: PrintedCell[][];
+}
+
+function readRun(r: El): Run {
+  const rPr = child(r, "w:rPr");
+  return {
+    text: textOf(r),
+    eastAsia: child(rPr, "w:rFonts")?.attrs["w:eastAsia"],
+    size: child(rPr, "w:sz")?.attrs["w:val"],
+    bold: ["true", "1", "on", undefined].includes(child(rPr, "w:b")?.attrs["w:val"]) && child(rPr, "w:b") !== undefined,
+    color: child(rPr, "w:color")?.attrs["w:val"],
+  };
+}
+
+function readParagraph(p: El): Para {
+  const pPr = child(p, "w:pPr");
+  return {
+    kind: "p",
+    text: textOf(p),
+    style: child(pPr, "w:pStyle")?.attrs["w:val"],
+    jc: child(pPr, "w:jc")?.attrs["w:val"],
+    runs: descendants(p, "w:r").map(readRun),
+  };
+}
+
+/** w:tbl → rows of cells as an HTML table would have them (vMerge continuations folded into rowSpan). */
+function readTable(tbl: El): PrintedTable {
+  const rows: PrintedCell[][] = [];
+  const openAt = new Map<number, PrintedCell>(); // grid column → cell merged down from there
+  for (const tr of elements(tbl).filter((e) => e.name === "w:tr")) {
+    const row: PrintedCell[] = [];
+    let col = 0;
+    for (const tc of elements(tr).filter((e) => e.name === "w:tc")) {
+      const tcPr = child(tc, "w:tcPr");
+      const span = Number(child(tcPr, "w:gridSpan")?.attrs["w:val"] ?? 1);
+      const vMerge = child(tcPr, "w:vMerge");
+      if (vMerge && vMerge.attrs["w:val"] !== "restart") {
+        const above = openAt.get(col);
+        if (!above || above.colSpan !== span)
+          throw new Error(`vMerge continue at column ${col} has no matching cell above`);
+        above.rowSpan += 1;
+      } else {
+        const paragraphs = descendants(tc, "w:p").map(readParagraph);
+        const runs = paragraphs.flatMap((p) => p.runs);
+        const cell: PrintedCell = {
+          text: paragraphs.map((p) => p.text).join("\n"),
+          colSpan: span,
+          rowSpan: 1,
+          jc: paragraphs[0]?.jc,
+          bold: runs.length > 0 && runs.every((r) => r.bold),
+        };
+        row.push(cell);
+        if (vMerge) openAt.set(col, cell);
+        else openAt.delete(col);
+      }
+      col += span;
+    }
+    rows.push(row);
+  }
+  return { kind: "tbl", xml: tbl, rows };
+}
+
+interface Rendered {
+  parts: Map<string, string>;
+  blocks: (Para | PrintedTable)[];
+  paragraphs: Para[];
+  tables: PrintedTable[];
+  documentXml: string;
+  body: El;
+}
+
+async function render(draft: Draft, problems?: Finding[], date = new Date("2023-01-19T16:30:00Z")): Promise<Rendered> {
+  const bytes = await renderDocx(flowFor(draft.format), draft, { date, ...(problems ? { problems } : {}) });
+  const parts = unzip(bytes);
+  const documentXml = parts.get("word/document.xml")!;
+  const body = child(child(parseXml(documentXml), "w:document"), "w:body")!;
+  const blocks = elements(body).flatMap((e): (Para | PrintedTable)[] =>
+    e.name === "w:p" ? [readParagraph(e)] : e.name === "w:tbl" ? [readTable(e)] : [],
+  );
+  return {
+    parts,
+    blocks,
+    paragraphs: blocks.filter((b): b is Para => b.kind === "p"),
+    tables: blocks.filter((b): b is PrintedTable => b.kind === "tbl"),
+    documentXml,
+    body,
+  };
+}
+
+function fixture(name: string): Draft {
+  return Draft.parse(JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), "utf8")));
+}
+
+// --- The official tables as FORMAT.md §2 and §3 give them. ---
+
+type Expected =
+  | { text: string; colSpan?: number; rowSpan?: number; role: "title" | "header" | "label" }
+  | { id: string; colSpan?: number };
+const T = (text: string, colSpan = 1): Expected => ({ text, colSpan, role: "title" });
+const H = (text: string, colSpan = 1, rowSpan = 1): Expected => ({ text, colSpan, rowSpan, role: "header" });
+const L = (text: string, colSpan = 1, rowSpan = 1): Expected => ({ text, colSpan, rowSpan, role: "label" });
+const V = (id: string, colSpan = 1): Expected => ({ id, colSpan });
+
+const ACTIVE_2021: Expected[][] = [
+  [T("第二十条第（一）项", 4)],
+  [H("信息内容"), H("本年制发件数"), H("本年废止件数"), H("现行有效件数")],
+  [L("规章"), V("active.rules.issued"), V("active.rules.repealed"), V("active.rules.in_force")],
+  [L("行政规范性文件"), V("active.normative.issued"), V("active.normative.repealed"), V("active.normative.in_force")],
+  [T("第二十条第（五）项", 4)],
+  [H("信息内容"), H("本年处理决定数量", 3)],
+  [L("行政许可"), V("active.licensing.decisions", 3)],
+  [T("第二十条第（六）项", 4)],
+  [H("信息内容"), H("本年处理决定数量", 3)],
+  [L("行政处罚"), V("active.penalty.decisions", 3)],
+  [L("行政强制"), V("active.enforcement.decisions", 3)],
+  [T("第二十条第（八）项", 4)],
+  [H("信息内容"), H("本年收费金额（单位：万元）", 3)],
+  [L("行政事业性收费"), V("active.fees.amount", 3)],
+];
+
+const ITEMS = ["prev_items", "delta", "decisions"];
+const ACTIVE_2019: Expected[][] = [
+  [T("第二十条第（一）项", 4)],
+  [H("信息内容"), H("本年新制作数量"), H("本年新公开数量"), H("对外公开总数量")],
+  [L("规章"), V("active.rules.made"), V("active.rules.published"), V("active.rules.public_total")],
+  [L("规范性文件"), V("active.normative.made"), V("active.normative.published"), V("active.normative.public_total")],
+  [T("第二十条第（五）项", 4)],
+  [H("信息内容"), H("上一年项目数量"), H("本年增/减"), H("处理决定数量")],
+  [L("行政许可"), ...ITEMS.map((k) => V(`active.licensing.${k}`))],
+  [L("其他对外管理服务事项"), ...ITEMS.map((k) => V(`active.other_services.${k}`))],
+  [T("第二十条第（六）项", 4)],
+  [H("信息内容"), H("上一年项目数量"), H("本年增/减"), H("处理决定数量")],
+  [L("行政处罚"), ...ITEMS.map((k) => V(`active.penalty.${k}`))],
+  [L("行政强制"), ...ITEMS.map((k) => V(`active.enforcement.${k}`))],
+  [T("第二十条第（八）项", 4)],
+  [H("信息内容"), H("上一年项目数量"), H("本年增/减", 2)],
+  [L("行政事业性收费"), V("active.fees.prev_items"), V("active.fees.delta", 2)],
+  [T("第二十条第（九）项", 4)],
+  [H("信息内容"), H("采购项目数量"), H("采购总金额", 2)],
+  [L("政府集中采购"), V("active.procurement.items"), V("active.procurement.amount", 2)],
+];
+
+const APPLICANTS = ["natural", "business", "research", "social", "legal", "other_org"];
+const values = (row: string) => [...APPLICANTS, "total"].map((c) => V(`${row}.${c}`));
+
+const WITHHELD = [
+  "1.属于国家秘密",
+  "2.其他法律行政法规禁止公开",
+  "3.危及“三安全一稳定”",
+  "4.保护第三方合法权益",
+  "5.属于三类内部事务信息",
+  "6.属于四类过程性信息",
+  "7.属于行政执法案卷",
+  "8.属于行政查询事项",
+];
+const UNAVAILABLE = ["1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确"];
+const NOT_PROCESSED = [
+  "1.信访举报投诉类申请",
+  "2.重复申请",
+  "3.要求提供公开出版物",
+  "4.无正当理由大量反复申请",
+  "5.要求行政机关确认或重新出具已获取信息",
+];
+const OTHER_2021 = [
+  "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+  "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+  "3.其他",
+];
+
+function group(label: string, prefix: string, leaves: string[]): Expected[][] {
+  return leaves.map((leaf, i) => [
+    ...(i === 0 ? [L(label, 1, leaves.length)] : []),
+    L(leaf),
+    ...values(`${prefix}.${i + 1}`),
+  ]);
+}
+
+/** Outcome rows of 三 that （七）总计 adds up, by format. */
+function outcomeRows(format: "2019" | "2021"): string[] {
+  const n = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}.${i + 1}`);
+  return [
+    "apply.disclosed",
+    "apply.partial",
+    ...n("apply.withheld", 8),
+    ...n("apply.unavailable", 3),
+    ...n("apply.not_processed", 5),
+    ...(format === "2019" ? ["apply.other"] : n("apply.other", 3)),
+  ];
+}
+
+function applyTable(format: "2019" | "2021"): Expected[][] {
+  const rows: Expected[][] = [
+    [H("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3), H("申请人情况", 7)],
+    [H("自然人", 1, 2), H("法人或其他组织", 5), H("总计", 1, 2)],
+    [H("商业企业"), H("科研机构"), H("社会公益组织"), H("法律服务机构"), H("其他")],
+    [L("一、本年新收政府信息公开申请数量", 3), ...values("apply.new")],
+    [L("二、上年结转政府信息公开申请数量", 3), ...values("apply.carried_in")],
+    [L("三、本年度办理结果", 1, format === "2021" ? 22 : 20), L("（一）予以公开", 2), ...values("apply.disclosed")],
+    [L("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", 2), ...values("apply.partial")],
+    ...group("（三）不予公开", "apply.withheld", WITHHELD),
+    ...group("（四）无法提供", "apply.unavailable", UNAVAILABLE),
+    ...group("（五）不予处理", "apply.not_processed", NOT_PROCESSED),
+    ...(format === "2021"
+      ? group("（六）其他处理", "apply.other", OTHER_2021)
+      : [[L("（六）其他处理", 2), ...values("apply.other")]]),
+    [L("（七）总计", 2), ...values("apply.result_total")],
+    [L("四、结转下年度继续办理", 3), ...values("apply.carried_out")],
+  ];
+  return rows;
+}
+
+const RESULTS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"];
+const RESULT_KEYS = ["upheld", "corrected", "other", "pending", "total"];
+const REVIEW: Expected[][] = [
+  [H("行政复议", 5), H("行政诉讼", 10)],
+  [...RESULTS.map((r) => H(r, 1, 2)), H("未经复议直接起诉", 5), H("复议后起诉", 5)],
+  [...RESULTS.map((r) => H(r)), ...RESULTS.map((r) => H(r))],
+  ["review", "litigation_direct", "litigation_after_review"].flatMap((g) => RESULT_KEYS.map((k) => V(`${g}.${k}`))),
+];
+
+/** Each printed number, computed here from the draft's leaf cells: totals given in the file are ignored. */
+function expectedNumber(draft: Draft, id: string): number | undefined {
+  const sum = (ids: string[]) => {
+    const parts = ids.map((i) => expectedNumber(draft, i));
+    return parts.some((p) => p === undefined) ? undefined : parts.reduce((a, b) => a! + b!, 0);
+  };
+  const m = /^(.*)\.total$/.exec(id);
+  if (m?.[1]?.startsWith("apply.")) return sum(APPLICANTS.map((c) => `${m[1]}.${c}`));
+  if (m) return sum(RESULT_KEYS.slice(0, 4).map((k) => `${m[1]}.${k}`));
+  const col = /^apply\.result_total\.(\w+)$/.exec(id)?.[1];
+  if (col) return sum(outcomeRows(draft.format).map((r) => `${r}.${col}`));
+  return draft.cells[id];
+}
+
+function expectedText(draft: Draft, id: string): string {
+  const n = expectedNumber(draft, id);
+  if (n === undefined) return "";
+  // 采购总金额 (2019) has no unit in its header, so the value carries it (FORMAT.md §3.1).
+  return id === "active.procurement.amount" ? `${n}万元` : String(n);
+}
+
+function expectTable(printed: PrintedTable, expected: Expected[][], draft: Draft): void {
+  const want = expected.map((row) =>
+    row.map((e) =>
+      "id" in e
+        ? { text: expectedText(draft, e.id), colSpan: e.colSpan ?? 1, rowSpan: 1, jc: "center" }
+        : {
+            text: e.text,
+            colSpan: e.colSpan ?? 1,
+            rowSpan: e.rowSpan ?? 1,
+            jc: e.role === "label" ? "left" : "center",
+          },
+    ),
+  );
+  const got = printed.rows.map((row) => row.map(({ text, colSpan, rowSpan, jc }) => ({ text, colSpan, rowSpan, jc })));
+  expect(got).toEqual(want);
+  // Title and header cells are bold, labels and numbers are not.
+  for (const [r, row] of printed.rows.entries()) {
+    for (const [c, cell] of row.entries()) {
+      const e = expected[r]![c]!;
+      if (cell.text) expect(cell.bold, `row ${r + 1} cell ${c + 1}`).toBe(!("id" in e) && e.role !== "label");
+    }
+  }
+}
+
+// --- The tests. ---
+
+describe("renderDocx: the 2021 format (report-2022 fixture, non-zero figures)", () => {
+  const draft = fixture("report-2022");
+  let doc: Rendered;
+  beforeAll(async () => {
+    doc = await render(draft);
+  });
+
+  it("prints the three tables cell for cell with the official labels, merges and values", () => {
+    expect(doc.tables).toHaveLength(3);
+    expectTable(doc.tables[0]!, ACTIVE_2021, draft);
+    expectTable(doc.tables[1]!, applyTable("2021"), draft);
+    expectTable(doc.tables[2]!, REVIEW, draft);
+  });
+
+  it("merges 三、本年度办理结果 over 22 rows, 申请人情况 over 7 columns and 行政诉讼 over 10", () => {
+    const apply = doc.tables[1]!;
+    const results = apply.rows.flat().find((c) => c.text === "三、本年度办理结果")!;
+    expect(results.rowSpan).toBe(22);
+    expect(apply.rows[0]![1]).toMatchObject({ text: "申请人情况", colSpan: 7 });
+    expect(doc.tables[2]!.rows[0]![1]).toMatchObject({ text: "行政诉讼", colSpan: 10 });
+    // In the XML, first grid column: the note header (restart + 2 continuations),
+    // then 三 (restart on its first row, a continuation on each of the other 21).
+    const firstColumn = descendants(apply.xml, "w:tr").map((tr) =>
+      child(
+        child(
+          elements(tr).find((e) => e.name === "w:tc"),
+          "w:tcPr",
+        ),
+        "w:vMerge",
+      ),
+    );
+    const kinds = firstColumn.map((v) => (v === undefined ? "-" : v.attrs["w:val"] === "restart" ? "R" : "C"));
+    expect(kinds.join("")).toBe(`RCC--R${"C".repeat(21)}-`);
+  });
+
+  it("prints the figures of the fixture and the computed totals", () => {
+    const apply = doc.tables[1]!;
+    const row = (label: string) => apply.rows.find((r) => r.some((c) => c.text === label))!.map((c) => c.text);
+    expect(row("一、本年新收政府信息公开申请数量").slice(1)).toEqual(["12", "3", "0", "1", "1", "0", "17"]);
+    expect(row("（七）总计").slice(1)).toEqual(["13", "3", "0", "1", "1", "0", "18"]);
+    expect(doc.tables[0]!.rows[13]![1]!.text).toBe("2.35");
+    expect(doc.tables[2]!.rows[3]!.map((c) => c.text).join(" ")).toBe("1 1 0 1 3 1 0 0 0 1 0 0 0 1 1");
+  });
+
+  it("prints computed totals even when the file gives different ones", async () => {
+    const wrong = {
+      ...draft,
+      cells: { ...draft.cells, "apply.new.total": 99, "apply.result_total.natural": 1, "review.total": 7 },
+    };
+    const printed = await render(wrong);
+    expectTable(printed.tables[1]!, applyTable("2021"), draft);
+    expectTable(printed.tables[2]!, REVIEW, draft);
+    expect(printed.documentXml).not.toContain(">99<");
+  });
+
+  it("leaves unanswered cells empty and prints 0 as 0", async () => {
+    const cells = { ...draft.cells };
+    delete cells["apply.new.business"];
+    const printed = await render({ ...draft, cells });
+    const row = printed.tables[1]!.rows[3]!.map((c) => c.text);
+    expect(row).toEqual(["一、本年新收政府信息公开申请数量", "12", "", "0", "1", "1", "0", ""]);
+    const partial = printed.tables[1]!.rows[4]!.map((c) => c.text);
+    expect(partial.slice(1)).toEqual(["2", "0", "0", "0", "0", "0", "2"]);
+  });
+
+  it("has the title, the opening paragraph with the 2021 legal basis and the year's period, and the contact", () => {
+    const [title, , opening] = doc.paragraphs;
+    expect(title!.text).toBe("杭州市拱墅区住房和城乡建设局2022年政府信息公开工作年度报告");
+    expect(title!.jc ?? "center").toBe("center");
+    expect(title!.runs[0]).toMatchObject({ eastAsia: "方正小标宋简体", size: "44" });
+    expect(opening!.text).toContain(
+      "本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《国务院办公厅政府信息与政务公开办公室关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（国办公开办函〔2021〕30号）要求编制。",
+    );
+    expect(opening!.text).toContain("本报告中所列数据的统计期限自2022年1月1日起至2022年12月31日止。");
+    expect(opening!.text).toContain("总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况");
+    expect(opening!.text.endsWith(`${draft.contact}`)).toBe(true);
+  });
+
+  it("prints the six headings in 黑体 and the five sub-headings of 一 in 楷体_GB2312, 16 pt", () => {
+    const headings = [
+      "一、总体情况",
+      "二、主动公开政府信息情况",
+      "三、收到和处理政府信息公开申请情况",
+      "四、政府信息公开行政复议、行政诉讼情况",
+      "五、存在的主要问题及改进情况",
+      "六、其他需要报告的事项",
+    ];
+    const found = doc.paragraphs.filter((p) => headings.includes(p.text));
+    expect(found.map((p) => p.text)).toEqual(headings);
+    for (const h of found) expect(h.runs[0]).toMatchObject({ eastAsia: "黑体", size: "32" });
+    const subs = [
+      "（一）主动公开",
+      "（二）依申请公开",
+      "（三）政府信息管理",
+      "（四）政府信息公开平台建设",
+      "（五）监督保障",
+    ];
+    const foundSubs = doc.paragraphs.filter((p) => subs.includes(p.text));
+    expect(foundSubs.map((p) => p.text)).toEqual(subs);
+    for (const h of foundSubs) expect(h.runs[0]).toMatchObject({ eastAsia: "楷体_GB2312", size: "32" });
+  });
+
+  it("places each table right after its section heading", () => {
+    const followingOf = (heading: string) =>
+      doc.blocks[doc.blocks.findIndex((b) => b.kind === "p" && b.text === heading) + 1];
+    expect(followingOf("二、主动公开政府信息情况")).toBe(doc.tables[0]);
+    expect(followingOf("三、收到和处理政府信息公开申请情况")).toBe(doc.tables[1]);
+    expect(followingOf("四、政府信息公开行政复议、行政诉讼情况")).toBe(doc.tables[2]);
+  });
+
+  it("keeps the officer's paragraphs, in 仿宋_GB2312 with a two-character first-line indent", () => {
+    for (const text of Object.values(draft.narrative)) {
+      for (const line of text.split("\n").filter((l) => l.trim())) {
+        const p = doc.paragraphs.find((q) => q.text === line.trim());
+        expect(p, line).toBeDefined();
+        expect(p!.style).toBe("Body");
+        expect(p!.runs.every((r) => r.eastAsia === "仿宋_GB2312" && r.size === "32")).toBe(true);
+      }
+    }
+    const styles = parseXml(doc.parts.get("word/styles.xml")!);
+    const body = descendants(styles, "w:style").find((s) => s.attrs["w:styleId"] === "Body")!;
+    expect(descendants(body, "w:ind")[0]!.attrs["w:firstLine"]).toBe("640");
+    const spacing = descendants(body, "w:spacing")[0]!.attrs;
+    expect(spacing["w:lineRule"]).toBe("exact");
+    expect(Number(spacing["w:line"])).toBeGreaterThanOrEqual(560);
+    expect(Number(spacing["w:line"])).toBeLessThanOrEqual(580);
+  });
+
+  it("sets an East Asian font on every run of the body, header and footer", () => {
+    const runs = descendants(doc.body, "w:r");
+    expect(runs.length).toBeGreaterThan(300);
+    for (const r of runs) expect(child(child(r, "w:rPr"), "w:rFonts")?.attrs["w:eastAsia"]).toBeTruthy();
+    expect(doc.documentXml).toContain('w:eastAsia="仿宋_GB2312"');
+    const footer = [...doc.parts].find(([name]) => name.startsWith("word/footer"))![1];
+    expect(footer).toContain('w:eastAsia="宋体"');
+  });
+
+  it("lays out A4 portrait with GB/T 9704 margins and tables exactly as wide as the text", () => {
+    const sectPr = child(doc.body, "w:sectPr")!;
+    expect(child(sectPr, "w:pgSz")!.attrs).toMatchObject({ "w:w": "11906", "w:h": "16838" });
+    const margin = child(sectPr, "w:pgMar")!.attrs;
+    const mm = (twips: string | undefined) => (Number(twips) * 25.4) / 1440;
+    expect(mm(margin["w:top"])).toBeCloseTo(37, 0);
+    expect(mm(margin["w:bottom"])).toBeCloseTo(35, 0);
+    expect(mm(margin["w:left"])).toBeCloseTo(28, 0);
+    expect(mm(margin["w:right"])).toBeCloseTo(26, 0);
+    const textWidth = 11906 - Number(margin["w:left"]) - Number(margin["w:right"]);
+    for (const t of doc.tables) {
+      const width = Number(descendants(t.xml, "w:tblW")[0]!.attrs["w:w"]);
+      const grid = descendants(t.xml, "w:gridCol").map((g) => Number(g.attrs["w:w"]));
+      expect(width).toBe(textWidth);
+      expect(grid.reduce((a, b) => a + b, 0)).toBe(width);
+    }
+  });
+
+  it("sets tables in 仿宋_GB2312 at the flow's size: 10.5 pt, 9 pt for the 15-column table", () => {
+    const sizes = (t: PrintedTable) => new Set(descendants(t.xml, "w:r").map((r) => readRun(r).size));
+    expect(sizes(doc.tables[0]!)).toEqual(new Set(["21"]));
+    expect(sizes(doc.tables[1]!)).toEqual(new Set(["21"]));
+    expect(sizes(doc.tables[2]!)).toEqual(new Set(["18"]));
+    for (const t of doc.tables)
+      for (const r of descendants(t.xml, "w:r")) expect(readRun(r).eastAsia).toBe("仿宋_GB2312");
+  });
+
+  it("numbers pages in the footer, centred, as — 1 —", () => {
+    const footer = [...doc.parts].find(([name]) => name.startsWith("word/footer"))![1];
+    expect(footer).toContain("PAGE");
+    expect(footer).toContain(">— <");
+    expect(footer).toContain('<w:jc w:val="center"/>');
+  });
+
+  it("ends with the body's name and the date in Beijing time, right-aligned", () => {
+    const last = doc.paragraphs.slice(-2);
+    expect(last.map((p) => p.text)).toEqual(["杭州市拱墅区住房和城乡建设局", "2023年1月20日"]);
+    for (const p of last) expect(p.jc).toBe("right");
+  });
+
+  it("is no draft without problems: no 草稿 anywhere", () => {
+    for (const [name, xml] of doc.parts) expect(xml.includes("草稿"), name).toBe(false);
+    expect(doc.paragraphs.some((p) => p.text === "待解决的问题")).toBe(false);
+  });
+});
+
+describe("renderDocx: the 2019 format (the seed report)", () => {
+  const draft = fixture("seed-2020");
+  let doc: Rendered;
+  beforeAll(async () => {
+    doc = await render(draft);
+  });
+
+  it("prints the three tables cell for cell with the 2019 labels, merges and values", () => {
+    expect(doc.tables).toHaveLength(3);
+    expectTable(doc.tables[0]!, ACTIVE_2019, draft);
+    expectTable(doc.tables[1]!, applyTable("2019"), draft);
+    expectTable(doc.tables[2]!, REVIEW, draft);
+  });
+
+  it("prints the procurement amount with its unit, 239.8282万元, and 三、本年度办理结果 over 20 rows", () => {
+    const procurement = doc.tables[0]!.rows.at(-1)!;
+    expect(procurement.map((c) => c.text)).toEqual(["政府集中采购", "32", "239.8282万元"]);
+    expect(doc.tables[1]!.rows.flat().find((c) => c.text === "三、本年度办理结果")!.rowSpan).toBe(20);
+  });
+
+  it("cites 60号 and the 格式（试行） and the 2020 period in the opening paragraph", () => {
+    const opening = doc.paragraphs[2]!.text;
+    expect(opening).toContain(
+      "《国务院办公厅政府信息与政务公开办公室关于政府信息公开工作年度报告有关事项的通知》（国办公开办函〔2019〕60号）",
+    );
+    expect(opening).toContain("《中华人民共和国政府信息公开工作年度报告格式（试行）》");
+    expect(opening).toContain("本报告中所列数据的统计期限自2020年1月1日起至2020年12月31日止。");
+    expect(opening).not.toContain("30号");
+  });
+
+  it("prints the title and the lead paragraph of 一 before （一）", () => {
+    expect(doc.paragraphs[0]!.text).toBe("大关街道2020年政府信息公开工作年度报告");
+    const i = doc.paragraphs.findIndex((p) => p.text === "一、总体情况");
+    expect(doc.paragraphs[i + 1]!.text).toBe(draft.narrative["overview.intro"]);
+    expect(doc.paragraphs[i + 2]!.text).toBe("（一）主动公开");
+  });
+
+  it("splits a part on its newlines: 五 has two paragraphs", () => {
+    const i = doc.paragraphs.findIndex((p) => p.text === "五、存在的主要问题及改进情况");
+    const [first, second] = draft.narrative.problems!.split("\n");
+    expect(doc.paragraphs[i + 1]!.text).toBe(first);
+    expect(doc.paragraphs[i + 2]!.text).toBe(second);
+    expect(doc.paragraphs[i + 3]!.text).toBe("六、其他需要报告的事项");
+  });
+});
+
+describe("renderDocx: narrative as the officer typed it", () => {
+  const seed = fixture("seed-2020");
+  const followingOf = (doc: Rendered, heading: string, n = 1) => {
+    const i = doc.paragraphs.findIndex((p) => p.text === heading);
+    return doc.paragraphs.slice(i + 1, i + 1 + n).map((p) => p.text);
+  };
+
+  it("does not print a heading twice when the officer typed it: 6、, 六、, （二）依申请公开", async () => {
+    const doc = await render({
+      ...seed,
+      narrative: {
+        ...seed.narrative,
+        other: `6、 其他需要报告的事项\n${seed.narrative.other}`,
+        problems: `五、存在的主要问题及改进情况\n${seed.narrative.problems}`,
+        "overview.on_request": `（二）依申请公开\n${seed.narrative["overview.on_request"]}`,
+        "overview.platform": `（四）平台建设情况\n${seed.narrative["overview.platform"]}`,
+      },
+    });
+    expect(followingOf(doc, "六、其他需要报告的事项")).toEqual([seed.narrative.other!.split("\n")[0]]);
+    expect(followingOf(doc, "五、存在的主要问题及改进情况")).toEqual([seed.narrative.problems!.split("\n")[0]]);
+    expect(followingOf(doc, "（二）依申请公开")).toEqual([seed.narrative["overview.on_request"]]);
+    expect(followingOf(doc, "（四）政府信息公开平台建设")).toEqual([seed.narrative["overview.platform"]]);
+    expect(doc.paragraphs.some((p) => /^(6、|（四）平台建设情况)/.test(p.text))).toBe(false);
+  });
+
+  it("omits a missing optional part and shows （未填写） for a missing required one", async () => {
+    const narrative = { ...seed.narrative };
+    delete narrative["overview.intro"];
+    delete narrative["overview.platform"];
+    narrative.problems = "  \n ";
+    const doc = await render({ ...seed, narrative }, [
+      { severity: "error", rule: "R-missing", cells: [], numbers: [], message: "（四）政府信息公开平台建设还没有填写" },
+    ]);
+    expect(followingOf(doc, "一、总体情况")).toEqual(["（一）主动公开"]);
+    expect(followingOf(doc, "（四）政府信息公开平台建设")).toEqual(["（未填写）"]);
+    expect(followingOf(doc, "五、存在的主要问题及改进情况")).toEqual(["（未填写）"]);
+  });
+});
+
+describe("renderDocx: a draft", () => {
+  const draft = fixture("report-2022");
+  const problems: Finding[] = [
+    {
+      severity: "error",
+      rule: "A1",
+      cells: ["apply.new.natural"],
+      numbers: [12, 2, 13, 2],
+      message: "三、自然人：一+二=14，但（七）总计+四=15",
+    },
+    { severity: "warning", rule: "R-fees", cells: [], numbers: [], message: "六、没有写收取信息处理费的情况" },
+  ];
+  let doc: Rendered;
+  beforeAll(async () => {
+    doc = await render(draft, problems);
+  });
+
+  it("is marked 草稿 in red in the page header and in the title", () => {
+    const header = [...doc.parts].find(([name]) => name.startsWith("word/header"))?.[1];
+    expect(header).toBeDefined();
+    const run = descendants(parseXml(header!), "w:r")
+      .map(readRun)
+      .find((r) => r.text === "草稿");
+    expect(run?.color).toBe("FF0000");
+    expect(doc.paragraphs[0]!.text).toBe("（草稿）杭州市拱墅区住房和城乡建设局2022年政府信息公开工作年度报告");
+  });
+
+  it("lists the open problems at the end under 待解决的问题", () => {
+    const i = doc.paragraphs.findIndex((p) => p.text === "待解决的问题");
+    expect(i).toBeGreaterThan(0);
+    const listed = doc.paragraphs.slice(i + 1).map((p) => p.text);
+    expect(listed).toHaveLength(2);
+    expect(listed[0]).toContain(problems[0]!.message);
+    expect(listed[1]).toContain(problems[1]!.message);
+  });
+
+  it("still prints every table as the final version would", () => {
+    expectTable(doc.tables[1]!, applyTable("2021"), draft);
+  });
+
+  it("refuses a draft of the other format", async () => {
+    await expect(renderDocx(flowFor("2019"), draft, { date: new Date() })).rejects.toThrow(/format/);
+  });
+});
