@@ -1,0 +1,72 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const dir = mkdtempSync(join(tmpdir(), "nianbao-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The command line as the README runs it (`npm run -s nianbao -- …`): the same entry point. */
+function nianbao(...args: string[]) {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], { encoding: "utf8" });
+  const findings = result.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { severity: string; rule: string; numbers: number[] });
+  return { code: result.status, findings, stderr: result.stderr };
+}
+
+const write = (name: string, value: unknown) => {
+  const path = join(dir, name);
+  writeFileSync(path, typeof value === "string" ? value : JSON.stringify(value));
+  return path;
+};
+
+describe("nianbao check", () => {
+  it("prints the seed's 44 vs 41 and exits 0: warnings only", () => {
+    const { code, findings } = nianbao("check", "test/fixtures/seed-2020.json");
+    expect(code).toBe(0);
+    expect(findings.find((f) => f.rule === "A9-sum")?.numbers).toEqual([44, 41]);
+    expect(findings.filter((f) => f.severity === "error")).toEqual([]);
+  });
+  it("exits 1 when an error is found", () => {
+    const report = JSON.parse(readFileSync("test/fixtures/report-2022.json", "utf8"));
+    report.cells["apply.new.natural"] = 13;
+    const { code, findings } = nianbao("check", write("wrong.json", report));
+    expect(code).toBe(1);
+    expect(findings.map((f) => f.rule)).toContain("A1");
+  });
+  it("compares with last year's file given with --previous", () => {
+    const last = JSON.parse(readFileSync("test/fixtures/report-2022.json", "utf8"));
+    last.year = 2021;
+    last.cells["apply.carried_out.natural"] = 5;
+    const { code, findings } = nianbao("check", "test/fixtures/report-2022.json", "--previous", write("last.json", last));
+    expect(code).toBe(0);
+    expect(findings.map((f) => f.rule)).toContain("C1");
+  });
+  it("exits 2 with the message on stderr when the file is unreadable", () => {
+    const { code, stderr } = nianbao("check", write("bad.json", { org: "某街道", year: 2022, cells: { "x.y": 1 } }));
+    expect(code).toBe(2);
+    expect(stderr).toContain('"x.y"');
+    expect(nianbao("check", join(dir, "missing.json")).code).toBe(2);
+  });
+});
+
+describe("nianbao render", () => {
+  it("writes the document", () => {
+    const out = join(dir, "seed.docx");
+    const { code } = nianbao("render", "test/fixtures/seed-2020.json", "--out", out);
+    expect(code).toBe(0);
+    expect(readFileSync(out).subarray(0, 2).toString()).toBe("PK");
+  });
+  it("writes a 草稿 and says so when the report has errors", () => {
+    const report = JSON.parse(readFileSync("test/fixtures/report-2022.json", "utf8"));
+    report.cells["apply.new.natural"] = 13;
+    const out = join(dir, "draft.docx");
+    const { code, stderr } = nianbao("render", write("wrong.json", report), "--out", out);
+    expect(code).toBe(0);
+    expect(stderr).toContain("草稿");
+    expect(existsSync(out)).toBe(true);
+  });
+});
