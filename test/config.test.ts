@@ -1,0 +1,66 @@
+import { spawnSync } from "node:child_process";
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
+import { createLogger } from "../src/logger.js";
+
+const TOKEN = "123456789:AAEexampleTokenForConfigTests_xyz";
+
+describe("configuration from the environment", () => {
+  it("fills in the defaults", () => {
+    expect(loadConfig({ BOT_TOKEN: TOKEN })).toEqual({
+      BOT_TOKEN: TOKEN,
+      REDIS_PREFIX: "nianbao:",
+      DATA_DIR: "./data",
+      TELEGRAM_API_ROOT: "https://api.telegram.org",
+      LOG_LEVEL: "info",
+    });
+  });
+  it("reads every variable", () => {
+    const config = loadConfig({
+      BOT_TOKEN: TOKEN,
+      REDIS_URL: "redis://127.0.0.1:6379/2",
+      TELEGRAM_PROXY: "socks5://127.0.0.1:1080",
+      ALLOWED_USER_IDS: "12, 34,56",
+      LOG_LEVEL: "debug",
+    });
+    expect(config.ALLOWED_USER_IDS).toEqual([12, 34, 56]);
+    expect(config.TELEGRAM_PROXY).toBe("socks5://127.0.0.1:1080");
+  });
+  it("names a missing BOT_TOKEN and every other bad variable in one message", () => {
+    expect(() => loadConfig({ TELEGRAM_PROXY: "ftp://x", ALLOWED_USER_IDS: "abc", LOG_LEVEL: "loud" })).toThrow(
+      /BOT_TOKEN is missing[\s\S]*TELEGRAM_PROXY[\s\S]*ALLOWED_USER_IDS[\s\S]*LOG_LEVEL/,
+    );
+    expect(() => loadConfig({ BOT_TOKEN: "not-a-token" })).toThrow(/BOT_TOKEN does not look like a bot token/);
+  });
+  it("treats empty variables as unset", () => {
+    expect(loadConfig({ BOT_TOKEN: TOKEN, REDIS_URL: "" }).REDIS_URL).toBeUndefined();
+  });
+  it("stops the bot at start-up with the message, exit code 2", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "" },
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("BOT_TOKEN is missing");
+  });
+});
+
+describe("logs", () => {
+  it("never contain the bot token", () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const log = createLogger("info", [TOKEN], sink);
+    log.error(new Error(`request to https://api.telegram.org/bot${TOKEN}/getMe failed`));
+    log.warn({ url: `https://api.telegram.org/bot${TOKEN}/sendMessage`, err: new Error(TOKEN) }, `retry ${TOKEN}`);
+    expect(lines).toHaveLength(2);
+    expect(lines.join("")).not.toContain(TOKEN.split(":")[1]);
+    expect(lines.join("")).toContain("<redacted>");
+    expect(JSON.parse(lines[0]!).msg).toContain("/bot<redacted>/getMe");
+  });
+});
