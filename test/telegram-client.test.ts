@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import type { AddressInfo } from "node:net";
 import { Bot } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
-import { clientOptions } from "../src/telegram-client.js";
+import { clientOptions, fileDownloader } from "../src/telegram-client.js";
 import { type FakeTelegram, startFakeTelegram } from "./support/fake-telegram.js";
 
 const TOKEN = "123456789:AAProxyTestTokenOnly_abcdefghijklmn";
@@ -54,6 +54,17 @@ describe("the Telegram client", () => {
     expect(proxy.tunnels.length).toBeGreaterThan(0);
     expect(proxy.tunnels.every((t) => t === new URL(fake.apiRoot).host)).toBe(true);
     expect(fake.myCommands()).toEqual([{ command: "start", description: "开始" }]);
+  });
+  it("downloads an officer's file through the proxy, refusing one that is too large", async () => {
+    fake = await startFakeTelegram({ token: TOKEN });
+    closers.push(() => fake.close());
+    const proxy = await startProxy();
+    const download = fileDownloader({ TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_PROXY: proxy.url, BOT_TOKEN: TOKEN });
+    const file = fake.registerFile(Buffer.from('{"year":2025}'), "r.json");
+    expect(Buffer.from(await download(file.filePath, 1000)).toString()).toBe('{"year":2025}');
+    expect(proxy.tunnels).toHaveLength(1);
+    await expect(download(file.filePath, 5)).rejects.toThrow(/larger than 5 bytes/);
+    await expect(download("documents/missing.json", 1000)).rejects.toThrow(/status 404/);
   });
   it("fails rather than going around a proxy that is down", async () => {
     fake = await startFakeTelegram({ token: TOKEN });

@@ -1,0 +1,20 @@
+import type { ConversationFlavor } from "@grammyjs/conversations";
+import type { Context } from "grammy";
+import type { Logger } from "pino";
+import type { FormatId } from "../form/draft.js";
+import type { Flow } from "../form/flow-schema.js";
+import type { Store } from "../store/store.js";
+
+/** What every handler needs, put on the context by the first middleware (never imported as singletons). */
+export interface Deps {
+  store: Store;
+  logger: Logger;
+  now: () => Date;
+  flowFor: (format: FormatId) => Flow;
+  allowedUserIds?: readonly number[];
+  /** Download URL of a file from getFile (its Bot API root and token), for imported documents. */
+  /** Downloads a file an officer sent (getFile's file_path), at most maxBytes. */
+  downloadFile: (filePath: string, maxBytes: number) => Promise<Uint8Array>;
+}
+
+export type BotContext = ConversationFlavor<Context & { deps: Deps; log: Logger }>;

@@ -1,0 +1,293 @@
+import { randomBytes } from "node:crypto";
+import { Composer, InlineKeyboard } from "grammy";
+import type { Document } from "grammy/types";
+import { z } from "zod";
+import { Draft } from "../../form/draft.js";
+import type { Finding } from "../../form/finding.js";
+import type { Flow } from "../../form/flow-schema.js";
+import { nextOpenStep } from "../../form/form-steps.js";
+import { loadReport } from "../../form/load-report.js";
+import type { AuditEntry, StoredReport } from "../../store/store.js";
+import { encodeCallback } from "../callback-data.js";
+import { onReportAction } from "../callbacks.js";
+import type { BotContext } from "../context.js";
+import { escapeHtml } from "../html.js";
+import { auditEntry, currentReport, mutateReport } from "../report-access.js";
+import { findingsOf } from "../report-view.js";
+import { findingLines } from "../step-view.js";
+import { NO_REPORT } from "./fill.js";
+import { sendCard } from "./start.js";
+
+/**
+ * Importing an interchange file (INTERCHANGE.md) sent as a document. A file of
+ * the report's year replaces its answers after one confirmation; a file of the
+ * year before becomes last year's report (cross-year checks, 沿用去年).
+ * The pending import waits in the store under a random token that is also in
+ * the buttons, so an old button can never apply a newer (or older) file.
+ */
+
+const MAX_BYTES = 1024 * 1024;
+const SHOWN_FINDINGS = 5;
+const SHOWN_CROSS_YEAR = 8;
+const SHOWN_ORG = 40;
+const AUDIT_TEXT = 200;
+const CROSS_YEAR_RULES = new Set(["C1", "C2", "C3", "C4", "R-similar"]);
+
+const NOT_JSON_FILE = "只能导入 .json 数据文件（/export 导出的那种）。其他文件我读不了，请直接发文字或数字填写。";
+const NOT_UTF8 = "文件不是 UTF-8 编码的文字，读不了。请发 /export 导出的 .json 文件。";
+const DOWNLOAD_FAILED = "文件没能下载下来，请再发一次。";
+const EXPIRED = "这个按钮已过期，请重新发送文件。";
+const CHANGED_SINCE = "你发文件之后报告又被改过，为免覆盖这些修改，没有导入。请重新发送文件。";
+
+/** A confirmation that is waiting, per user. `draft` holds leaf cells only. */
+const PendingImport = z.object({
+  token: z.string(),
+  reportId: z.string(),
+  version: z.number().int(),
+  draft: Draft,
+});
+type PendingImport = z.infer<typeof PendingImport>;
+
+const pendingKey = (userId: number) => `import:${userId}`;
+
+/** Only the flow's leaf cells are kept: totals are computed, a total given in a file is only checked. */
+export function leafCellsOnly(flow: Flow, draft: Draft): Draft {
+  const leaves = new Set(flow.cells.map((c) => c.id));
+  return { ...draft, cells: Object.fromEntries(Object.entries(draft.cells).filter(([id]) => leaves.has(id))) };
+}
+
+type Read = { ok: true; draft: Draft } | { ok: false; reason: string };
+
+/** What can be refused without downloading: the kind of file and its size. */
+function refuseUnseen(document: Document): string | undefined {
+  const isJson = document.file_name?.toLowerCase().endsWith(".json") || document.mime_type === "application/json";
+  if (!isJson) return NOT_JSON_FILE;
+  if ((document.file_size ?? 0) > MAX_BYTES) return tooLarge(document.file_size ?? 0);
+  return undefined;
+}
+
+function tooLarge(bytes: number): string {
+  return `文件太大（${Math.ceil(bytes / 1024)} KB），数据文件不会超过 1 MB。请确认发的是 /export 导出的 .json 文件。`;
+}
+
+/** Downloads the document (bounded in size and time) and loads it as an interchange file. */
+async function readDocument(ctx: BotContext, document: Document): Promise<Read> {
+  const file = await ctx.api.getFile(document.file_id);
+  if ((file.file_size ?? 0) > MAX_BYTES) return { ok: false, reason: tooLarge(file.file_size ?? 0) };
+  if (!file.file_path) return { ok: false, reason: DOWNLOAD_FAILED };
+  let bytes: Uint8Array;
+  try {
+    bytes = await ctx.deps.downloadFile(file.file_path, MAX_BYTES);
+  } catch (e) {
+    ctx.log.warn({ filePath: file.file_path, error: (e as Error).message }, "document download failed");
+    return { ok: false, reason: DOWNLOAD_FAILED };
+  }
+  if (bytes.length > MAX_BYTES) return { ok: false, reason: tooLarge(bytes.length) };
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, reason: NOT_UTF8 };
+  }
+  const loaded = loadReport(text, ctx.deps.flowFor);
+  return loaded.ok ? loaded : { ok: false, reason: `文件读不了：${loaded.error}。请改好后再发。` };
+}
+
+function shortOrg(org: string): string {
+  const chars = [...org];
+  return chars.length > SHOWN_ORG ? `${chars.slice(0, SHOWN_ORG).join("")}…` : org;
+}
+
+function orgNote(file: Draft, report: StoredReport): string | undefined {
+  if (file.org.trim() === report.draft.org.trim()) return undefined;
+  return `⚠️ 文件里的单位是「${escapeHtml(shortOrg(file.org))}」，当前报告是「${escapeHtml(report.draft.org)}」。`;
+}
+
+/** Up to `limit` finding lines, with a note on how many more there are. */
+function someFindings(findings: Finding[], limit: number): string[] {
+  const lines = findingLines(findings.slice(0, limit));
+  if (findings.length > limit) lines.push(`……另有 ${findings.length - limit} 条，发 /check 查看全部。`);
+  return lines;
+}
+
+/** The draft after the import: the file's answers under the report's own unit, year and format. */
+function importedDraft(current: Draft, file: Draft): Draft {
+  const draft: Draft = { ...current, narrative: file.narrative, cells: file.cells };
+  if (file.contact !== undefined) draft.contact = file.contact;
+  return draft;
+}
+
+/** One audit entry per changed cell, narrative part and setting. */
+function importAudit(ctx: BotContext, before: Draft, after: Draft): AuditEntry[] {
+  const clip = (text: string | undefined) =>
+    !text ? null : text.length > AUDIT_TEXT ? `${text.slice(0, AUDIT_TEXT)}…` : text;
+  const cellIds = new Set([...Object.keys(before.cells), ...Object.keys(after.cells)]);
+  const partIds = new Set([...Object.keys(before.narrative), ...Object.keys(after.narrative)]) as Set<
+    keyof Draft["narrative"]
+  >;
+  const entries = [...cellIds]
+    .filter((id) => before.cells[id] !== after.cells[id])
+    .map((id) => auditEntry(ctx, id, before.cells[id], after.cells[id]));
+  for (const id of partIds)
+    if ((before.narrative[id] ?? "") !== (after.narrative[id] ?? ""))
+      entries.push(auditEntry(ctx, id, clip(before.narrative[id]), clip(after.narrative[id])));
+  if ((before.contact ?? "") !== (after.contact ?? ""))
+    entries.push(auditEntry(ctx, "settings.contact", clip(before.contact), clip(after.contact)));
+  return entries;
+}
+
+/** A file of the report's year: show what the checks say about it and ask once before replacing. */
+async function offerReplace(ctx: BotContext, report: StoredReport, file: Draft): Promise<void> {
+  const userId = ctx.from?.id;
+  if (userId === undefined) return;
+  if (file.format !== report.draft.format) {
+    await ctx.reply(`这个文件是 ${file.format} 年格式，当前报告用 ${report.draft.format} 年格式，不能导入。`);
+    return;
+  }
+  const flow = ctx.deps.flowFor(file.format);
+  const stripped = leafCellsOnly(flow, file);
+  const changes = importAudit(ctx, report.draft, importedDraft(report.draft, stripped));
+  if (changes.length === 0) {
+    await ctx.reply("文件里的数字和文字与当前报告完全一样，不用导入。");
+    return;
+  }
+  // Checked with its totals as given, so a total that does not add up is shown.
+  const all = findingsOf(ctx.deps, { draft: file, previous: report.previous });
+  const open = all.filter((f) => f.rule === "missing").length;
+  const findings = all.filter((f) => f.rule !== "missing");
+  const errors = findings.filter((f) => f.severity === "error").length;
+  const cellChanges = changes.filter((e) => e.target in report.draft.cells || e.target in stripped.cells).length;
+  const partChanges = changes.filter(
+    (e) => e.target in report.draft.narrative || e.target in stripped.narrative,
+  ).length;
+
+  const lines = [
+    `📄 文件：${escapeHtml(shortOrg(file.org))} ${file.year}年度（${file.format}年格式）`,
+    findings.length === 0
+      ? "检查：数字和文字没有发现问题。"
+      : `检查：${errors} 个错误，${findings.length - errors} 个提醒。`,
+    ...someFindings(findings, SHOWN_FINDINGS),
+  ];
+  if (open > 0) lines.push(`还有 ${open} 个部分没填完，导入后可以接着填。`);
+  const note = orgNote(file, report);
+  if (note) lines.push(`${note}导入后单位名称仍是「${escapeHtml(report.draft.org)}」，要改请用 /settings。`);
+  if (Object.keys(stripped.cells).length < Object.keys(file.cells).length)
+    lines.push("文件里的总计只用来核对，导入后按各项重新计算。");
+  lines.push(
+    "",
+    `导入会用文件替换当前报告的数字和文字（${cellChanges} 个数字、${partChanges} 段文字有变化${
+      changes.length > cellChanges + partChanges ? "，联系方式也会更新" : ""
+    }）。确认导入吗？`,
+  );
+
+  const token = randomBytes(6).toString("base64url");
+  const pending: PendingImport = { token, reportId: report.id, version: report.version, draft: stripped };
+  await ctx.deps.store.writeState(pendingKey(userId), pending);
+  await ctx.reply(lines.join("\n"), {
+    parse_mode: "HTML",
+    reply_markup: new InlineKeyboard()
+      .text("确认导入", encodeCallback("importFile", report.id, `y${token}`))
+      .text("取消", encodeCallback("importFile", report.id, `n${token}`)),
+  });
+}
+
+async function applyPending(ctx: BotContext, report: StoredReport, pending: PendingImport): Promise<void> {
+  const flow = ctx.deps.flowFor(report.draft.format);
+  let changed = 0;
+  const result = await mutateReport(ctx, report, (r) => {
+    if (r.version !== pending.version) return CHANGED_SINCE;
+    const draft = importedDraft(r.draft, pending.draft);
+    const audit = importAudit(ctx, r.draft, draft);
+    changed = audit.length;
+    return { change: { draft, cursor: nextOpenStep(flow, draft)?.index ?? 0 }, audit };
+  });
+  await ctx.deps.store.deleteState(pendingKey(ctx.from?.id ?? 0));
+  if (!result.ok) {
+    await ctx.reply(escapeHtml(result.reason));
+    return;
+  }
+  const before = `✅ 已导入，共 ${changed} 处改动（可发 /history 查看）。单位名称仍是「${escapeHtml(result.report.draft.org)}」。`;
+  await sendCard(ctx, result.report, before);
+}
+
+/** A file of the year before: kept as last year's report, and the cross-year findings it brings. */
+async function keepAsPrevious(ctx: BotContext, report: StoredReport, file: Draft): Promise<void> {
+  const previous = leafCellsOnly(ctx.deps.flowFor(file.format), file);
+  const label = (d: Draft) => `${d.org} ${d.year}年度`;
+  let replaced = false;
+  const result = await mutateReport(ctx, report, (r) => {
+    replaced = r.previous !== undefined;
+    return {
+      change: { previous },
+      audit: [auditEntry(ctx, "previous", r.previous ? label(r.previous) : null, label(previous))],
+    };
+  });
+  if (!result.ok) {
+    await ctx.reply(escapeHtml(result.reason));
+    return;
+  }
+  const crossYear = findingsOf(ctx.deps, result.report).filter((f) => CROSS_YEAR_RULES.has(f.rule));
+  const lines = [
+    `✅ 已保存为去年的报告：${escapeHtml(shortOrg(file.org))} ${file.year}年度${replaced ? "（替换了原来的）" : ""}。`,
+    "核对时会和它比对（如上年结转），填写文字时可以点「沿用去年」。",
+  ];
+  const note = orgNote(file, result.report);
+  if (note) lines.push(note);
+  lines.push(
+    ...(crossYear.length === 0
+      ? ["跨年核对：目前没有发现问题。"]
+      : ["跨年核对发现：", ...someFindings(crossYear, SHOWN_CROSS_YEAR)]),
+  );
+  await ctx.reply(lines.join("\n"), { parse_mode: "HTML" });
+}
+
+async function onDocument(ctx: BotContext, document: Document): Promise<void> {
+  const refused = refuseUnseen(document);
+  if (refused) {
+    await ctx.reply(refused);
+    return;
+  }
+  const report = await currentReport(ctx);
+  if (!report) {
+    await ctx.reply(NO_REPORT);
+    return;
+  }
+  const read = await readDocument(ctx, document);
+  if (!read.ok) {
+    await ctx.reply(escapeHtml(read.reason), { parse_mode: "HTML" });
+    return;
+  }
+  const file = read.draft;
+  const year = report.draft.year;
+  if (file.year === year) await offerReplace(ctx, report, file);
+  else if (file.year === year - 1) await keepAsPrevious(ctx, report, file);
+  else
+    await ctx.reply(
+      `这个文件是 ${file.year} 年度的，当前报告是 ${year} 年度。只能导入本年度的报告，或上一年度（${year - 1}）的报告用于跨年核对。`,
+    );
+}
+
+export function importFeature(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.on("message:document", (ctx) => onDocument(ctx, ctx.message.document));
+
+  onReportAction(composer, ["importFile"], async (ctx, callback, report) => {
+    const userId = ctx.from?.id ?? 0;
+    const [choice, token] = [callback.arg.slice(0, 1), callback.arg.slice(1)];
+    const stored = PendingImport.safeParse(await ctx.deps.store.readState(pendingKey(userId)));
+    const pending = stored.success ? stored.data : undefined;
+    const known = choice === "y" || choice === "n";
+    if (!known || !pending || !token || pending.token !== token || pending.reportId !== report.id) {
+      await ctx.answerCallbackQuery({ text: EXPIRED });
+      return;
+    }
+    await ctx.answerCallbackQuery();
+    if (choice === "y") {
+      await applyPending(ctx, report, pending);
+    } else {
+      await ctx.deps.store.deleteState(pendingKey(userId));
+      await ctx.reply("已取消导入，报告没有改动。");
+    }
+  });
+  return composer;
+}

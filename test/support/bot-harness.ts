@@ -1,0 +1,92 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunnerHandle, run } from "@grammyjs/runner";
+import pino from "pino";
+import { flowFor } from "../../flows/index.js";
+import { createBot } from "../../src/bot/create-bot.js";
+import type { Draft } from "../../src/form/draft.js";
+import { openStore } from "../../src/store/open-store.js";
+import { fileDownloader } from "../../src/telegram-client.js";
+import type { Store, StoredReport } from "../../src/store/store.js";
+import { type FakeTelegram, type Officer, startFakeTelegram } from "./fake-telegram.js";
+
+/**
+ * The real bot (createBot) in this process, polling a local fake Bot API
+ * through @grammyjs/runner, on a fresh store. Tests talk to it as officers do.
+ */
+
+export const TOKEN = "123456789:AAHarnessTokenForTestsOnly_0123456789";
+
+export interface Harness {
+  fake: FakeTelegram;
+  store: Store;
+  /** An officer in a private chat with the bot. */
+  officer(id: number, firstName?: string): Officer;
+  /** Stores a report for the user and makes it their current one. */
+  seedReport(userId: number, draft: Draft, change?: Partial<Pick<StoredReport, "previous" | "cursor">>): Promise<StoredReport>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  store?: "embedded" | "redis";
+  /** The bot's clock (default: the real one). */
+  now?: () => Date;
+  allowedUserIds?: number[];
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const fake = await startFakeTelegram({ token: TOKEN });
+  const dir = mkdtempSync(join(tmpdir(), "nianbao-harness-"));
+  const prefix = `nianbao-test:${randomBytes(6).toString("hex")}:`;
+  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const store = await openStore({
+    ...(options.store === "redis" ? { redisUrl } : {}),
+    redisPrefix: prefix,
+    dataDir: dir,
+  });
+  const bot = createBot(
+    TOKEN,
+    {
+      store,
+      logger: pino({ level: process.env.LOG_LEVEL ?? "silent" }),
+      now: options.now ?? (() => new Date()),
+      flowFor,
+      downloadFile: fileDownloader({ TELEGRAM_API_ROOT: fake.apiRoot, BOT_TOKEN: TOKEN }),
+      ...(options.allowedUserIds ? { allowedUserIds: options.allowedUserIds } : {}),
+    },
+    { client: { apiRoot: fake.apiRoot } },
+  );
+  await bot.init();
+  const runner: RunnerHandle = run(bot, { runner: { fetch: { timeout: 1 } } });
+
+  return {
+    fake,
+    store,
+    officer: (id, firstName = `用户${id}`) => fake.user({ id, first_name: firstName }),
+    async seedReport(userId, draft, change = {}) {
+      const created = await store.createReport({ draft, members: [userId] });
+      await store.setUser(userId, { currentReportId: created.id });
+      if (Object.keys(change).length === 0) return created;
+      const updated = await store.updateReport(created.id, created.version, change, []);
+      if (!updated.ok) throw new Error("could not seed the report");
+      return updated.report;
+    },
+    async close() {
+      if (runner.isRunning()) await runner.stop();
+      await fake.close();
+      if (options.store === "redis") await deleteKeys(redisUrl, prefix);
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(url);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+}
