@@ -1,0 +1,229 @@
+import { Composer, InlineKeyboard, InputFile } from "grammy";
+import type { Finding } from "../../form/finding.js";
+import { exportReport } from "../../form/load-report.js";
+import { computeValues } from "../../form/totals.js";
+import { renderDocx } from "../../report/render-docx.js";
+import { reportTitle } from "../../report/report-text.js";
+import { narrativePreview, tablePreview } from "../../report/table-preview.js";
+import type { StoredReport } from "../../store/store.js";
+import { encodeCallback } from "../callback-data.js";
+import { onReportAction } from "../callbacks.js";
+import type { BotContext } from "../context.js";
+import { escapeHtml, MESSAGE_LIMIT } from "../html.js";
+import { currentReport } from "../report-access.js";
+import { findingsOf, flowOf } from "../report-view.js";
+import { findingLines } from "../step-view.js";
+import { NO_REPORT } from "./fill.js";
+
+/**
+ * The end of the way: /check lists what the checks found, /preview shows the
+ * whole report in the chat, /report builds the .docx (errors block the final
+ * version, warnings need one confirmation), /export sends the interchange JSON.
+ */
+
+/** Findings messages are split well below Telegram's limit (DESIGN: long lists are split). */
+const CHECK_LIMIT = 3500;
+/** How many findings the /report refusal lists before "还有 N 个". */
+const LISTED = 10;
+
+const DRAFT = "draft";
+const CONFIRM = "ok";
+
+// --- /check ---
+
+export async function sendCheck(ctx: BotContext, report: StoredReport): Promise<void> {
+  const findings = findingsOf(ctx.deps, report);
+  if (findings.length === 0) {
+    await ctx.reply("✅ 核对完毕，没有发现问题。可以发 /report 生成报告。");
+    return;
+  }
+  for (const message of packLines(checkLines(findings), CHECK_LIMIT)) {
+    await ctx.reply(message, { parse_mode: "HTML" });
+  }
+}
+
+/** Errors first, then the unanswered sections (one "missing" finding per section), then warnings. */
+function checkLines(findings: Finding[]): string[] {
+  const missing = findings.filter((f) => f.rule === "missing");
+  const errors = findings.filter((f) => f.severity === "error" && f.rule !== "missing");
+  const warnings = findings.filter((f) => f.severity === "warning");
+  const counts = [
+    errors.length > 0 ? `${errors.length} 个错误` : "",
+    missing.length > 0 ? `${missing.length} 个部分未填完` : "",
+    warnings.length > 0 ? `${warnings.length} 个提醒` : "",
+  ].filter(Boolean);
+  const lines = [`<b>核对结果</b>：${counts.join("，")}`];
+  if (errors.length > 0) lines.push("", "<b>错误（须改正）</b>", ...findingLines(errors));
+  if (missing.length > 0) lines.push("", "<b>未填完</b>", ...findingLines(missing));
+  if (warnings.length > 0) lines.push("", "<b>提醒（请核实）</b>", ...findingLines(warnings));
+  lines.push(
+    "",
+    errors.length + missing.length > 0
+      ? "发 /sections 找到要改的项；有错误时 /report 只能生成草稿。"
+      : "提醒不影响生成，核实后发 /report。",
+  );
+  return lines;
+}
+
+/**
+ * Whole lines into messages of at most `limit` characters. The lines are
+ * escaped HTML without tags spanning lines, so any line boundary is a safe cut;
+ * a single overlong line is cut outside an entity such as "&amp;".
+ */
+function packLines(lines: string[], limit: number): string[] {
+  const messages: string[] = [];
+  let current = "";
+  for (const line of lines.flatMap((l) => cutLine(l, limit))) {
+    if (current && current.length + 1 + line.length > limit) {
+      messages.push(current);
+      current = "";
+    }
+    current = current ? `${current}\n${line}` : line;
+  }
+  if (current.trim()) messages.push(current);
+  return messages.filter((m) => m.trim());
+}
+
+function cutLine(line: string, limit: number): string[] {
+  const pieces: string[] = [];
+  let rest = line;
+  while (rest.length > limit) {
+    let cut = limit;
+    const amp = rest.lastIndexOf("&", cut);
+    if (amp > cut - 8 && !rest.slice(amp, cut).includes(";")) cut = amp;
+    pieces.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  return [...pieces, rest];
+}
+
+// --- /preview ---
+
+export async function sendPreview(ctx: BotContext, report: StoredReport): Promise<void> {
+  const flow = flowOf(ctx.deps, report);
+  const { draft } = report;
+  // narrativePreview keeps each piece at 4,000 characters; Telegram counts after entity parsing, so escaping adds nothing.
+  for (const text of narrativePreview(flow, draft)) {
+    if (text.trim()) await ctx.reply(escapeHtml(text), { parse_mode: "HTML" });
+  }
+  const values = computeValues(flow, draft.cells);
+  for (const section of flow.sections) {
+    for (const table of section.tables) {
+      const head = `${section.heading}\n${table.name}`;
+      // Room for the heading and the line break before the table; tablePreview notes rows it had to leave out.
+      const body = tablePreview(flow, table, values, { maxLength: MESSAGE_LIMIT - head.length - 8 });
+      await ctx.reply(`<b>${escapeHtml(head)}</b>\n<pre>${escapeHtml(body)}</pre>`, { parse_mode: "HTML" });
+    }
+  }
+  await ctx.reply("预览完毕。发 /check 核对，发 /report 生成 Word 报告。");
+}
+
+// --- /report ---
+
+/** Runs every check: errors offer only a 草稿, warnings ask for one confirmation, a clean report is built at once. */
+export async function startReport(ctx: BotContext, report: StoredReport): Promise<void> {
+  const findings = findingsOf(ctx.deps, report);
+  const errors = findings.filter((f) => f.severity === "error");
+  const warnings = findings.filter((f) => f.severity === "warning");
+  if (errors.length > 0) {
+    await ctx.reply(
+      [
+        `有 ${errors.length} 个错误，还不能生成正式报告：`,
+        ...listed(errors),
+        "",
+        "改正后再发 /report。也可以先生成一份草稿，文末列出这些问题。",
+      ].join("\n"),
+      {
+        parse_mode: "HTML",
+        reply_markup: new InlineKeyboard().text("生成草稿", encodeCallback("finalize", report.id, DRAFT)),
+      },
+    );
+    return;
+  }
+  if (warnings.length > 0) {
+    await ctx.reply(
+      [`有 ${warnings.length} 个提醒，请核实：`, ...listed(warnings), "", "核实无误就点「确认生成」。"].join("\n"),
+      {
+        parse_mode: "HTML",
+        reply_markup: new InlineKeyboard().text("确认生成", encodeCallback("finalize", report.id, CONFIRM)),
+      },
+    );
+    return;
+  }
+  await sendDocx(ctx, report, []);
+}
+
+/** The first few findings, one line each, and how many more there are. */
+function listed(findings: Finding[]): string[] {
+  const lines = findingLines(findings.slice(0, LISTED));
+  if (findings.length > LISTED) lines.push(`……还有 ${findings.length - LISTED} 个，发 /check 看全部。`);
+  return lines;
+}
+
+/** `problems` non-empty makes the document a 草稿 listing them. */
+async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding[]): Promise<void> {
+  const { draft } = report;
+  const isDraft = problems.length > 0;
+  await ctx.replyWithChatAction("upload_document");
+  const buffer = await renderDocx(flowOf(ctx.deps, report), draft, { date: ctx.deps.now(), problems });
+  const fileName = safeFileName(`${reportTitle(draft)}${isDraft ? "（草稿）" : ""}.docx`);
+  ctx.log.info({ reportId: report.id, version: report.version, isDraft, bytes: buffer.length }, "report built");
+  await ctx.replyWithDocument(new InputFile(buffer, fileName), {
+    caption: isDraft
+      ? `草稿：还有 ${problems.length} 个错误，已列在文末。改正后发 /report 生成正式报告。`
+      : "报告已生成。请在 Word 里再看一遍，盖章后发布。",
+  });
+}
+
+/** Unit names come from officers and imported files: no path separators or control characters in a file name. */
+function safeFileName(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+  return name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, "_");
+}
+
+// --- /export ---
+
+async function sendExport(ctx: BotContext, report: StoredReport): Promise<void> {
+  const fileName = safeFileName(`${reportTitle(report.draft)}.json`);
+  await ctx.replyWithChatAction("upload_document");
+  await ctx.replyWithDocument(new InputFile(Buffer.from(exportReport(report.draft), "utf8"), fileName), {
+    caption: "数据文件（JSON）：可以备份，也可以发给我导入。",
+  });
+}
+
+// --- Wiring ---
+
+export function finalizeFeature(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  const withReport = (action: (ctx: BotContext, report: StoredReport) => Promise<void>) => async (ctx: BotContext) => {
+    const report = await currentReport(ctx);
+    if (report) await action(ctx, report);
+    else await ctx.reply(NO_REPORT);
+  };
+  composer.command("check", withReport(sendCheck));
+  composer.command("preview", withReport(sendPreview));
+  composer.command("report", withReport(startReport));
+  composer.command("export", withReport(sendExport));
+
+  // `report` is the stored report as it is now (onReportAction reloads it), so the checks run again:
+  // a 确认生成 pressed after errors appeared must not produce a final document.
+  onReportAction(composer, ["finalize"], async (ctx, callback, report) => {
+    if (callback.arg !== DRAFT && callback.arg !== CONFIRM) {
+      await ctx.answerCallbackQuery({ text: "按钮无效。" });
+      return;
+    }
+    const errors = findingsOf(ctx.deps, report).filter((f) => f.severity === "error");
+    if (callback.arg === DRAFT && errors.length > 0) {
+      await ctx.answerCallbackQuery({ text: "正在生成草稿……" });
+      await sendDocx(ctx, report, errors);
+    } else if (callback.arg === CONFIRM && errors.length === 0) {
+      await ctx.answerCallbackQuery({ text: "正在生成报告……" });
+      await sendDocx(ctx, report, []);
+    } else {
+      // The report changed since the button was sent: errors appeared (no final) or went away (no draft needed).
+      await ctx.answerCallbackQuery({ text: "报告已有改动，请看最新的核对结果。" });
+      await startReport(ctx, report);
+    }
+  });
+  return composer;
+}

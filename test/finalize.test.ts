@@ -1,0 +1,258 @@
+import { inflateRawSync } from "node:zlib";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { flowFor } from "../flows/index.js";
+import type { Draft } from "../src/form/draft.js";
+import { loadReport } from "../src/form/load-report.js";
+import type { StoredReport } from "../src/store/store.js";
+import { type Harness, startHarness } from "./support/bot-harness.js";
+import type { BotMessage, Officer } from "./support/fake-telegram.js";
+import { fixture, withCells } from "./support/fixtures.js";
+
+/** /check, /preview, /report and /export driven through the real bot against the fake Bot API. */
+
+const ORG = "杭州市拱墅区住房和城乡建设局";
+const FINAL_NAME = `${ORG}2022年政府信息公开工作年度报告.docx`;
+const DRAFT_NAME = `${ORG}2022年政府信息公开工作年度报告（草稿）.docx`;
+
+let h: Harness;
+beforeEach(async () => {
+  // 2023-01-20 10:00 in Beijing: the date printed under the unit's name.
+  h = await startHarness({ now: () => new Date("2023-01-20T02:00:00Z") });
+});
+afterEach(async () => {
+  // No message Telegram would have refused (bad HTML, over 4,096 characters, bad buttons).
+  expect(h.fake.errors).toEqual([]);
+  await h.close();
+});
+
+/** Stores a report the way an import or /new leaves it and makes it the user's current one. */
+async function seed(userId: number, draft: Draft, previous?: Draft): Promise<StoredReport> {
+  const report = await h.store.createReport({ draft, members: [userId] });
+  await h.store.setUser(userId, { currentReportId: report.id });
+  if (!previous) return report;
+  const updated = await h.store.updateReport(report.id, report.version, { previous }, []);
+  if (!updated.ok) throw new Error("could not store last year's report");
+  return updated.report;
+}
+
+/** Replies until one matches `last` (the bot's closing message of a multi-message answer). */
+async function repliesUntil(officer: Officer, last: (m: BotMessage) => boolean): Promise<BotMessage[]> {
+  const out: BotMessage[] = [];
+  for (;;) {
+    const reply = await officer.nextReply();
+    out.push(reply);
+    if (last(reply)) return out;
+  }
+}
+
+/** The XML parts of a .docx (a zip): stored or deflated entries, read from the central directory. */
+function unzip(zip: Buffer): Map<string, string> {
+  let eocd = zip.length - 22;
+  while (eocd >= 0 && zip.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  if (eocd < 0) throw new Error("not a zip file");
+  const entries = new Map<string, string>();
+  let p = zip.readUInt32LE(eocd + 16);
+  for (let i = zip.readUInt16LE(eocd + 10); i > 0; i--) {
+    const method = zip.readUInt16LE(p + 10);
+    const size = zip.readUInt32LE(p + 20);
+    const nameLength = zip.readUInt16LE(p + 28);
+    const skip = nameLength + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
+    const local = zip.readUInt32LE(p + 42);
+    const name = zip.toString("utf8", p + 46, p + 46 + nameLength);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(start, start + size);
+    entries.set(name, (method === 8 ? inflateRawSync(data) : data).toString("utf8"));
+    p += 46 + skip;
+  }
+  return entries;
+}
+
+/** The document's visible text: all w:t runs of the body and its headers. */
+function docxText(bytes: Buffer): { body: string; headers: string } {
+  const parts = unzip(bytes);
+  const runs = (xml = "") => [...xml.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)].map((m) => m[1]).join("");
+  const headers = [...parts.entries()].filter(([name]) => /^word\/header\d*\.xml$/.test(name));
+  return { body: runs(parts.get("word/document.xml")), headers: headers.map(([, xml]) => runs(xml)).join("") };
+}
+
+/** report-2022 with an error: 二、上年结转 no longer adds up with what was handled and carried over. */
+const withError = () => withCells(fixture("report-2022"), { "apply.carried_in.natural": 7 });
+
+describe("/check", () => {
+  it("says there is nothing to fix on a complete, consistent report", async () => {
+    const officer = h.officer(101);
+    await seed(101, fixture("report-2022"));
+    officer.send("/check");
+    expect((await officer.nextReply()).text).toContain("没有发现问题");
+  });
+
+  it("lists errors before warnings and summarises unanswered sections", async () => {
+    const officer = h.officer(102);
+    // seed-2020 has two warnings (A9-sum, R-problems); a cleared cell, a broken total and the A9 warning it causes add to them.
+    const draft = withCells(fixture("seed-2020"), { "active.procurement.amount": undefined, "apply.new.natural": 99 });
+    await seed(102, draft);
+    officer.send("/check");
+    const reply = await officer.nextReply();
+    const text = reply.text;
+    expect(text).toMatch(/核对结果：\d+ 个错误，1 个部分未填完，3 个提醒/);
+    expect(text).toContain("未填完\n❌ 二、主动公开政府信息情况：未填写");
+    const firstError = text.indexOf("❌");
+    const firstWarning = text.indexOf("⚠️");
+    expect(firstError).toBeGreaterThan(-1);
+    expect(firstWarning).toBeGreaterThan(firstError);
+    expect(text.lastIndexOf("❌")).toBeLessThan(firstWarning);
+    expect(text).toContain("⚠️ 五、没有写上一年问题的整改落实情况");
+  });
+
+  it("splits a long list of findings into several messages, none over 3,500 characters", async () => {
+    const officer = h.officer(103);
+    // Every cell negative: one A6 error per cell that may not be negative, and broken relations on top.
+    const draft = fixture("report-2022");
+    const cells = Object.fromEntries(Object.keys(draft.cells).map((id) => [id, -1]));
+    await seed(103, { ...draft, cells });
+    officer.send("/check");
+    const messages = await repliesUntil(officer, (m) => m.text.includes("/sections"));
+    expect(messages.length).toBeGreaterThan(1);
+    for (const m of messages) expect(m.text.length).toBeLessThanOrEqual(3500);
+    const lines = messages.flatMap((m) => m.text.split("\n")).filter((l) => l.startsWith("❌"));
+    expect(lines.length).toBeGreaterThan(100);
+  });
+
+  it("answers an officer without a report with the way to create one", async () => {
+    const officer = h.officer(104);
+    for (const command of ["/check", "/preview", "/report", "/export"]) {
+      officer.send(command);
+      expect((await officer.nextReply()).text).toContain("还没有报告");
+    }
+  });
+});
+
+describe("/preview", () => {
+  it("shows the whole report: title, narrative, and every table in monospace", async () => {
+    const officer = h.officer(201);
+    await seed(201, fixture("report-2022"));
+    officer.send("/preview");
+    const messages = await repliesUntil(officer, (m) => m.text.includes("预览完毕"));
+    const all = messages.map((m) => m.text).join("\n");
+    expect(messages[0]!.text).toContain(`${ORG}2022年政府信息公开工作年度报告`);
+    expect(all).toContain("一、总体情况");
+    expect(all).toContain(fixture("report-2022").narrative.problems!.trim().slice(0, 20));
+    const tables = messages.filter((m) => m.entities.some((e) => e.type === "pre"));
+    expect(tables.map((m) => m.text.split("\n")[1])).toEqual(["主动公开表", "申请表", "复议诉讼表"]);
+    // 申请表: 一、本年新收 adds up to 17 with six columns.
+    expect(tables[1]!.text).toMatch(/一、本年新收.* 12 3 0 1 1 0 = 17/);
+    for (const m of messages) expect(m.text.length).toBeLessThanOrEqual(4096);
+  });
+
+  it("escapes what the officer wrote, so text with < and & reaches the chat unchanged", async () => {
+    const officer = h.officer(202);
+    const draft = fixture("report-2022");
+    const odd = "本单位<b>未</b>设 A&B 专栏，见 <https://example.org?a=1&b=2>。";
+    await seed(202, { ...draft, org: "测试<局>&中心", narrative: { ...draft.narrative, other: odd } });
+    officer.send("/preview");
+    const messages = await repliesUntil(officer, (m) => m.text.includes("预览完毕"));
+    const all = messages.map((m) => m.text).join("\n");
+    expect(all).toContain("测试<局>&中心2022年政府信息公开工作年度报告");
+    expect(all).toContain(odd);
+  });
+});
+
+describe("/report", () => {
+  it("builds a clean report at once, with the upload_document action and the official file name", async () => {
+    const officer = h.officer(301);
+    await seed(301, fixture("report-2022"));
+    officer.send("/report");
+    const doc = await officer.waitForDocument({ timeoutMs: 20_000 });
+    expect(officer.chatActions.map((a) => a.action)).toContain("upload_document");
+    expect(doc.fileName).toBe(FINAL_NAME);
+    expect(doc.bytes.subarray(0, 2).toString()).toBe("PK");
+    const { body, headers } = docxText(doc.bytes);
+    expect(body).toContain(`${ORG}2022年政府信息公开工作年度报告`);
+    expect(body).toContain("2023年1月20日");
+    expect(body).not.toContain("待解决的问题");
+    expect(headers).not.toContain("草稿");
+  });
+
+  it("refuses the final document while there are errors and sends a 草稿 only when asked", async () => {
+    const officer = h.officer(302);
+    await seed(302, withError());
+    officer.send("/report");
+    const refusal = await officer.nextReply();
+    expect(refusal.text).toContain("还不能生成正式报告");
+    expect(refusal.text).toContain("❌ ");
+    expect(officer.documents).toHaveLength(0);
+
+    officer.press("生成草稿");
+    const doc = await officer.waitForDocument({ timeoutMs: 20_000 });
+    expect(doc.fileName).toBe(DRAFT_NAME);
+    const { body, headers } = docxText(doc.bytes);
+    expect(headers).toContain("草稿");
+    expect(body).toContain("待解决的问题");
+    expect(body).toContain("［须改正］");
+    expect(officer.documents).toHaveLength(1);
+  });
+
+  it("lists the first ten errors and says how many more there are", async () => {
+    const officer = h.officer(303);
+    const draft = fixture("report-2022");
+    const cells = Object.fromEntries(Object.keys(draft.cells).map((id) => [id, -1]));
+    await seed(303, { ...draft, cells });
+    officer.send("/report");
+    const refusal = await officer.nextReply();
+    expect(refusal.text.split("\n").filter((l) => l.startsWith("❌"))).toHaveLength(10);
+    expect(refusal.text).toMatch(/还有 \d+ 个/);
+  });
+
+  it("asks once to confirm warnings, then sends the final document", async () => {
+    const officer = h.officer(304);
+    await seed(304, fixture("seed-2020"));
+    officer.send("/report");
+    const question = await officer.nextReply();
+    expect(question.text).toContain("有 2 个提醒");
+    expect(officer.documents).toHaveLength(0);
+    officer.press("确认生成");
+    const doc = await officer.waitForDocument({ timeoutMs: 20_000 });
+    expect(doc.fileName).toBe("大关街道2020年政府信息公开工作年度报告.docx");
+    expect(docxText(doc.bytes).headers).not.toContain("草稿");
+  });
+
+  it("checks again when 确认生成 is pressed: an error added since blocks the final document", async () => {
+    const officer = h.officer(305);
+    const report = await seed(305, fixture("seed-2020"));
+    officer.send("/report");
+    await officer.nextReply();
+    // A colleague breaks a total after the confirmation was offered.
+    const broken = withCells(report.draft, { "apply.new.natural": 99 });
+    const updated = await h.store.updateReport(report.id, report.version, { draft: broken }, []);
+    expect(updated.ok).toBe(true);
+    officer.press("确认生成");
+    const reply = await officer.nextReply();
+    expect(reply.text).toContain("还不能生成正式报告");
+    expect(officer.documents).toHaveLength(0);
+    expect(officer.answers.at(-1)?.answer?.text).toContain("报告已有改动");
+  });
+
+  it("refuses a 生成报告 button of a report the presser is not a member of", async () => {
+    const owner = await seed(306, withError());
+    const stranger = h.officer(307);
+    await seed(307, fixture("report-2022"));
+    stranger.send("/start");
+    const card = await stranger.nextReply();
+    stranger.pressData(`1|f|${owner.id}|draft`, card.messageId);
+    await expect.poll(() => stranger.answers.at(-1)?.answer?.text).toContain("不是它的填报人");
+    expect(stranger.documents).toHaveLength(0);
+  });
+});
+
+describe("/export", () => {
+  it("sends the interchange JSON, which loads back to the same draft", async () => {
+    const officer = h.officer(401);
+    const draft = { ...fixture("report-2022"), contact: "联系电话：0571-00000000" };
+    await seed(401, draft);
+    officer.send("/export");
+    const doc = await officer.waitForDocument();
+    expect(doc.fileName).toBe(`${ORG}2022年政府信息公开工作年度报告.json`);
+    const loaded = loadReport(doc.bytes.toString("utf8"), flowFor);
+    expect(loaded).toEqual({ ok: true, draft });
+  });
+});
