@@ -1,0 +1,132 @@
+import { autoRetry } from "@grammyjs/auto-retry";
+import { conversations } from "@grammyjs/conversations";
+import { sequentialize } from "@grammyjs/runner";
+import { Bot, type BotConfig, Composer, type Context } from "grammy";
+import { decodeCallback } from "./callback-data.js";
+import type { BotContext, Deps } from "./context.js";
+import { cancelFeature } from "./features/cancel.js";
+import { fillFeature } from "./features/fill.js";
+import { finalizeFeature, sendCheck, sendPreview, startReport } from "./features/finalize.js";
+import { historyFeature } from "./features/history.js";
+import { importFeature } from "./features/import.js";
+import { reportsFeature } from "./features/reports.js";
+import { sectionsFeature } from "./features/sections.js";
+import { settingsFeature, showSettings } from "./features/settings.js";
+import { startFeature } from "./features/start.js";
+
+/** The commands shown in Telegram's menu (setMyCommands). */
+export const COMMANDS = [
+  { command: "start", description: "报告卡片：进度、问题、截止日期" },
+  { command: "fill", description: "继续填写" },
+  { command: "sections", description: "各部分目录，查看或修改" },
+  { command: "check", description: "核对数字和文字" },
+  { command: "preview", description: "预览全文" },
+  { command: "report", description: "生成 Word 报告" },
+  { command: "export", description: "导出数据文件（JSON）" },
+  { command: "reports", description: "我的报告：切换、改名、删除" },
+  { command: "new", description: "新建报告：/new 单位名称 年度" },
+  { command: "history", description: "最近的修改记录" },
+  { command: "settings", description: "单位名称、年度、截止日期、联系方式" },
+  { command: "help", description: "使用说明" },
+  { command: "cancel", description: "取消当前操作" },
+];
+
+const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理消息。";
+
+/**
+ * Builds the bot without any network call, so tests can build as many as they
+ * like. Middleware order, outermost first:
+ *   one chat at a time → deps → error boundary → private chats and allowed users → edited messages
+ *   → conversations (state in the store) → commands leave a running wizard
+ *   → features → replies for anything else.
+ */
+export function createBot(token: string, deps: Deps, config: Partial<BotConfig<BotContext>> = {}): Bot<BotContext> {
+  const bot = new Bot<BotContext>(token, config);
+  bot.api.config.use(autoRetry());
+
+  // Updates of one chat are handled one after another (the runner runs chats in parallel).
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
+  bot.use(async (ctx, next) => {
+    ctx.deps = deps;
+    ctx.log = deps.logger.child({ update_id: ctx.update.update_id });
+    await next();
+  });
+
+  const guarded = bot.errorBoundary(async (err) => {
+    err.ctx.log.error({ err: err.error }, "update failed");
+    await err.ctx.reply("抱歉，出错了，刚才的操作没有完成。请再试一次，或发 /start。").catch(() => undefined);
+  });
+
+  guarded.use(async (ctx, next) => {
+    if (ctx.chat && ctx.chat.type !== "private") {
+      if (ctx.message?.text?.startsWith("/") || ctx.callbackQuery) await ctx.reply(PRIVATE_ONLY).catch(() => undefined);
+      return;
+    }
+    const allowed = deps.allowedUserIds;
+    if (allowed && ctx.from && !allowed.includes(ctx.from.id)) {
+      await ctx.reply("你没有使用这个机器人的权限，请联系管理员。");
+      return;
+    }
+    await next();
+  });
+
+  guarded.on("edited_message", (ctx) =>
+    ctx.reply("改动已发出的消息不会改动报告。要修改某一项，请发 /sections 找到它重新填写。"),
+  );
+
+  guarded.use(
+    conversations<BotContext, Context>({
+      storage: {
+        type: "key",
+        version: 1,
+        prefix: "conv:",
+        getStorageKey: (ctx) => ctx.chatId?.toString(),
+        adapter: {
+          read: (key) => deps.store.readState(key) as never,
+          write: (key, state) => deps.store.writeState(key, state),
+          delete: (key) => deps.store.deleteState(key),
+        },
+      },
+      // Conversations build their own Api object: auto-retry must be installed again inside.
+      plugins: [
+        async (ctx, next) => {
+          ctx.api.config.use(autoRetry());
+          await next();
+        },
+      ],
+    }),
+  );
+
+  // Any command leaves a wizard that is waiting for an answer.
+  guarded.on("message::bot_command", async (ctx, next) => {
+    if (Object.keys(ctx.conversation.active()).length > 0) await ctx.conversation.exitAll();
+    await next();
+  });
+
+  guarded.use(cancelFeature());
+  guarded.use(settingsFeature());
+  guarded.use(
+    startFeature({ check: sendCheck, preview: sendPreview, report: startReport, settings: showSettings }),
+  );
+  guarded.use(sectionsFeature());
+  guarded.use(finalizeFeature());
+  guarded.use(reportsFeature());
+  guarded.use(historyFeature());
+  guarded.use(importFeature());
+  guarded.use(fillFeature());
+  guarded.use(fallbacks());
+  return bot;
+}
+
+/** Replies for what no feature took: unknown commands, stickers and photos, forged or stale buttons. */
+function fallbacks(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.on("callback_query", (ctx) =>
+    ctx.answerCallbackQuery({
+      text: decodeCallback(ctx.callbackQuery.data) ? "这个按钮已过期。" : "按钮无效，请用最新一条消息上的按钮。",
+    }),
+  );
+  composer.on("message::bot_command", (ctx) => ctx.reply("没有这个命令。发 /help 看能做什么。"));
+  composer.on("message", (ctx) => ctx.reply("我只看得懂文字和 JSON 数据文件。请直接发文字或数字。"));
+  return composer;
+}

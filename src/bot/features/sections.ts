@@ -1,0 +1,61 @@
+import { Composer, InlineKeyboard } from "grammy";
+import { formSteps, isAnswered, sectionProgress } from "../../form/form-steps.js";
+import type { StoredReport } from "../../store/store.js";
+import { encodeCallback } from "../callback-data.js";
+import { onReportAction } from "../callbacks.js";
+import type { BotContext } from "../context.js";
+import { escapeHtml } from "../html.js";
+import { currentReport } from "../report-access.js";
+import { flowOf } from "../report-view.js";
+import { NO_REPORT } from "./fill.js";
+
+/** /sections: the six sections with progress, then the rows and parts of one, each a button to (re)answer it. */
+
+const LABEL_LIMIT = 24;
+
+export async function sendSections(ctx: BotContext, report: StoredReport): Promise<void> {
+  const progress = sectionProgress(flowOf(ctx.deps, report), report.draft);
+  const keyboard = new InlineKeyboard();
+  progress.forEach((p, i) => {
+    const mark = p.answered === p.total ? "✅" : `${p.answered}/${p.total}`;
+    keyboard.text(`${p.section.heading.slice(0, 16)} ${mark}`, encodeCallback("section", report.id, i)).row();
+  });
+  await ctx.reply(`<b>${escapeHtml(report.draft.org)} ${report.draft.year}年度</b>\n选一个部分查看或修改：`, {
+    parse_mode: "HTML",
+    reply_markup: keyboard,
+  });
+}
+
+async function sendSection(ctx: BotContext, report: StoredReport, index: number): Promise<void> {
+  const flow = flowOf(ctx.deps, report);
+  const section = flow.sections[index];
+  if (!section) return;
+  const keyboard = new InlineKeyboard();
+  for (const step of formSteps(flow).filter((s) => s.section === section)) {
+    const title = step.kind === "row" ? step.row.label : (step.part.heading ?? "正文");
+    const short = [...title].length > LABEL_LIMIT ? `${[...title].slice(0, LABEL_LIMIT - 1).join("")}…` : title;
+    const mark = isAnswered(step, report.draft) ? "✅ " : "";
+    keyboard.text(`${mark}${short}`, encodeCallback("goto", report.id, step.index)).row();
+  }
+  keyboard.text("« 返回目录", encodeCallback("sections", report.id));
+  await ctx.reply(`<b>${escapeHtml(section.heading)}</b>\n点一项修改（✅ 为已填）：`, {
+    parse_mode: "HTML",
+    reply_markup: keyboard,
+  });
+}
+
+export function sectionsFeature(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.command("sections", async (ctx) => {
+    const report = await currentReport(ctx);
+    if (!report) await ctx.reply(NO_REPORT);
+    else await sendSections(ctx, report);
+  });
+  onReportAction(composer, ["sections", "section"], async (ctx, callback, report) => {
+    await ctx.answerCallbackQuery();
+    if (callback.action === "sections") await sendSections(ctx, report);
+    else await sendSection(ctx, report, Number(callback.arg));
+  });
+  return composer;
+}
+

@@ -1,0 +1,73 @@
+import type { AuditEntry, ReportChange, StoredReport } from "../store/store.js";
+import type { BotContext } from "./context.js";
+
+/**
+ * Loading and writing the officer's report. Every write is compare-and-set;
+ * on a conflict the change is worked out again on the fresh report, so two
+ * officers of one unit never overwrite each other.
+ */
+
+/** The report the officer works on, when they are (still) one of its members. */
+export async function currentReport(ctx: BotContext): Promise<StoredReport | undefined> {
+  const userId = ctx.from?.id;
+  if (userId === undefined) return undefined;
+  const { currentReportId } = await ctx.deps.store.getUser(userId);
+  return currentReportId === undefined ? undefined : memberReport(ctx, currentReportId);
+}
+
+/** A report by id, only when the user is one of its members (callback data is never trusted). */
+export async function memberReport(ctx: BotContext, reportId: string): Promise<StoredReport | undefined> {
+  const userId = ctx.from?.id;
+  const report = await ctx.deps.store.getReport(reportId);
+  return report && userId !== undefined && report.members.includes(userId) ? report : undefined;
+}
+
+export interface Mutation {
+  change: ReportChange;
+  audit?: AuditEntry[];
+}
+
+export type Mutated = { ok: true; report: StoredReport } | { ok: false; reason: string };
+
+const ATTEMPTS = 3;
+const CONFLICT = "报告刚被其他人改过，请看最新的问题再填。";
+
+/**
+ * Applies `plan` to the report and writes it. `plan` returns a string to
+ * refuse (e.g. the question moved on in the meantime) and is re-run on the
+ * fresh report after a conflict.
+ */
+export async function mutateReport(
+  ctx: BotContext,
+  report: StoredReport,
+  plan: (report: StoredReport) => Mutation | string,
+): Promise<Mutated> {
+  let current: StoredReport | undefined = report;
+  for (let attempt = 0; attempt < ATTEMPTS && current; attempt++) {
+    const mutation = plan(current);
+    if (typeof mutation === "string") return { ok: false, reason: mutation };
+    const result = await ctx.deps.store.updateReport(current.id, current.version, mutation.change, mutation.audit ?? []);
+    if (result.ok) return result;
+    current = result.current;
+  }
+  return { ok: false, reason: current ? CONFLICT : "这份报告已被删除。" };
+}
+
+/** An audit entry by the user of this update. */
+export function auditEntry(
+  ctx: BotContext,
+  target: string,
+  old: number | string | null | undefined,
+  next: number | string | null | undefined,
+): AuditEntry {
+  const from = ctx.from;
+  const name = from ? [from.first_name, from.last_name].filter(Boolean).join(" ") : undefined;
+  return {
+    at: ctx.deps.now().toISOString(),
+    by: from?.id ?? 0,
+    ...(name ? { byName: name } : {}),
+    target,
+    old: old ?? null,
+    new: next ?? null,
+  };
+}

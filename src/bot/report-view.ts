@@ -1,0 +1,22 @@
+import { checkReport } from "../form/check-report.js";
+import type { Finding } from "../form/finding.js";
+import type { Flow } from "../form/flow-schema.js";
+import { type FormStep, formSteps } from "../form/form-steps.js";
+import type { StoredReport } from "../store/store.js";
+import type { Deps } from "./context.js";
+
+/** The flow of a stored report and the findings on it, last year's report included. */
+export function flowOf(deps: Pick<Deps, "flowFor">, report: StoredReport): Flow {
+  return deps.flowFor(report.draft.format);
+}
+
+export function findingsOf(deps: Pick<Deps, "flowFor">, report: Pick<StoredReport, "draft" | "previous">): Finding[] {
+  const previous = report.previous && { draft: report.previous, flow: deps.flowFor(report.previous.format) };
+  return checkReport(deps.flowFor(report.draft.format), report.draft, previous);
+}
+
+/** The step under the report's cursor (the cursor is clamped: a flow may have fewer steps than an old cursor). */
+export function stepAt(flow: Flow, index: number): FormStep {
+  const steps = formSteps(flow);
+  return steps[Math.min(Math.max(index, 0), steps.length - 1)]!;
+}

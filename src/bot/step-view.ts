@@ -1,0 +1,124 @@
+import { InlineKeyboard } from "grammy";
+import type { Draft } from "../form/draft.js";
+import type { Finding } from "../form/finding.js";
+import type { Flow } from "../form/flow-schema.js";
+import { type FormStep, formSteps } from "../form/form-steps.js";
+import { computeValues } from "../form/totals.js";
+import { formatNumber } from "../report/format-number.js";
+import type { StoredReport } from "../store/store.js";
+import { encodeCallback } from "./callback-data.js";
+import { escapeHtml } from "./html.js";
+
+/** What the officer reads for one step of the form: pure text and buttons. */
+
+export interface View {
+  text: string;
+  keyboard?: InlineKeyboard;
+}
+
+export function rowTitle(step: Extract<FormStep, { kind: "row" }>): string {
+  return step.row.group ? `${step.row.group} · ${step.row.label}` : step.row.label;
+}
+
+export function partTitle(step: Extract<FormStep, { kind: "part" }>): string {
+  return step.part.heading ? `${step.section.heading} · ${step.part.heading}` : step.section.heading;
+}
+
+export function stepTitle(step: FormStep): string {
+  return step.kind === "row" ? rowTitle(step) : partTitle(step);
+}
+
+const isZeroTableStart = (flow: Flow, step: Extract<FormStep, { kind: "row" }>, draft: Draft) =>
+  step.table.offerAllZero &&
+  step.position === 0 &&
+  step.table.steps.every((r) => r.cells.every((id) => draft.cells[id] === undefined));
+
+/** The question of a step, with what is saved for it so far. */
+export function questionView(flow: Flow, report: StoredReport, step: FormStep): View {
+  return step.kind === "row" ? rowQuestion(flow, report, step) : partQuestion(report, step);
+}
+
+function rowQuestion(flow: Flow, report: StoredReport, step: Extract<FormStep, { kind: "row" }>): View {
+  const { row, table } = step;
+  const cells = flow.cells.filter((c) => row.cells.includes(c.id));
+  const saved = row.cells.map((id) => report.draft.cells[id]);
+  const lines = [
+    `<b>${escapeHtml(step.section.heading)}</b>`,
+    `${escapeHtml(table.name)} 第 ${step.position + 1}/${table.steps.length} 行`,
+    `<b>${escapeHtml(rowTitle(step))}</b>`,
+    row.cells.length === 1
+      ? `请发 1 个数：${escapeHtml(row.columns[0] ?? "")}`
+      : `请按顺序发 ${row.cells.length} 个数：${escapeHtml(row.columns.join("、"))}`,
+    `例如：<code>${row.cells.map(() => "0").join(" ")}</code>`,
+  ];
+  if (cells.some((c) => c.kind === "money")) lines.push("金额按万元填，也可以写 2.35万 或 3000元。");
+  if (cells.some((c) => c.kind === "signed")) lines.push("减少时写负数，如 -8。");
+  if (saved.some((v) => v !== undefined))
+    lines.push(`已填：${saved.map((v) => (v === undefined ? "空" : formatNumber(v))).join(" ")}`);
+  const keyboard = new InlineKeyboard();
+  if (isZeroTableStart(flow, step, report.draft))
+    keyboard.text(`${table.name}全部为0`, encodeCallback("tableZero", report.id, step.index)).row();
+  keyboard
+    .text("本行全为0", encodeCallback("rowZero", report.id, step.index))
+    .text("上一行", encodeCallback("previous", report.id, step.index))
+    .row()
+    .text("跳过", encodeCallback("skip", report.id, step.index))
+    .text("目录", encodeCallback("sections", report.id));
+  return { text: lines.join("\n"), keyboard };
+}
+
+function partQuestion(report: StoredReport, step: Extract<FormStep, { kind: "part" }>): View {
+  const text = report.draft.narrative[step.part.id] ?? "";
+  const lines = [`<b>${escapeHtml(partTitle(step))}</b>`, escapeHtml(step.part.hint)];
+  lines.push(
+    text.trim()
+      ? `已写 ${[...text].length} 字。接着发会加在后面；写完点「完成」。`
+      : "请直接发文字，可以分几条发；写完点「完成」。",
+  );
+  return { text: lines.join("\n"), keyboard: partKeyboard(report, step) };
+}
+
+export function partKeyboard(report: StoredReport, step: Extract<FormStep, { kind: "part" }>): InlineKeyboard {
+  const text = report.draft.narrative[step.part.id] ?? "";
+  const keyboard = new InlineKeyboard().text("完成", encodeCallback("partDone", report.id, step.index));
+  if (report.previous?.narrative[step.part.id]?.trim())
+    keyboard.text("沿用去年", encodeCallback("partReuse", report.id, step.index));
+  keyboard.row();
+  if (text.trim()) keyboard.text("清空重写", encodeCallback("partClear", report.id, step.index));
+  keyboard
+    .text("上一项", encodeCallback("previous", report.id, step.index))
+    .text("目录", encodeCallback("sections", report.id));
+  return keyboard;
+}
+
+/** "已保存" line for a row: the values, the row's total and the findings the answer caused. */
+export function rowSavedText(
+  flow: Flow,
+  draft: Draft,
+  step: Extract<FormStep, { kind: "row" }>,
+  newFindings: Finding[],
+  notes: string[],
+): string {
+  const values = computeValues(flow, draft.cells);
+  const shown = step.row.cells.map((id, i) => `${step.row.columns[i]} ${formatNumber(values.get(id) ?? 0)}`);
+  const total = values.get(`${step.row.id}.total`);
+  if (total !== undefined) shown.push(`总计 ${formatNumber(total)}`);
+  const lines = [`✅ 已保存：${escapeHtml(rowTitle(step))}`, escapeHtml(shown.join(" · "))];
+  for (const note of notes) lines.push(escapeHtml(note));
+  lines.push(...findingLines(newFindings));
+  return lines.join("\n");
+}
+
+export function findingLines(findings: Finding[]): string[] {
+  return findings.map((f) => `${f.severity === "error" ? "❌" : "⚠️"} ${escapeHtml(f.message)}`);
+}
+
+/** Findings present after a change that were not there before (unanswered cells aside). */
+export function newFindings(before: Finding[], after: Finding[]): Finding[] {
+  const known = new Set(before.map((f) => f.message));
+  return after.filter((f) => f.rule !== "missing" && !known.has(f.message));
+}
+
+export function stepCount(flow: Flow): number {
+  return formSteps(flow).length;
+}
