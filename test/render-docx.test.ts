@@ -1,10 +1,19 @@
 import { readFileSync } from "node:fs";
-import { inflateRawSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { flowFor } from "../flows/index.js";
 import { Draft } from "../src/form/draft.js";
 import type { Finding } from "../src/form/finding.js";
 import { renderDocx } from "../src/report/render-docx.js";
+import {
+  child,
+  type DocxContent,
+  descendants,
+  elements,
+  type PrintedTable,
+  parseXml,
+  readDocx,
+  readRun,
+} from "./support/docx-cells.js";
 
 /**
  * The rendered .docx read back as XML. Every label expected below is typed
@@ -12,177 +21,12 @@ import { renderDocx } from "../src/report/render-docx.js";
  * each other; expected values and totals are computed here independently.
  */
 
-// --- Reading the .docx: a zip of XML parts. ---
+// --- Rendering and reading back. ---
 
-function unzip(zip: Buffer): Map<string, string> {
-  let eocd = zip.length - 22;
-  while (eocd >= 0 && zip.readUInt32LE(eocd) !== 0x06054b50) eocd--;
-  if (eocd < 0) throw new Error("not a zip file");
-  const entries = new Map<string, string>();
-  let p = zip.readUInt32LE(eocd + 16);
-  for (let i = zip.readUInt16LE(eocd + 10); i > 0; i--) {
-    const method = zip.readUInt16LE(p + 10);
-    const size = zip.readUInt32LE(p + 20);
-    const nameLength = zip.readUInt16LE(p + 28);
-    const skip = nameLength + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
-    const local = zip.readUInt32LE(p + 42);
-    const name = zip.toString("utf8", p + 46, p + 46 + nameLength);
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const data = zip.subarray(start, start + size);
-    entries.set(name, (method === 8 ? inflateRawSync(data) : data).toString("utf8"));
-    p += 46 + skip;
-  }
-  return entries;
-}
-
-interface El {
-  name: string;
-  attrs: Record<string, string>;
-  children: (El | string)[];
-}
-
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-const decode = (s: string) => s.replace(/&(\w+);/g, (m, e: string) => ENTITIES[e] ?? m);
-
-function parseXml(xml: string): El {
-  const root: El = { name: "#root", attrs: {}, children: [] };
-  const stack = [root];
-  const token = /<\?[^>]*\?>|<!--[\s\S]*?-->|<(\/?)([\w:.-]+)((?:\s+[\w:.-]+="[^"]*")*)\s*(\/?)>|([^<]+)/g;
-  for (const m of xml.matchAll(token)) {
-    const top = stack[stack.length - 1]!;
-    if (m[5] !== undefined) top.children.push(decode(m[5]));
-    else if (m[2] === undefined) continue;
-    else if (m[1]) stack.pop();
-    else {
-      const attrs = Object.fromEntries([...m[3]!.matchAll(/([\w:.-]+)="([^"]*)"/g)].map((a) => [a[1]!, decode(a[2]!)]));
-      const el: El = { name: m[2], attrs, children: [] };
-      top.children.push(el);
-      if (!m[4]) stack.push(el);
-    }
-  }
-  return root;
-}
-
-const elements = (el: El) => el.children.filter((c): c is El => typeof c !== "string");
-const child = (el: El | undefined, name: string) => (el ? elements(el).find((c) => c.name === name) : undefined);
-function descendants(el: El, name: string): El[] {
-  return elements(el).flatMap((c) => (c.name === name ? [c] : descendants(c, name)));
-}
-const textOf = (el: El): string =>
-  el.children.map((c) => (typeof c === "string" ? "" : c.name === "w:t" ? c.children.join("") : textOf(c))).join("");
-
-interface Run {
-  text: string;
-  eastAsia?: string;
-  size?: string;
-  bold: boolean;
-  color?: string;
-}
-interface Para {
-  kind: "p";
-  text: string;
-  style?: string;
-  jc?: string;
-  runs: Run[];
-}
-interface PrintedCell {
-  text: string;
-  colSpan: number;
-  rowSpan: number;
-  jc?: string;
-  bold: boolean;
-}
-interface PrintedTable {
-  kind: "tbl";
-  xml: El;
-  /** HTML-like: cells merged down are given once with their rowSpan. */
-  rows: PrintedCell[][];
-}
-
-function readRun(r: El): Run {
-  const rPr = child(r, "w:rPr");
-  return {
-    text: textOf(r),
-    eastAsia: child(rPr, "w:rFonts")?.attrs["w:eastAsia"],
-    size: child(rPr, "w:sz")?.attrs["w:val"],
-    bold: ["true", "1", "on", undefined].includes(child(rPr, "w:b")?.attrs["w:val"]) && child(rPr, "w:b") !== undefined,
-    color: child(rPr, "w:color")?.attrs["w:val"],
-  };
-}
-
-function readParagraph(p: El): Para {
-  const pPr = child(p, "w:pPr");
-  return {
-    kind: "p",
-    text: textOf(p),
-    style: child(pPr, "w:pStyle")?.attrs["w:val"],
-    jc: child(pPr, "w:jc")?.attrs["w:val"],
-    runs: descendants(p, "w:r").map(readRun),
-  };
-}
-
-/** w:tbl → rows of cells as an HTML table would have them (vMerge continuations folded into rowSpan). */
-function readTable(tbl: El): PrintedTable {
-  const rows: PrintedCell[][] = [];
-  const openAt = new Map<number, PrintedCell>(); // grid column → cell merged down from there
-  for (const tr of elements(tbl).filter((e) => e.name === "w:tr")) {
-    const row: PrintedCell[] = [];
-    let col = 0;
-    for (const tc of elements(tr).filter((e) => e.name === "w:tc")) {
-      const tcPr = child(tc, "w:tcPr");
-      const span = Number(child(tcPr, "w:gridSpan")?.attrs["w:val"] ?? 1);
-      const vMerge = child(tcPr, "w:vMerge");
-      if (vMerge && vMerge.attrs["w:val"] !== "restart") {
-        const above = openAt.get(col);
-        if (!above || above.colSpan !== span)
-          throw new Error(`vMerge continue at column ${col} has no matching cell above`);
-        above.rowSpan += 1;
-      } else {
-        const paragraphs = descendants(tc, "w:p").map(readParagraph);
-        const runs = paragraphs.flatMap((p) => p.runs);
-        const cell: PrintedCell = {
-          text: paragraphs.map((p) => p.text).join("\n"),
-          colSpan: span,
-          rowSpan: 1,
-          jc: paragraphs[0]?.jc,
-          bold: runs.length > 0 && runs.every((r) => r.bold),
-        };
-        row.push(cell);
-        if (vMerge) openAt.set(col, cell);
-        else openAt.delete(col);
-      }
-      col += span;
-    }
-    rows.push(row);
-  }
-  return { kind: "tbl", xml: tbl, rows };
-}
-
-interface Rendered {
-  parts: Map<string, string>;
-  blocks: (Para | PrintedTable)[];
-  paragraphs: Para[];
-  tables: PrintedTable[];
-  documentXml: string;
-  body: El;
-}
+type Rendered = DocxContent;
 
 async function render(draft: Draft, problems?: Finding[], date = new Date("2023-01-19T16:30:00Z")): Promise<Rendered> {
-  const bytes = await renderDocx(flowFor(draft.format), draft, { date, ...(problems ? { problems } : {}) });
-  const parts = unzip(bytes);
-  const documentXml = parts.get("word/document.xml")!;
-  const body = child(child(parseXml(documentXml), "w:document"), "w:body")!;
-  const blocks = elements(body).flatMap((e): (Para | PrintedTable)[] =>
-    e.name === "w:p" ? [readParagraph(e)] : e.name === "w:tbl" ? [readTable(e)] : [],
-  );
-  return {
-    parts,
-    blocks,
-    paragraphs: blocks.filter((b): b is Para => b.kind === "p"),
-    tables: blocks.filter((b): b is PrintedTable => b.kind === "tbl"),
-    documentXml,
-    body,
-  };
+  return readDocx(await renderDocx(flowFor(draft.format), draft, { date, ...(problems ? { problems } : {}) }));
 }
 
 function fixture(name: string): Draft {

@@ -59,7 +59,9 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
 
   guarded.use(async (ctx, next) => {
     if (ctx.chat && ctx.chat.type !== "private") {
-      if (ctx.message?.text?.startsWith("/") || ctx.callbackQuery) await ctx.reply(PRIVATE_ONLY).catch(() => undefined);
+      // A button is answered with a toast (an unanswered one keeps spinning), a command with a message.
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: PRIVATE_ONLY }).catch(() => undefined);
+      else if (ctx.message?.text?.startsWith("/")) await ctx.reply(PRIVATE_ONLY).catch(() => undefined);
       return;
     }
     const allowed = deps.allowedUserIds;

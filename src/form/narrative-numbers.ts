@@ -96,11 +96,20 @@ function quantityAfter(text: string, qs: readonly Quantity[], pos: number): Quan
 
 const GAP = `([^。；;！？!?\\n]{0,12}?)`;
 
+/** Compiled phrases: the flows' patterns are a fixed set, compiled once (matchAll copies the regex, so sharing is safe). */
+const compiled = new Map<string, { re: RegExp; gaps: number }>();
+const MAX_COMPILED = 2000;
+
 /** "收到…申请" → regex; "…" is a short gap inside one clause. */
 function compile(pattern: string): { re: RegExp; gaps: number } {
+  const known = compiled.get(pattern);
+  if (known) return known;
   const pieces = pattern.split(/…+|\.{3,}/).filter((p) => p !== "");
   const escaped = pieces.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  return { re: new RegExp(escaped.join(GAP), "dg"), gaps: pieces.length - 1 };
+  const made = { re: new RegExp(escaped.join(GAP), "dg"), gaps: pieces.length - 1 };
+  if (compiled.size >= MAX_COMPILED) compiled.clear();
+  compiled.set(pattern, made);
+  return made;
 }
 
 export interface Statement {
@@ -143,9 +152,52 @@ function* phraseHits(text: string, qs: readonly Quantity[], patterns: readonly s
   }
 }
 
+/**
+ * What was found in recently checked texts. The checks run on every answer
+ * over every narrative part (twice for a row: before and after), and a part
+ * rarely changes between answers: without this, an answer late in the form
+ * re-reads all the text written so far (DESIGN.md principle 5). Keyed by the
+ * text itself, by the pattern list (the flows' arrays) within it; bounded.
+ */
+interface TextAnalysis {
+  quantities: Quantity[];
+  values: WeakMap<readonly string[], Statement[]>;
+  zeros: WeakMap<readonly string[], Statement[]>;
+  ofWhich?: OfWhich[];
+}
+const recent = new Map<string, TextAnalysis>();
+const RECENT_TEXTS = 512;
+
+function analysisOf(text: string): TextAnalysis {
+  const known = recent.get(text);
+  if (known) {
+    // Least recently used goes first: move this one to the end.
+    recent.delete(text);
+    recent.set(text, known);
+    return known;
+  }
+  const made: TextAnalysis = { quantities: quantities(text), values: new WeakMap(), zeros: new WeakMap() };
+  recent.set(text, made);
+  if (recent.size > RECENT_TEXTS) recent.delete(recent.keys().next().value as string);
+  return made;
+}
+
+function remembered<T>(cache: WeakMap<readonly string[], T[]>, patterns: readonly string[], find: () => T[]): T[] {
+  let found = cache.get(patterns);
+  if (!found) {
+    found = find();
+    cache.set(patterns, found);
+  }
+  return [...found];
+}
+
 /** Numbers the text states for a claim (a list of phrase patterns; "…" is a short gap). */
 export function statedValues(text: string, patterns: readonly string[]): Statement[] {
-  const qs = quantities(text);
+  const analysis = analysisOf(text);
+  return remembered(analysis.values, patterns, () => findValues(text, analysis.quantities, patterns));
+}
+
+function findValues(text: string, qs: readonly Quantity[], patterns: readonly string[]): Statement[] {
   const byQuantity = new Map<number, Statement>();
   for (const { start, end, q } of phraseHits(text, qs, patterns)) {
     if (!q || q.approx || byQuantity.has(q.start)) continue;
@@ -161,7 +213,11 @@ export function statedValues(text: string, patterns: readonly string[]): Stateme
 
 /** Zero statements ("未收到…申请"): phrase matches that state no quantity; returned as value 0. */
 export function statedZeros(text: string, patterns: readonly string[]): Statement[] {
-  const qs = quantities(text);
+  const analysis = analysisOf(text);
+  return remembered(analysis.zeros, patterns, () => findZeros(text, analysis.quantities, patterns));
+}
+
+function findZeros(text: string, qs: readonly Quantity[], patterns: readonly string[]): Statement[] {
   const hits: Hit[] = [];
   for (const hit of phraseHits(text, qs, patterns)) {
     if (hit.q || hits.some((h) => h.start < hit.end && hit.start < h.end)) continue;
@@ -183,7 +239,12 @@ const SENTENCE = /[^。！？!?\n]*[。！？!?\n]?/g;
 
 /** "of which" lists (其中/分别/包括) whose parts do not add up to the whole stated just before. */
 export function ofWhichMismatches(text: string): OfWhich[] {
-  const qs = quantities(text);
+  const analysis = analysisOf(text);
+  analysis.ofWhich ??= findOfWhich(text, analysis.quantities);
+  return [...analysis.ofWhich];
+}
+
+function findOfWhich(text: string, qs: readonly Quantity[]): OfWhich[] {
   const sentences = [...text.matchAll(SENTENCE)]
     .filter((m) => m[0] !== "")
     .map((m) => ({ start: m.index, end: m.index + m[0].length }));

@@ -161,10 +161,11 @@ async function onText(ctx: BotContext, text: string): Promise<void> {
 
 async function onButton(ctx: BotContext, callback: Callback, report: StoredReport): Promise<void> {
   const flow = flowOf(ctx.deps, report);
-  const index = Number(callback.arg);
+  // Digits only: Number() would also read "" as 0 and "1e1" as 10 from forged data.
+  const index = /^\d{1,6}$/.test(callback.arg) ? Number(callback.arg) : Number.NaN;
   const steps = formSteps(flow);
   const step = steps[index];
-  if (!Number.isInteger(index) || !step) {
+  if (!step) {
     await ctx.answerCallbackQuery({ text: "按钮无效。" });
     return;
   }

@@ -147,7 +147,9 @@ export function startFeature(card: CardActions): Composer<BotContext> {
   });
 
   onReportAction(composer, ["card"], async (ctx, callback, report) => {
-    const action = callback.arg === "fill" ? askCurrent : card[callback.arg as keyof CardActions];
+    // Own keys only: forged data such as "__proto__" or "hasOwnProperty" must not reach Object.prototype.
+    const known = callback.arg === "fill" || Object.hasOwn(card, callback.arg);
+    const action = callback.arg === "fill" ? askCurrent : known ? card[callback.arg as keyof CardActions] : undefined;
     if (!action) return ctx.answerCallbackQuery({ text: "按钮无效。" });
     await ctx.answerCallbackQuery();
     await action(ctx, report);

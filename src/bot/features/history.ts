@@ -1,0 +1,113 @@
+import { Composer } from "grammy";
+import { describeCell } from "../../form/cell-names.js";
+import { chineseDate } from "../../form/deadline.js";
+import { NARRATIVE_IDS } from "../../form/draft.js";
+import type { Flow } from "../../form/flow-schema.js";
+import type { AuditEntry } from "../../store/store.js";
+import type { BotContext } from "../context.js";
+import { escapeHtml, MESSAGE_LIMIT } from "../html.js";
+import { currentReport } from "../report-access.js";
+import { flowOf } from "../report-view.js";
+import { NO_REPORT } from "./fill.js";
+import { isSettingField, SETTING_NAMES } from "./settings.js";
+
+/** /history: the last changes of the current report, who, when, what, old → new. */
+
+const ENTRIES = 15;
+const VALUE_CLIP = 30;
+const NAME_CLIP = 20;
+
+const beijingTime = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Asia/Shanghai",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+
+/** MM-DD HH:mm in Beijing. */
+export function beijingStamp(at: Date): string {
+  const parts = beijingTime.formatToParts(at);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${get("month")}-${get("day")} ${get("hour")}:${get("minute")}`;
+}
+
+function clip(text: string, limit: number): string {
+  const chars = [...text.replace(/\s+/g, " ").trim()];
+  return chars.length > limit ? `${chars.slice(0, limit).join("")}…` : chars.join("");
+}
+
+/** What an audit target names, in the officer's words. */
+export function describeTarget(flow: Flow, target: string): string {
+  if (target.startsWith("settings.")) {
+    const field = target.slice("settings.".length);
+    return isSettingField(field) ? SETTING_NAMES[field] : target;
+  }
+  if (target === "previous") return "去年的报告";
+  if ((NARRATIVE_IDS as readonly string[]).includes(target)) {
+    for (const section of flow.sections) {
+      const part = section.parts.find((p) => p.id === target);
+      if (part) return part.heading ?? section.heading;
+    }
+    return target;
+  }
+  const known = flow.cells.some((c) => c.id === target) || flow.totals.some((t) => t.id === target);
+  return known ? describeCell(flow, target) : target;
+}
+
+function value(target: string, v: AuditEntry["old"]): string {
+  if (v === null || v === "") return "空";
+  if (typeof v === "number") return String(v);
+  if (target === "settings.deadline" && /^\d{4}-\d{2}-\d{2}$/.test(v)) return chineseDate(v);
+  return clip(v, VALUE_CLIP);
+}
+
+/** One line of the list, HTML-escaped. */
+export function historyLine(flow: Flow, e: AuditEntry): string {
+  const who = clip(e.byName ?? String(e.by), NAME_CLIP);
+  const what = describeTarget(flow, e.target);
+  return (
+    `${beijingStamp(new Date(e.at))} <b>${escapeHtml(who)}</b>：${escapeHtml(what)}\n` +
+    `　${escapeHtml(value(e.target, e.old))} → ${escapeHtml(value(e.target, e.new))}`
+  );
+}
+
+/** The lines grouped into messages that each stay within Telegram's limit. */
+function messages(head: string, lines: string[]): string[] {
+  const out: string[] = [];
+  let current = head;
+  for (const line of lines) {
+    if (current.length + line.length + 2 > MESSAGE_LIMIT) {
+      out.push(current);
+      current = line;
+    } else current += `\n\n${line}`;
+  }
+  out.push(current);
+  return out;
+}
+
+export function historyFeature(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.command("history", async (ctx) => {
+    const report = await currentReport(ctx);
+    if (!report) {
+      await ctx.reply(NO_REPORT);
+      return;
+    }
+    const entries = await ctx.deps.store.history(report.id, ENTRIES);
+    const title = `<b>${escapeHtml(report.draft.org)} ${report.draft.year}年度</b>`;
+    if (entries.length === 0) {
+      await ctx.reply(`${title}\n还没有修改记录。`, { parse_mode: "HTML" });
+      return;
+    }
+    const flow = flowOf(ctx.deps, report);
+    const head = `${title} 最近 ${entries.length} 条修改（北京时间，新的在前）：`;
+    for (const text of messages(
+      head,
+      entries.map((e) => historyLine(flow, e)),
+    ))
+      await ctx.reply(text, { parse_mode: "HTML" });
+  });
+  return composer;
+}

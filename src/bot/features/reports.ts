@@ -1,0 +1,142 @@
+import { Composer, InlineKeyboard } from "grammy";
+import { sectionProgress } from "../../form/form-steps.js";
+import type { StoredReport } from "../../store/store.js";
+import { type Callback, encodeCallback } from "../callback-data.js";
+import { onReportAction } from "../callbacks.js";
+import type { BotContext } from "../context.js";
+import { escapeHtml } from "../html.js";
+import { flowOf } from "../report-view.js";
+import { NO_REPORT } from "./fill.js";
+import { editSetting } from "./settings.js";
+import { sendCard } from "./start.js";
+
+/** /reports: the officer's reports; open one to switch to it, rename it or delete it (creator only). */
+
+/** Keeps the keyboard well under Telegram's 100 buttons. */
+const LIST_LIMIT = 30;
+const LABEL_ORG = 18;
+
+const title = (r: StoredReport) => `${r.draft.org} ${r.draft.year}年度`;
+const isCreator = (r: StoredReport, userId: number | undefined) => r.members[0] === userId;
+const NOT_CREATOR = "只有创建这份报告的人才能删除它。";
+
+async function currentId(ctx: BotContext): Promise<string | undefined> {
+  const userId = ctx.from?.id;
+  return userId === undefined ? undefined : (await ctx.deps.store.getUser(userId)).currentReportId;
+}
+
+async function sendList(ctx: BotContext): Promise<void> {
+  const userId = ctx.from?.id;
+  if (userId === undefined) return;
+  const all = await ctx.deps.store.listReports(userId);
+  if (all.length === 0) {
+    await ctx.reply(NO_REPORT);
+    return;
+  }
+  const current = await currentId(ctx);
+  const shown = all.slice(0, LIST_LIMIT);
+  const keyboard = new InlineKeyboard();
+  const lines = shown.map((r, i) => {
+    const org = [...r.draft.org];
+    const short = org.length > LABEL_ORG ? `${org.slice(0, LABEL_ORG - 1).join("")}…` : r.draft.org;
+    const mark = r.id === current ? "▶ " : "";
+    keyboard.text(`${mark}${short} ${r.draft.year}`, encodeCallback("reports", r.id, "open")).row();
+    return `${i + 1}. ${escapeHtml(title(r))}（${r.draft.format}年格式）${r.id === current ? " · <b>当前</b>" : ""}`;
+  });
+  const more = all.length > shown.length ? [`……另有 ${all.length - shown.length} 份较早的报告。`] : [];
+  await ctx.reply(
+    [
+      `<b>我的报告</b>（共 ${all.length} 份）`,
+      ...lines,
+      ...more,
+      "",
+      "点一份查看，可切换、改名或删除。新建请发 /new 单位名称 年度。",
+    ].join("\n"),
+    { parse_mode: "HTML", reply_markup: keyboard },
+  );
+}
+
+async function sendReport(ctx: BotContext, report: StoredReport): Promise<void> {
+  const sections = sectionProgress(flowOf(ctx.deps, report), report.draft);
+  const done = sections.filter((s) => s.answered === s.total).length;
+  const current = (await currentId(ctx)) === report.id;
+  const lines = [
+    `<b>${escapeHtml(title(report))}</b>（${report.draft.format}年格式）`,
+    `进度：${done}/${sections.length} 部分已填完`,
+    `填报人：${report.members.length} 位${isCreator(report, ctx.from?.id) ? "（你创建的）" : ""}`,
+    current ? "这是你当前在填的报告。" : "",
+  ].filter(Boolean);
+  const keyboard = new InlineKeyboard()
+    .text("切换到这份", encodeCallback("reports", report.id, "sw"))
+    .text("改名", encodeCallback("reports", report.id, "mv"))
+    .text("删除", encodeCallback("reports", report.id, "rm"))
+    .row()
+    .text("« 返回列表", encodeCallback("reports", report.id, "list"));
+  await ctx.reply(lines.join("\n"), { parse_mode: "HTML", reply_markup: keyboard });
+}
+
+async function switchTo(ctx: BotContext, report: StoredReport): Promise<void> {
+  const userId = ctx.from?.id;
+  if (userId === undefined) return;
+  const state = await ctx.deps.store.getUser(userId);
+  await ctx.deps.store.setUser(userId, { ...state, currentReportId: report.id });
+  await sendCard(ctx, report, "✅ 已切换到这份报告。");
+}
+
+async function askDelete(ctx: BotContext, report: StoredReport): Promise<void> {
+  const keyboard = new InlineKeyboard()
+    .text("确认删除", encodeCallback("reports", report.id, "rmok"))
+    .text("不删了", encodeCallback("reports", report.id, "open"));
+  await ctx.reply(`确定删除「${escapeHtml(title(report))}」吗？已填的内容和修改记录会一起删除，不能恢复。`, {
+    parse_mode: "HTML",
+    reply_markup: keyboard,
+  });
+}
+
+async function remove(ctx: BotContext, report: StoredReport): Promise<void> {
+  const userId = ctx.from?.id;
+  if (userId === undefined) return;
+  await ctx.deps.store.deleteReport(report.id);
+  // Only the presser's own record is touched: other members' chats run in parallel, and a
+  // current id of a deleted report already reads as "no report".
+  const { currentReportId, ...rest } = await ctx.deps.store.getUser(userId);
+  if (currentReportId === report.id) await ctx.deps.store.setUser(userId, rest);
+  ctx.log.info({ reportId: report.id }, "report deleted");
+  const others = (await ctx.deps.store.listReports(userId)).length > 0;
+  await ctx.reply(
+    `🗑 已删除「${escapeHtml(title(report))}」。${others ? "发 /reports 选另一份报告。" : "发 /start 新建一份。"}`,
+    { parse_mode: "HTML" },
+  );
+}
+
+/** The buttons' args (a Map, so an arg like "constructor" finds nothing). */
+const ACTIONS = new Map<string, (ctx: BotContext, report: StoredReport) => Promise<void>>([
+  ["list", sendList],
+  ["open", sendReport],
+  ["sw", switchTo],
+  ["mv", (ctx, report) => editSetting(ctx, report.id, "org")],
+  ["rm", askDelete],
+  ["rmok", remove],
+]);
+
+async function onButton(ctx: BotContext, callback: Callback, report: StoredReport): Promise<void> {
+  const creator = isCreator(report, ctx.from?.id);
+  if ((callback.arg === "rm" || callback.arg === "rmok") && !creator) {
+    await ctx.answerCallbackQuery({ text: NOT_CREATOR, show_alert: true });
+    return;
+  }
+  const action = ACTIONS.get(callback.arg);
+  if (!action) {
+    await ctx.answerCallbackQuery({ text: "按钮无效。" });
+    return;
+  }
+  await ctx.answerCallbackQuery();
+  await action(ctx, report);
+}
+
+export function reportsFeature(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.command("reports", sendList);
+  onReportAction(composer, ["reports"], onButton);
+  return composer;
+}

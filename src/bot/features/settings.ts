@@ -1,0 +1,282 @@
+import { type Conversation, createConversation } from "@grammyjs/conversations";
+import { Composer, type Context, InlineKeyboard } from "grammy";
+import { chineseDate, defaultDeadline, parseDate } from "../../form/deadline.js";
+import { type FormatId, formatForYear } from "../../form/draft.js";
+import type { StoredReport } from "../../store/store.js";
+import { encodeCallback } from "../callback-data.js";
+import { onReportAction } from "../callbacks.js";
+import type { BotContext } from "../context.js";
+import { escapeHtml } from "../html.js";
+import { auditEntry, currentReport, type Mutation, memberReport, mutateReport } from "../report-access.js";
+import { NO_REPORT } from "./fill.js";
+import { checkOrgName, checkYear, sendCard } from "./start.js";
+
+/**
+ * /settings: unit name, year, deadline and contact line. Each change is one
+ * short dialogue (the "edit-setting" conversation, also used by /reports to
+ * rename); the write goes through the store with an audit entry.
+ */
+
+export const SETTING_FIELDS = ["org", "year", "deadline", "contact"] as const;
+export type SettingField = (typeof SETTING_FIELDS)[number];
+
+/** How each setting is named to the officer (also in /history). */
+export const SETTING_NAMES: Record<SettingField, string> = {
+  org: "单位名称",
+  year: "年度",
+  deadline: "截止日期",
+  contact: "联系方式",
+};
+
+const EDIT_SETTING = "edit-setting";
+const MAX_CONTACT = 300;
+const CLEAR_WORD = "无";
+/** A deadline more than this many years after the report year is surely a typo. */
+const DEADLINE_SPAN = 2;
+
+export function isSettingField(value: string): value is SettingField {
+  return (SETTING_FIELDS as readonly string[]).includes(value);
+}
+
+/** The audit target of a setting, e.g. settings.org. */
+export const settingTarget = (field: SettingField) => `settings.${field}`;
+
+/** The four values and a button for each. */
+export async function showSettings(ctx: BotContext, report: StoredReport): Promise<void> {
+  const { draft } = report;
+  const deadline = report.deadline ?? defaultDeadline(draft.year);
+  const lines = [
+    `<b>设置</b>：${escapeHtml(draft.org)} ${draft.year}年度`,
+    `单位名称：${escapeHtml(draft.org)}`,
+    `年度：${draft.year}（${draft.format}年格式）`,
+    `截止日期：${chineseDate(deadline)}${deadline === defaultDeadline(draft.year) ? "（默认）" : ""}`,
+    `联系方式：${draft.contact ? escapeHtml(draft.contact) : "未填"}`,
+    "",
+    "点按钮修改：",
+  ];
+  const button = (field: SettingField) => encodeCallback("settings", report.id, field);
+  const keyboard = new InlineKeyboard()
+    .text(SETTING_NAMES.org, button("org"))
+    .text(SETTING_NAMES.year, button("year"))
+    .row()
+    .text(SETTING_NAMES.deadline, button("deadline"))
+    .text(SETTING_NAMES.contact, button("contact"));
+  await ctx.reply(lines.join("\n"), { parse_mode: "HTML", reply_markup: keyboard });
+}
+
+/** Starts the dialogue that changes one setting of a report (leaving any other dialogue). */
+export async function editSetting(ctx: BotContext, reportId: string, field: SettingField): Promise<void> {
+  if (Object.keys(ctx.conversation.active()).length > 0) await ctx.conversation.exitAll();
+  await ctx.conversation.enter(EDIT_SETTING, reportId, field);
+}
+
+/** What the dialogue needs to know of the report; plain data, as conversation results are stored. */
+interface Snapshot {
+  org: string;
+  year: number;
+  format: FormatId;
+  deadline: string;
+  contact: string | null;
+  now: number;
+}
+
+function snapshot(report: StoredReport, now: Date): Snapshot {
+  const { draft } = report;
+  return {
+    org: draft.org,
+    year: draft.year,
+    format: draft.format,
+    deadline: report.deadline ?? defaultDeadline(draft.year),
+    contact: draft.contact ?? null,
+    now: now.getTime(),
+  };
+}
+
+/** Years of a format: 2019–2020 for the 2019 format, 2021 on for the 2021 format. */
+const formatYears = (format: FormatId) => (format === "2019" ? "2019–2020 年" : "2021 年及以后");
+
+function prompt(field: SettingField, s: Snapshot): string {
+  const cancel = "（发 /cancel 取消）";
+  switch (field) {
+    case "org":
+      return `现在的单位名称：<b>${escapeHtml(s.org)}</b>\n请发新的单位名称${cancel}。`;
+    case "year":
+      return `现在是 ${s.year} 年度（${s.format}年格式）。\n请发新的年度，只能是同一格式的年份（${formatYears(s.format)}）${cancel}。`;
+    case "deadline":
+      return `现在的截止日期：${chineseDate(s.deadline)}。\n请发新的日期，例如 ${s.year + 1}-01-31${cancel}。`;
+    case "contact":
+      return [
+        `现在的联系方式：${s.contact ? escapeHtml(s.contact) : "未填"}`,
+        `请发新的联系方式，例如：地址：…；电话：…；网址：…。发“${CLEAR_WORD}”清除${cancel}。`,
+      ].join("\n");
+  }
+}
+
+type Checked = { ok: true; value: string | number | null } | { ok: false; problem: string };
+
+/** Validates an answer for a setting; problems are plain text. */
+function checkValue(field: SettingField, text: string, s: Snapshot): Checked {
+  const value = text.trim();
+  switch (field) {
+    case "org": {
+      const problem = checkOrgName(value);
+      return problem ? { ok: false, problem } : { ok: true, value };
+    }
+    case "year": {
+      const year = checkYear(value, new Date(s.now));
+      if (typeof year === "string") return { ok: false, problem: year };
+      if (formatForYear(year) !== s.format)
+        return {
+          ok: false,
+          problem:
+            `${year} 年度要用${formatForYear(year)}年格式，这份报告是${s.format}年格式，不能直接改。` +
+            `请发 /new 单位名称 ${year} 新建一份；或发 ${formatYears(s.format)}的年份。`,
+        };
+      return { ok: true, value: year };
+    }
+    case "deadline": {
+      const date = parseDate(value);
+      if (!date) return { ok: false, problem: `没有看懂这个日期。请按 ${s.year + 1}-01-31 这样发。` };
+      const year = Number(date.slice(0, 4));
+      if (year < s.year || year > s.year + DEADLINE_SPAN)
+        return { ok: false, problem: `截止日期应在 ${s.year}–${s.year + DEADLINE_SPAN} 年之间，请再发一次。` };
+      return { ok: true, value: date };
+    }
+    case "contact":
+      if (value === CLEAR_WORD) return { ok: true, value: null };
+      if (!value) return { ok: false, problem: `请发联系方式，或发“${CLEAR_WORD}”清除。` };
+      if ([...value].length > MAX_CONTACT)
+        return { ok: false, problem: `联系方式太长了，请在 ${MAX_CONTACT} 字以内。` };
+      return { ok: true, value };
+  }
+}
+
+/** The change a setting makes on the freshest report, or why there is nothing to do. */
+function planSetting(
+  ctx: BotContext,
+  r: StoredReport,
+  field: SettingField,
+  value: string | number | null,
+): Mutation | string {
+  const target = settingTarget(field);
+  const same = "和原来一样，没有改动。";
+  switch (field) {
+    case "org": {
+      const org = String(value);
+      if (org === r.draft.org) return same;
+      return { change: { draft: { ...r.draft, org } }, audit: [auditEntry(ctx, target, r.draft.org, org)] };
+    }
+    case "year": {
+      const year = Number(value);
+      if (year === r.draft.year) return same;
+      if (formatForYear(year) !== r.draft.format) return "年度只能改成同一格式的年份，请发 /new 新建。";
+      const audit = [auditEntry(ctx, target, r.draft.year, year)];
+      const mutation: Mutation = { change: { draft: { ...r.draft, year } }, audit };
+      // A deadline left at the default moves with the year; one set by hand stays.
+      if (r.deadline === defaultDeadline(r.draft.year)) {
+        mutation.change.deadline = defaultDeadline(year);
+        audit.push(auditEntry(ctx, settingTarget("deadline"), r.deadline, defaultDeadline(year)));
+      }
+      return mutation;
+    }
+    case "deadline": {
+      const deadline = String(value);
+      if (deadline === r.deadline) return same;
+      return { change: { deadline }, audit: [auditEntry(ctx, target, r.deadline, deadline)] };
+    }
+    case "contact": {
+      const { contact: old, ...rest } = r.draft;
+      const contact = value === null ? undefined : String(value);
+      if (contact === old) return same;
+      return {
+        change: { draft: contact === undefined ? rest : { ...rest, contact } },
+        audit: [auditEntry(ctx, target, old, contact)],
+      };
+    }
+  }
+}
+
+function shown(field: SettingField, value: string | number | null): string {
+  if (value === null) return "空";
+  return field === "deadline" ? chineseDate(String(value)) : escapeHtml(String(value));
+}
+
+/** Writes the setting on a freshly loaded report, then shows the card. */
+async function saveSetting(
+  ctx: BotContext,
+  reportId: string,
+  field: SettingField,
+  value: string | number | null,
+): Promise<void> {
+  const report = await memberReport(ctx, reportId);
+  if (!report) {
+    await ctx.reply("这份报告已不存在，或你不再是它的填报人。");
+    return;
+  }
+  const result = await mutateReport(ctx, report, (r) => planSetting(ctx, r, field, value));
+  if (!result.ok) {
+    await ctx.reply(escapeHtml(result.reason));
+    return;
+  }
+  let saved = `✅ 已保存：${SETTING_NAMES[field]}${value === null ? "已清除" : `改为 ${shown(field, value)}`}。`;
+  const previous = result.report.previous;
+  if (field === "year" && previous && previous.year !== result.report.draft.year - 1)
+    saved += `\n⚠️ 已导入的去年报告是 ${previous.year} 年度的，和新的年度对不上；请发来 ${result.report.draft.year - 1} 年度的数据文件。`;
+  await sendCard(ctx, result.report, saved);
+}
+
+/**
+ * The dialogue: ask, validate until the answer is usable, write. Anything
+ * but a text message (a button elsewhere, a file) leaves the dialogue and is
+ * handled as usual; commands leave it already in create-bot.
+ */
+async function editSettingConversation(
+  conversation: Conversation<BotContext, Context>,
+  ctx: Context,
+  reportId: string,
+  fieldName: string,
+): Promise<void> {
+  if (!isSettingField(fieldName)) return;
+  const field = fieldName;
+  const start = await conversation.external(async (outer) => {
+    const report = await memberReport(outer, reportId);
+    return report ? snapshot(report, outer.deps.now()) : null;
+  });
+  if (!start) {
+    await ctx.reply("这份报告已不存在，或你不再是它的填报人。");
+    return;
+  }
+  await ctx.reply(prompt(field, start), { parse_mode: "HTML" });
+  for (;;) {
+    const answer = await conversation.wait();
+    const text = answer.message?.text;
+    if (text === undefined) await conversation.halt({ next: true });
+    else {
+      const checked = checkValue(field, text, start);
+      if (!checked.ok) await answer.reply(checked.problem);
+      else {
+        const { value } = checked;
+        await conversation.external((outer) => saveSetting(outer, reportId, field, value));
+        return;
+      }
+    }
+  }
+}
+
+export function settingsFeature(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.use(createConversation(editSettingConversation, EDIT_SETTING));
+
+  composer.command("settings", async (ctx) => {
+    const report = await currentReport(ctx);
+    if (!report) await ctx.reply(NO_REPORT);
+    else await showSettings(ctx, report);
+  });
+
+  onReportAction(composer, ["settings"], async (ctx, callback, report) => {
+    if (!isSettingField(callback.arg)) return ctx.answerCallbackQuery({ text: "按钮无效。" });
+    await ctx.answerCallbackQuery();
+    await editSetting(ctx, report.id, callback.arg);
+  });
+  return composer;
+}
