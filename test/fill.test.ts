@@ -159,6 +159,15 @@ describe("narrative parts", () => {
     expect((await officer.nextReply()).text).toContain("（二）依申请公开");
   });
 
+  it("says the report is complete after 完成 on the last open part", async () => {
+    const officer = h.officer(33);
+    await h.seedReport(33, { ...fixture("report-2022"), year: 2025 }, { cursor: stepIndex("other") });
+    officer.send("/fill");
+    await officer.nextReply();
+    officer.press("完成");
+    expect((await officer.nextReply()).text).toContain("全部填完了");
+  });
+
   it("shows last year's text and takes it over with 沿用去年, warning that it is identical", async () => {
     const officer = h.officer(32);
     const lastYear = { ...fixture("report-2022"), year: 2024 };
@@ -193,6 +202,24 @@ describe("the section list", () => {
 });
 
 describe("chats and people", () => {
+  it("lets only ALLOWED_USER_IDS in, when it is set", async () => {
+    const limited = await startHarness({ allowedUserIds: [61] });
+    try {
+      const stranger = limited.officer(62);
+      stranger.send("/start");
+      expect((await stranger.nextReply()).text).toContain("你没有使用这个机器人的权限");
+      const seeded = await limited.seedReport(62, emptyDraft);
+      stranger.pressData(`1|m|${seeded.id}|`, 1);
+      await vi.waitFor(() => expect(stranger.answers.at(-1)?.answer?.text).toContain("没有使用这个机器人的权限"));
+      const allowed = limited.officer(61);
+      allowed.send("/start");
+      expect((await allowed.nextReply()).text).toContain("请发单位名称");
+      expect(limited.fake.errors).toEqual([]);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("answers commands in a group with a pointer to the private chat and nothing else", async () => {
     const member = h.fake.user({ id: 51, first_name: "群友", chatType: "group" });
     member.send("/start");

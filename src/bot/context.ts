@@ -12,7 +12,6 @@ export interface Deps {
   now: () => Date;
   flowFor: (format: FormatId) => Flow;
   allowedUserIds?: readonly number[];
-  /** Download URL of a file from getFile (its Bot API root and token), for imported documents. */
   /** Downloads a file an officer sent (getFile's file_path), at most maxBytes. */
   downloadFile: (filePath: string, maxBytes: number) => Promise<Uint8Array>;
 }

@@ -66,7 +66,9 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
     }
     const allowed = deps.allowedUserIds;
     if (allowed && ctx.from && !allowed.includes(ctx.from.id)) {
-      await ctx.reply("你没有使用这个机器人的权限，请联系管理员。");
+      const refusal = "你没有使用这个机器人的权限，请联系管理员。";
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: refusal });
+      else await ctx.reply(refusal);
       return;
     }
     await next();

@@ -27,7 +27,8 @@ export interface Mutation {
   audit?: AuditEntry[];
 }
 
-export type Mutated = { ok: true; report: StoredReport } | { ok: false; reason: string };
+/** `repeated`: Telegram delivered this update again after a crash; it was applied before and is not again. */
+export type Mutated = { ok: true; report: StoredReport; repeated?: boolean } | { ok: false; reason: string };
 
 const ATTEMPTS = 3;
 const CONFLICT = "报告刚被其他人改过，请看最新的问题再填。";
@@ -42,15 +43,27 @@ export async function mutateReport(
   report: StoredReport,
   plan: (report: StoredReport) => Mutation | string,
 ): Promise<Mutated> {
+  const user = String(ctx.from?.id ?? 0);
+  const updateId = ctx.update.update_id;
   let current: StoredReport | undefined = report;
   for (let attempt = 0; attempt < ATTEMPTS && current; attempt++) {
+    if ((current.handled?.[user] ?? -1) >= updateId) return { ok: true, report: current, repeated: true };
     const mutation = plan(current);
     if (typeof mutation === "string") return { ok: false, reason: mutation };
-    const result = await ctx.deps.store.updateReport(current.id, current.version, mutation.change, mutation.audit ?? []);
+    // Updates of one chat come in order, so the newest handled id per user is all that needs keeping.
+    const handled = { ...pruneHandled(current), [user]: updateId };
+    const change = { ...mutation.change, handled };
+    const result = await ctx.deps.store.updateReport(current.id, current.version, change, mutation.audit ?? [], current);
     if (result.ok) return result;
     current = result.current;
   }
   return { ok: false, reason: current ? CONFLICT : "这份报告已被删除。" };
+}
+
+/** Ids of people no longer members are dropped, so the record stays as small as the member list. */
+function pruneHandled(report: StoredReport): Record<string, number> {
+  const members = new Set(report.members.map(String));
+  return Object.fromEntries(Object.entries(report.handled ?? {}).filter(([user]) => members.has(user)));
 }
 
 /** An audit entry by the user of this update. */

@@ -10,9 +10,28 @@ export function flowOf(deps: Pick<Deps, "flowFor">, report: StoredReport): Flow 
   return deps.flowFor(report.draft.format);
 }
 
-export function findingsOf(deps: Pick<Deps, "flowFor">, report: Pick<StoredReport, "draft" | "previous">): Finding[] {
+/**
+ * A stored version never changes, so its findings are kept for a while: an
+ * answer compares the findings before and after it, and "before" is the
+ * version the previous answer wrote.
+ */
+const CACHE_SIZE = 500;
+const cache = new Map<string, Finding[]>();
+
+export function findingsOf(
+  deps: Pick<Deps, "flowFor">,
+  report: Pick<StoredReport, "draft" | "previous"> & Partial<Pick<StoredReport, "id" | "version">>,
+): Finding[] {
+  const key = report.id !== undefined && report.version !== undefined ? `${report.id}@${report.version}` : undefined;
+  const known = key && cache.get(key);
+  if (known) return known;
   const previous = report.previous && { draft: report.previous, flow: deps.flowFor(report.previous.format) };
-  return checkReport(deps.flowFor(report.draft.format), report.draft, previous);
+  const findings = checkReport(deps.flowFor(report.draft.format), report.draft, previous);
+  if (key) {
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    cache.set(key, findings);
+  }
+  return findings;
 }
 
 /** The step under the report's cursor (the cursor is clamped: a flow may have fewer steps than an old cursor). */

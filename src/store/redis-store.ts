@@ -130,11 +130,13 @@ export class RedisStore implements Store {
     expectedVersion: number,
     change: ReportChange,
     audit: AuditEntry[],
+    basis?: StoredReport,
   ): Promise<UpdateResult> {
     const key = this.key("report", id);
     const auditKey = this.key("audit", id);
     const entries = audit.map((e, i) => encode(AuditEntry, `${auditKey}[${i}]`, e));
-    const current = await this.getReport(id);
+    // The script checks the version, so a basis read at that version is as good as a fresh read.
+    const current = basis?.id === id && basis.version === expectedVersion ? basis : await this.getReport(id);
     if (!current || current.version !== expectedVersion) return { ok: false, current };
     const next = applyChange(current, change, this.now());
     const json = encode(StoredReport, key, next);

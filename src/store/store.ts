@@ -27,6 +27,12 @@ export const StoredReport = z.strictObject({
   /** Position of the officer in the form. */
   cursor: z.number().int().min(0),
   deadline: z.iso.date().optional(),
+  /**
+   * The last update handled per user (Telegram user id → update_id), written
+   * with the change it made: an update Telegram delivers again after a crash
+   * is recognised and not applied twice.
+   */
+  handled: z.record(z.string(), z.number().int()).optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -53,7 +59,9 @@ export type UserState = z.infer<typeof UserState>;
 /** Conversation state is opaque JSON; the envelope still carries `v`. */
 export const StateRecord = z.strictObject({ value: z.unknown() });
 
-export type ReportChange = Partial<Pick<StoredReport, "draft" | "previous" | "cursor" | "deadline" | "members">>;
+export type ReportChange = Partial<
+  Pick<StoredReport, "draft" | "previous" | "cursor" | "deadline" | "members" | "handled">
+>;
 export type UpdateResult = { ok: true; report: StoredReport } | { ok: false; current: StoredReport | undefined };
 
 export interface Store {
@@ -65,9 +73,16 @@ export interface Store {
   /**
    * Compare-and-set: writes only if the stored version equals expectedVersion;
    * appends the audit entries in the same atomic step. A key present in
-   * `change` with the value undefined clears that optional field.
+   * `change` with the value undefined clears that optional field. `basis`,
+   * the report as the caller read it at expectedVersion, saves a read.
    */
-  updateReport(id: string, expectedVersion: number, change: ReportChange, audit: AuditEntry[]): Promise<UpdateResult>;
+  updateReport(
+    id: string,
+    expectedVersion: number,
+    change: ReportChange,
+    audit: AuditEntry[],
+    basis?: StoredReport,
+  ): Promise<UpdateResult>;
   /** Removes the report, its audit trail and its membership entries. */
   deleteReport(id: string): Promise<boolean>;
   /** Newest first; at most the last AUDIT_LIMIT entries are kept. */
@@ -158,7 +173,7 @@ export function newReport(
 export function applyChange(current: StoredReport, change: ReportChange, now: Date): StoredReport {
   const next: StoredReport = { ...current, ...change, version: current.version + 1, updatedAt: now.toISOString() };
   // Drop keys cleared with undefined so the object equals what is read back.
-  for (const k of ["previous", "deadline"] as const) if (next[k] === undefined) delete next[k];
+  for (const k of ["previous", "deadline", "handled"] as const) if (next[k] === undefined) delete next[k];
   return next;
 }
 

@@ -19,6 +19,7 @@ import { newFindings, partKeyboard, questionView, rowSavedText } from "../step-v
 
 export const NO_REPORT = "还没有报告。发 /start 新建一份。";
 const PART_LIMIT = 20_000;
+const ALL_DONE = "🎉 全部填完了！发 /report 生成报告，或点「目录」修改。";
 const AUDIT_TEXT = 200;
 
 type RowStepOf = Extract<FormStep, { kind: "row" }>;
@@ -89,7 +90,7 @@ function rowSaved(ctx: BotContext, step: RowStepOf, notes: string[]) {
   return (before: StoredReport, after: StoredReport) => {
     const flow = flowOf(ctx.deps, after);
     const caused = newFindings(findingsOf(ctx.deps, before), findingsOf(ctx.deps, after));
-    const done = nextOpenStep(flow, after.draft) === undefined ? "\n🎉 全部填完了！发 /report 生成报告。" : "";
+    const done = nextOpenStep(flow, after.draft) === undefined ? `\n${ALL_DONE}` : "";
     return rowSavedText(flow, after.draft, step, caused, notes) + done;
   };
 }
@@ -216,7 +217,13 @@ async function onButton(ctx: BotContext, callback: Callback, report: StoredRepor
     }
     case "partDone":
       if (step.kind !== "part") return;
-      return moveCursor(ctx, report, cursorAfter(flow, report.draft, index), index);
+      return moveCursor(
+        ctx,
+        report,
+        cursorAfter(flow, report.draft, index),
+        index,
+        nextOpenStep(flow, report.draft) === undefined ? ALL_DONE : undefined,
+      );
     case "partReuse":
     case "partClear": {
       if (step.kind !== "part") return;
@@ -256,12 +263,13 @@ export async function moveCursor(
   report: StoredReport,
   to: number,
   expected: number | undefined,
+  before?: string,
 ): Promise<void> {
   const result = await mutateReport(ctx, report, (r) =>
     expected !== undefined && r.cursor !== expected ? STALE_BUTTON : { change: { cursor: to } },
   );
   if (!result.ok) await ctx.reply(escapeHtml(result.reason));
-  else await askCurrent(ctx, result.report);
+  else await askCurrent(ctx, result.report, before);
 }
 
 export function fillFeature(): Composer<BotContext> {

@@ -54,7 +54,7 @@ export function sectionsFeature(): Composer<BotContext> {
   onReportAction(composer, ["sections", "section"], async (ctx, callback, report) => {
     await ctx.answerCallbackQuery();
     if (callback.action === "sections") await sendSections(ctx, report);
-    else await sendSection(ctx, report, Number(callback.arg));
+    else if (/^\d$/.test(callback.arg)) await sendSection(ctx, report, Number(callback.arg));
   });
   return composer;
 }
