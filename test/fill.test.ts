@@ -201,6 +201,35 @@ describe("the section list", () => {
   });
 });
 
+describe("the error boundary", () => {
+  it("answers the officer when a handler fails, and the bot goes on", async () => {
+    let failures = 1;
+    const flaky = await startHarness({
+      wrapStore: (store) =>
+        new Proxy(store, {
+          get(target, key, receiver) {
+            const value = Reflect.get(target, key, receiver);
+            if (key !== "getUser" || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
+            return async (...args: unknown[]) => {
+              if (failures-- > 0) throw new Error("store unavailable");
+              return value.apply(target, args);
+            };
+          },
+        }),
+    });
+    try {
+      const officer = flaky.officer(71);
+      officer.send("/fill");
+      expect((await officer.nextReply()).text).toContain("抱歉，出错了");
+      officer.send("/fill");
+      expect((await officer.nextReply()).text).toContain("还没有报告");
+      expect(flaky.fake.errors).toEqual([]);
+    } finally {
+      await flaky.close();
+    }
+  });
+});
+
 describe("chats and people", () => {
   it("lets only ALLOWED_USER_IDS in, when it is set", async () => {
     const limited = await startHarness({ allowedUserIds: [61] });

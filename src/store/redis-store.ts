@@ -75,6 +75,8 @@ type Scripts = {
   nbDelete(numKeys: number, ...args: Arg[]): Promise<number>;
 };
 
+const KNOWN_REPORTS = 1000;
+
 export class RedisStore implements Store {
   private readonly redis: Redis & Scripts;
 
@@ -113,10 +115,34 @@ export class RedisStore implements Store {
     }
   }
 
+  /**
+   * Reports this process read or wrote, by key. A stored version never
+   * changes, so asking Redis for the version alone tells whether the copy is
+   * current: the 10 KB report is then neither fetched nor parsed again.
+   * Bounded; callers treat reports as immutable values.
+   */
+  private readonly known = new Map<string, StoredReport>();
+
+  private remember(key: string, report: StoredReport): StoredReport {
+    this.known.delete(key);
+    if (this.known.size >= KNOWN_REPORTS) this.known.delete(this.known.keys().next().value as string);
+    this.known.set(key, report);
+    return report;
+  }
+
   async getReport(id: string): Promise<StoredReport | undefined> {
     const key = this.key("report", id);
+    const copy = this.known.get(key);
+    if (copy) {
+      const version = await this.redis.hget(key, "version");
+      if (version !== null && Number(version) === copy.version) return copy;
+    }
     const json = await this.redis.hget(key, "json");
-    return json === null ? undefined : decode(StoredReport, key, json);
+    if (json === null) {
+      this.known.delete(key);
+      return undefined;
+    }
+    return this.remember(key, decode(StoredReport, key, json));
   }
 
   async listReports(userId: number): Promise<StoredReport[]> {
@@ -146,7 +172,7 @@ export class RedisStore implements Store {
     const setKeys = [...added, ...removed].map((u) => this.key("member", u));
     const args = [expectedVersion, json, id, AUDIT_LIMIT, added.length, ...entries];
     const written = await this.redis.nbUpdate(2 + setKeys.length, key, auditKey, ...setKeys, ...args);
-    if (written === 1) return { ok: true, report: next };
+    if (written === 1) return { ok: true, report: this.remember(key, next) };
     return { ok: false, current: await this.getReport(id) };
   }
 

@@ -34,6 +34,8 @@ export interface HarnessOptions {
   /** The bot's clock (default: the real one). */
   now?: () => Date;
   allowedUserIds?: number[];
+  /** Wraps the store the bot sees (to make it fail, say); the test's `store` stays the real one. */
+  wrapStore?: (store: Store) => Store;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -49,7 +51,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const bot = createBot(
     TOKEN,
     {
-      store,
+      store: options.wrapStore ? options.wrapStore(store) : store,
       logger: pino({ level: process.env.LOG_LEVEL ?? "silent" }),
       now: options.now ?? (() => new Date()),
       flowFor,
