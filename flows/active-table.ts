@@ -20,8 +20,7 @@ export function activeTable(blocks: ActiveBlock[]): { table: z.input<typeof Tabl
   const steps: RowStep[] = [];
   const cells: CellDef[] = [];
   for (const block of blocks) {
-    const spanOf = (i: number) =>
-      i === block.columns.length - 1 ? GRID_VALUE_COLUMNS - block.columns.length + 1 : 1;
+    const spanOf = (i: number) => (i === block.columns.length - 1 ? GRID_VALUE_COLUMNS - block.columns.length + 1 : 1);
     grid.push([{ role: "title", text: block.title, colSpan: 1 + GRID_VALUE_COLUMNS }]);
     grid.push([
       { role: "header", text: "信息内容" },
@@ -45,7 +44,15 @@ export function activeTable(blocks: ActiveBlock[]): { table: z.input<typeof Tabl
     }
   }
   return {
-    table: { id: "active", name: "主动公开表", widths: [2.4, 1.5, 1.5, 1.5], fontSize: 10.5, grid, steps, offerAllZero: false },
+    table: {
+      id: "active",
+      name: "主动公开表",
+      widths: [2.4, 1.5, 1.5, 1.5],
+      fontSize: 10.5,
+      grid,
+      steps,
+      offerAllZero: false,
+    },
     cells,
   };
 }

@@ -32,7 +32,9 @@ export function reviewTable(): { table: z.input<typeof TableDef>; cells: CellDef
       header("复议后起诉", { colSpan: 5 }),
     ],
     [...fiveHeaders, ...fiveHeaders],
-    REVIEW_GROUPS.flatMap((g) => [...RESULTS, TOTAL].map((r) => ({ role: "value" as const, cell: `${g.id}.${r.key}` }))),
+    REVIEW_GROUPS.flatMap((g) =>
+      [...RESULTS, TOTAL].map((r) => ({ role: "value" as const, cell: `${g.id}.${r.key}` })),
+    ),
   ];
   const steps: RowStep[] = REVIEW_GROUPS.map((g) => ({
     id: g.id,
@@ -53,7 +55,15 @@ export function reviewTable(): { table: z.input<typeof TableDef>; cells: CellDef
     column: TOTAL.name,
   }));
   return {
-    table: { id: "review", name: "复议诉讼表", widths: Array(15).fill(1), fontSize: 9, grid, steps, offerAllZero: true },
+    table: {
+      id: "review",
+      name: "复议诉讼表",
+      widths: Array(15).fill(1),
+      fontSize: 9,
+      grid,
+      steps,
+      offerAllZero: true,
+    },
     cells,
     totals,
   };

@@ -2,7 +2,8 @@ import pino from "pino";
 
 /** Structured logs that never carry the bot token, whatever a library puts in a message or an error. */
 export function createLogger(level: string, secrets: string[], destination?: pino.DestinationStream): pino.Logger {
-  const scrub = (s: string) => secrets.reduce((out, secret) => (secret ? out.replaceAll(secret, "<redacted>") : out), s);
+  const scrub = (s: string) =>
+    secrets.reduce((out, secret) => (secret ? out.replaceAll(secret, "<redacted>") : out), s);
   const scrubJson = <T>(value: T): T => JSON.parse(scrub(JSON.stringify(value))) as T;
   const options: pino.LoggerOptions = {
     level,

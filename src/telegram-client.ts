@@ -12,7 +12,11 @@ import type { Config } from "./config.js";
  */
 export function clientOptions(config: Pick<Config, "TELEGRAM_API_ROOT" | "TELEGRAM_PROXY">) {
   const proxy = config.TELEGRAM_PROXY;
-  const agent = !proxy ? undefined : proxy.startsWith("socks") ? new SocksProxyAgent(proxy) : new HttpsProxyAgent(proxy);
+  const agent = !proxy
+    ? undefined
+    : proxy.startsWith("socks")
+      ? new SocksProxyAgent(proxy)
+      : new HttpsProxyAgent(proxy);
   return { apiRoot: config.TELEGRAM_API_ROOT, ...(agent ? { baseFetchConfig: { agent, compress: true } } : {}) };
 }
 

@@ -29,7 +29,11 @@ const consistentCells = fc
   })
   .map(({ outcomes, carriedOut, carriedInShare, review }) => {
     const cells: Record<string, number> = { ...base.cells };
-    outcomeRows.forEach((row, r) => COLUMNS.forEach((c, i) => (cells[`${row}.${c}`] = outcomes[r]![i]!)));
+    outcomeRows.forEach((row, r) => {
+      COLUMNS.forEach((c, i) => {
+        cells[`${row}.${c}`] = outcomes[r]![i]!;
+      });
+    });
     COLUMNS.forEach((c, i) => {
       const handled = outcomes.reduce((sum, row) => sum + row[i]!, 0) + carriedOut[i]!;
       const carriedIn = Math.floor(handled * carriedInShare[i]!);
@@ -37,7 +41,11 @@ const consistentCells = fc
       cells[`apply.carried_in.${c}`] = carriedIn;
       cells[`apply.new.${c}`] = handled - carriedIn;
     });
-    flow.cells.filter((c) => /^(review|litigation)/.test(c.id)).forEach((c, i) => (cells[c.id] = review[i]!));
+    flow.cells
+      .filter((c) => /^(review|litigation)/.test(c.id))
+      .forEach((c, i) => {
+        cells[c.id] = review[i]!;
+      });
     return cells;
   });
 

@@ -58,7 +58,9 @@ describe("missing answers", () => {
 
 describe("A6 values", () => {
   it("refuses a negative count and a fractional count", () => {
-    const findings = check2021(withCells(report, { "active.penalty.decisions": -1, "active.licensing.decisions": 1.5 }));
+    const findings = check2021(
+      withCells(report, { "active.penalty.decisions": -1, "active.licensing.decisions": 1.5 }),
+    );
     expect(findings.filter((f) => f.rule === "A6").map((f) => f.cells[0])).toEqual([
       "active.licensing.decisions",
       "active.penalty.decisions",
@@ -151,7 +153,10 @@ describe("A10 规章 at a body that makes none", () => {
 
 describe("A9 narrative against the tables", () => {
   it("warns when the narrative states another number of applications", () => {
-    const text = report.narrative["overview.on_request"]!.replace("共收到政府信息公开申请17件", "共收到政府信息公开申请十六件");
+    const text = report.narrative["overview.on_request"]!.replace(
+      "共收到政府信息公开申请17件",
+      "共收到政府信息公开申请十六件",
+    );
     const finding = check2021({ ...report, narrative: { ...report.narrative, "overview.on_request": text } }).find(
       (f) => f.rule === "A9",
     );
@@ -227,7 +232,9 @@ describe("across years", () => {
     copied.narrative.problems = copied.narrative.problems!.replaceAll("2", "1");
     const similar = check2021(report, copied).filter((f) => f.rule === "R-similar");
     expect(similar.length).toBeGreaterThan(1);
-    expect(similar.find((f) => f.cells[0] === "problems")?.message).toMatch(/^五、存在的主要问题及改进情况：和去年的报告几乎一样/);
+    expect(similar.find((f) => f.cells[0] === "problems")?.message).toMatch(
+      /^五、存在的主要问题及改进情况：和去年的报告几乎一样/,
+    );
     const rewritten = { ...lastYear, narrative: { problems: "今年的主要问题是人员不足，已通过培训改进。" } };
     expect(rules(check2021(report, rewritten))).not.toContain("R-similar");
   });

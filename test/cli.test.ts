@@ -41,7 +41,12 @@ describe("nianbao check", () => {
     const last = JSON.parse(readFileSync("test/fixtures/report-2022.json", "utf8"));
     last.year = 2021;
     last.cells["apply.carried_out.natural"] = 5;
-    const { code, findings } = nianbao("check", "test/fixtures/report-2022.json", "--previous", write("last.json", last));
+    const { code, findings } = nianbao(
+      "check",
+      "test/fixtures/report-2022.json",
+      "--previous",
+      write("last.json", last),
+    );
     expect(code).toBe(0);
     expect(findings.map((f) => f.rule)).toContain("C1");
   });

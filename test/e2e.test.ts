@@ -315,8 +315,18 @@ describe("stopping the bot", () => {
     cleanups.push(() => fake.close());
     const dir = mkdtempSync(join(tmpdir(), "nianbao-e2e-"));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const env = { PATH: process.env.PATH ?? "", BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: "info", DATA_DIR: dir };
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const env = {
+      PATH: process.env.PATH ?? "",
+      BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: fake.apiRoot,
+      LOG_LEVEL: "info",
+      DATA_DIR: dir,
+    };
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let log = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (log += chunk));
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>

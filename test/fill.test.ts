@@ -68,14 +68,25 @@ describe("answering table rows", () => {
     officer.send("３，０，０，０，１，０");
     const reply = await officer.nextReply();
     expect(reply.text).toContain("✅ 已保存：一、本年新收政府信息公开申请数量");
-    expect(reply.text).toContain("自然人 3 · 商业企业 0 · 科研机构 0 · 社会公益组织 0 · 法律服务机构 1 · 其他 0 · 总计 4");
+    expect(reply.text).toContain(
+      "自然人 3 · 商业企业 0 · 科研机构 0 · 社会公益组织 0 · 法律服务机构 1 · 其他 0 · 总计 4",
+    );
     expect(reply.text).toContain("二、上年结转政府信息公开申请数量");
     expect(reply.text).toContain("申请表 第 2/24 行");
     const report = await reportOf(21);
-    expect(report.draft.cells).toMatchObject({ "apply.new.natural": 3, "apply.new.legal": 1, "apply.new.other_org": 0 });
+    expect(report.draft.cells).toMatchObject({
+      "apply.new.natural": 3,
+      "apply.new.legal": 1,
+      "apply.new.other_org": 0,
+    });
     expect(report.cursor).toBe(stepIndex("apply.carried_in"));
     const history = await h.store.history(report.id, 10);
-    expect(history.map((e) => [e.target, e.old, e.new, e.byName])).toContainEqual(["apply.new.natural", null, 3, "张三"]);
+    expect(history.map((e) => [e.target, e.old, e.new, e.byName])).toContainEqual([
+      "apply.new.natural",
+      null,
+      3,
+      "张三",
+    ]);
   });
 
   it("refuses text where numbers are expected and keeps the saved report", async () => {
@@ -154,7 +165,9 @@ describe("narrative parts", () => {
     expect((await officer.nextReply()).text).toContain("已保存，这一部分现在 15 字");
     officer.send("其中政策文件45条。");
     await officer.nextReply();
-    expect((await reportOf(31)).draft.narrative["overview.active"]).toBe("全年主动公开政府信息312条。\n其中政策文件45条。");
+    expect((await reportOf(31)).draft.narrative["overview.active"]).toBe(
+      "全年主动公开政府信息312条。\n其中政策文件45条。",
+    );
     officer.press("完成");
     expect((await officer.nextReply()).text).toContain("（二）依申请公开");
   });
@@ -209,7 +222,8 @@ describe("the error boundary", () => {
         new Proxy(store, {
           get(target, key, receiver) {
             const value = Reflect.get(target, key, receiver);
-            if (key !== "getUser" || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
+            if (key !== "getUser" || typeof value !== "function")
+              return typeof value === "function" ? value.bind(target) : value;
             return async (...args: unknown[]) => {
               if (failures-- > 0) throw new Error("store unavailable");
               return value.apply(target, args);

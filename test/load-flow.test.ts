@@ -33,7 +33,15 @@ describe("loading a flow", () => {
   });
   it("fails when a rule names a cell the form does not have", () => {
     const broken = clone(govInfo2021);
-    broken.rules.push({ id: "X", kind: "org-level", severity: "warning", blockedLevels: ["镇"], allowedLevels: [], cells: ["active.nothing"], message: "x" });
+    broken.rules.push({
+      id: "X",
+      kind: "org-level",
+      severity: "warning",
+      blockedLevels: ["镇"],
+      allowedLevels: [],
+      cells: ["active.nothing"],
+      message: "x",
+    });
     expect(() => loadFlow(broken, "broken.ts")).toThrow(/rule X names unknown cell active\.nothing/);
   });
   it("fails when a grid row does not fill the table width", () => {

@@ -18,7 +18,11 @@ describe("loading an interchange file", () => {
     ["an unknown top-level key", { ...minimal, extra: 1 }, '不认识的字段 "extra"'],
     ["an unknown cell id", { ...minimal, cells: { "apply.other": 1 } }, '"apply.other"'],
     ["an unknown narrative id", { ...minimal, narrative: { summary: "x" } }, '"summary"'],
-    ["a value that is not a number", { ...minimal, cells: { "apply.new.natural": "3" } }, '"cells.apply.new.natural" 应是数字，现在是 "3"'],
+    [
+      "a value that is not a number",
+      { ...minimal, cells: { "apply.new.natural": "3" } },
+      '"cells.apply.new.natural" 应是数字，现在是 "3"',
+    ],
     ["a format that does not fit the year", { ...minimal, format: "2019" }, '2022 年度的报告应使用 "2021" 格式'],
     ["a year that is not a number", { ...minimal, year: "2022" }, '"year"'],
     ["narrative text that is not text", { ...minimal, narrative: { problems: 3 } }, '"narrative.problems"'],

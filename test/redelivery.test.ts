@@ -54,13 +54,17 @@ const text = (updateId: number, value: string): Update =>
 
 describe("an update delivered twice", () => {
   it("is applied once, and the officer is shown where they are", async () => {
-    const bot = createBot("42:AAredeliveryTestTokenOnly_abcdefghij", {
-      store,
-      logger: pino({ level: "silent" }),
-      now: () => new Date("2026-01-10T00:00:00Z"),
-      flowFor,
-      downloadFile: async () => new Uint8Array(),
-    }, { botInfo, client: { fetch: fetchStub as never } });
+    const bot = createBot(
+      "42:AAredeliveryTestTokenOnly_abcdefghij",
+      {
+        store,
+        logger: pino({ level: "silent" }),
+        now: () => new Date("2026-01-10T00:00:00Z"),
+        flowFor,
+        downloadFile: async () => new Uint8Array(),
+      },
+      { botInfo, client: { fetch: fetchStub as never } },
+    );
     const cursor = formSteps(flowFor("2021")).find((s) => s.kind === "row" && s.row.id === "apply.new")!.index;
     const created = await store.createReport({
       draft: { format: "2021", org: "某街道", year: 2025, narrative: {}, cells: {} },

@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
-import { connect } from "node:net";
 import type { AddressInfo } from "node:net";
+import { connect } from "node:net";
 import { Bot } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
 import { clientOptions, fileDownloader } from "../src/telegram-client.js";

@@ -45,7 +45,8 @@ export function decodeCallback(data: string | undefined): Callback | undefined {
   if (data === undefined || data.length > 64) return undefined;
   const [version, code, reportId, arg, ...rest] = data.split("|");
   const action = code === undefined ? undefined : CODES.get(code);
-  if (version !== VERSION || !action || rest.length > 0 || reportId === undefined || arg === undefined) return undefined;
+  if (version !== VERSION || !action || rest.length > 0 || reportId === undefined || arg === undefined)
+    return undefined;
   if (!REPORT_ID.test(reportId) || !ARG.test(arg)) return undefined;
   return { action, reportId, arg };
 }

@@ -53,7 +53,13 @@ export async function mutateReport(
     // Updates of one chat come in order, so the newest handled id per user is all that needs keeping.
     const handled = { ...pruneHandled(current), [user]: updateId };
     const change = { ...mutation.change, handled };
-    const result = await ctx.deps.store.updateReport(current.id, current.version, change, mutation.audit ?? [], current);
+    const result = await ctx.deps.store.updateReport(
+      current.id,
+      current.version,
+      change,
+      mutation.audit ?? [],
+      current,
+    );
     if (result.ok) return result;
     current = result.current;
   }

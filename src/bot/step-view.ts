@@ -28,7 +28,7 @@ export function stepTitle(step: FormStep): string {
   return step.kind === "row" ? rowTitle(step) : partTitle(step);
 }
 
-const isZeroTableStart = (flow: Flow, step: Extract<FormStep, { kind: "row" }>, draft: Draft) =>
+const isZeroTableStart = (step: Extract<FormStep, { kind: "row" }>, draft: Draft) =>
   step.table.offerAllZero &&
   step.position === 0 &&
   step.table.steps.every((r) => r.cells.every((id) => draft.cells[id] === undefined));
@@ -56,7 +56,7 @@ function rowQuestion(flow: Flow, report: StoredReport, step: Extract<FormStep, {
   if (saved.some((v) => v !== undefined))
     lines.push(`已填：${saved.map((v) => (v === undefined ? "空" : formatNumber(v))).join(" ")}`);
   const keyboard = new InlineKeyboard();
-  if (isZeroTableStart(flow, step, report.draft))
+  if (isZeroTableStart(step, report.draft))
     keyboard.text(`${table.name}全部为0`, encodeCallback("tableZero", report.id, step.index)).row();
   keyboard
     .text("本行全为0", encodeCallback("rowZero", report.id, step.index))

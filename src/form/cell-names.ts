@@ -21,7 +21,12 @@ function index(flow: Flow): Map<string, CellName> {
         if (!cell.cell) continue;
         const def = flow.cells.find((c) => c.id === cell.cell) ?? flow.totals.find((t) => t.id === cell.cell);
         if (def)
-          names.set(cell.cell, { section: sectionNumber(section), table: table.name, row: def.row, column: def.column });
+          names.set(cell.cell, {
+            section: sectionNumber(section),
+            table: table.name,
+            row: def.row,
+            column: def.column,
+          });
       }
   cache.set(flow, names);
   return names;

@@ -24,7 +24,11 @@ export function checkReport(flow: Flow, draft: Draft, previous?: Previous): Find
     const step = formSteps(flow).find((s) => s.kind === "part" && s.part.id === id);
     return step?.kind === "part" ? partName(step.section.heading, step.part.heading) : id;
   };
-  const findings: Finding[] = [...missing(flow, draft), ...valueDomain(flow, draft), ...givenTotals(flow, draft, values)];
+  const findings: Finding[] = [
+    ...missing(flow, draft),
+    ...valueDomain(flow, draft),
+    ...givenTotals(flow, draft, values),
+  ];
   for (const rule of flow.rules) {
     switch (rule.kind) {
       case "linear":

@@ -15,9 +15,9 @@ export function formSteps(flow: Flow): FormStep[] {
   for (const section of flow.sections) {
     for (const part of section.parts) steps.push({ kind: "part", index: steps.length, section, part });
     for (const table of section.tables)
-      table.steps.forEach((row, position) =>
-        steps.push({ kind: "row", index: steps.length, section, table, row, position }),
-      );
+      table.steps.forEach((row, position) => {
+        steps.push({ kind: "row", index: steps.length, section, table, row, position });
+      });
   }
   cache.set(flow, steps);
   return steps;

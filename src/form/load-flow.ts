@@ -1,4 +1,4 @@
-import { FlowDef, type Flow } from "./flow-schema.js";
+import { type Flow, FlowDef } from "./flow-schema.js";
 
 /**
  * Validates a flow definition: the zod schema, then the cross-references the
@@ -51,8 +51,7 @@ export function loadFlow(def: unknown, source: string): Flow {
         printed.add(cell.cell);
       });
       table.steps.forEach((step, i) => {
-        if (step.cells.length !== step.columns.length)
-          fail(`${at}.steps.${i}`, "cells and columns differ in length");
+        if (step.cells.length !== step.columns.length) fail(`${at}.steps.${i}`, "cells and columns differ in length");
         step.cells.forEach((id, j) => {
           if (!leaves.has(id)) fail(`${at}.steps.${i}.cells.${j}`, `not a leaf cell: ${id}`);
           if (asked.has(id)) fail(`${at}.steps.${i}.cells.${j}`, `cell ${id} asked twice`);
@@ -90,7 +89,11 @@ export function loadFlow(def: unknown, source: string): Flow {
 }
 
 /** Every grid row must fill the table width once rowspans from above are counted. */
-function checkGrid(grid: Flow["sections"][number]["tables"][number]["grid"], width: number, fail: (path: string, m: string) => never) {
+function checkGrid(
+  grid: Flow["sections"][number]["tables"][number]["grid"],
+  width: number,
+  fail: (path: string, m: string) => never,
+) {
   const covered: number[] = Array(width).fill(0); // rows still covered by a rowspan above, per column
   grid.forEach((row, r) => {
     let col = 0;

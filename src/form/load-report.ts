@@ -27,8 +27,7 @@ export function loadReport(text: string, flowFor: (format: FormatId) => Flow): L
   const expected = formatForYear(year);
   const format = data.format ?? expected;
   if (format !== "2019" && format !== "2021") return fail(`"format" 只能是 "2019" 或 "2021"，现在是 ${show(format)}`);
-  if (format !== expected)
-    return fail(`"format" 是 "${format}"，但 ${year} 年度的报告应使用 "${expected}" 格式`);
+  if (format !== expected) return fail(`"format" 是 "${format}"，但 ${year} 年度的报告应使用 "${expected}" 格式`);
   const flow = flowFor(format);
 
   const narrative = data.narrative ?? {};

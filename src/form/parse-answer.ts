@@ -7,9 +7,7 @@
 /** count: integer >= 0; signed: integer, may be negative (2019 本年增/减); money: 万元, decimals allowed, >= 0. */
 export type CellKind = "count" | "signed" | "money";
 
-export type RowParse =
-  | { ok: true; values: number[]; notes: string[] }
-  | { ok: false; reason: string; example: string };
+export type RowParse = { ok: true; values: number[]; notes: string[] } | { ok: false; reason: string; example: string };
 
 /** Longer messages cannot be a row; refusing them early keeps the work bounded. */
 const MAX_CHARS = 500;
@@ -30,7 +28,18 @@ const INFINITE = /^(?:infinity|inf|∞)$/iu;
 const CHINESE = /^[零〇一二两三四五六七八九十百千万点]+$/u;
 
 const DIGIT: Record<string, number> = {
-  零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9,
+  零: 0,
+  〇: 0,
+  一: 1,
+  二: 2,
+  两: 2,
+  三: 3,
+  四: 4,
+  五: 5,
+  六: 6,
+  七: 7,
+  八: 8,
+  九: 9,
 };
 const UNIT: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
 

@@ -8,8 +8,8 @@ import { flowFor } from "../../flows/index.js";
 import { createBot } from "../../src/bot/create-bot.js";
 import type { Draft } from "../../src/form/draft.js";
 import { openStore } from "../../src/store/open-store.js";
-import { fileDownloader } from "../../src/telegram-client.js";
 import type { Store, StoredReport } from "../../src/store/store.js";
+import { fileDownloader } from "../../src/telegram-client.js";
 import { type FakeTelegram, type Officer, startFakeTelegram } from "./fake-telegram.js";
 
 /**
@@ -25,7 +25,11 @@ export interface Harness {
   /** An officer in a private chat with the bot. */
   officer(id: number, firstName?: string): Officer;
   /** Stores a report for the user and makes it their current one. */
-  seedReport(userId: number, draft: Draft, change?: Partial<Pick<StoredReport, "previous" | "cursor">>): Promise<StoredReport>;
+  seedReport(
+    userId: number,
+    draft: Draft,
+    change?: Partial<Pick<StoredReport, "previous" | "cursor">>,
+  ): Promise<StoredReport>;
   close(): Promise<void>;
 }
 

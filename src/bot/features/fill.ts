@@ -82,7 +82,9 @@ function cellAudit(ctx: BotContext, before: Draft, after: Draft, ids: readonly s
 
 function withCells(draft: Draft, ids: readonly string[], values: readonly number[]): Draft {
   const cells = { ...draft.cells };
-  ids.forEach((id, i) => (cells[id] = values[i] ?? 0));
+  ids.forEach((id, i) => {
+    cells[id] = values[i] ?? 0;
+  });
   return { ...draft, cells };
 }
 
@@ -210,7 +212,10 @@ async function onButton(ctx: BotContext, callback: Callback, report: StoredRepor
         step,
         (r) => {
           const draft = withCells(r.draft, ids, []);
-          return { change: { draft, cursor: cursorAfter(flow, draft, last) }, audit: cellAudit(ctx, r.draft, draft, ids) };
+          return {
+            change: { draft, cursor: cursorAfter(flow, draft, last) },
+            audit: cellAudit(ctx, r.draft, draft, ids),
+          };
         },
         () => `✅ 已保存：${escapeHtml(step.table.name)}全部为0。`,
       );

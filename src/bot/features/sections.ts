@@ -58,4 +58,3 @@ export function sectionsFeature(): Composer<BotContext> {
   });
   return composer;
 }
-

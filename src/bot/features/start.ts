@@ -119,7 +119,10 @@ async function createReportConversation(conversation: Conversation<BotContext, C
 }
 
 /** What the card's buttons do besides 继续填写 and 各部分, provided by their features. */
-export type CardActions = Record<"check" | "preview" | "report" | "settings", (ctx: BotContext, report: StoredReport) => Promise<void>>;
+export type CardActions = Record<
+  "check" | "preview" | "report" | "settings",
+  (ctx: BotContext, report: StoredReport) => Promise<void>
+>;
 
 export function startFeature(card: CardActions): Composer<BotContext> {
   const composer = new Composer<BotContext>();
