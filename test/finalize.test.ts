@@ -1,10 +1,10 @@
-import { inflateRawSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { flowFor } from "../flows/index.js";
 import type { Draft } from "../src/form/draft.js";
 import { loadReport } from "../src/form/load-report.js";
 import type { StoredReport } from "../src/store/store.js";
 import { type Harness, startHarness } from "./support/bot-harness.js";
+import { unzip } from "./support/docx-cells.js";
 import type { BotMessage, Officer } from "./support/fake-telegram.js";
 import { fixture, withCells } from "./support/fixtures.js";
 
@@ -43,28 +43,6 @@ async function repliesUntil(officer: Officer, last: (m: BotMessage) => boolean):
     out.push(reply);
     if (last(reply)) return out;
   }
-}
-
-/** The XML parts of a .docx (a zip): stored or deflated entries, read from the central directory. */
-function unzip(zip: Buffer): Map<string, string> {
-  let eocd = zip.length - 22;
-  while (eocd >= 0 && zip.readUInt32LE(eocd) !== 0x06054b50) eocd--;
-  if (eocd < 0) throw new Error("not a zip file");
-  const entries = new Map<string, string>();
-  let p = zip.readUInt32LE(eocd + 16);
-  for (let i = zip.readUInt16LE(eocd + 10); i > 0; i--) {
-    const method = zip.readUInt16LE(p + 10);
-    const size = zip.readUInt32LE(p + 20);
-    const nameLength = zip.readUInt16LE(p + 28);
-    const skip = nameLength + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
-    const local = zip.readUInt32LE(p + 42);
-    const name = zip.toString("utf8", p + 46, p + 46 + nameLength);
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const data = zip.subarray(start, start + size);
-    entries.set(name, (method === 8 ? inflateRawSync(data) : data).toString("utf8"));
-    p += 46 + skip;
-  }
-  return entries;
 }
 
 /** The document's visible text: all w:t runs of the body and its headers. */
