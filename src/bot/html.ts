@@ -25,3 +25,35 @@ export function splitText(text: string, limit = 3500): string[] {
   if (rest.length > 0) pieces.push(rest);
   return pieces;
 }
+
+/**
+ * Whole lines into messages of at most `limit` characters. The lines are
+ * escaped HTML without tags spanning lines, so any line boundary is a safe cut;
+ * a single overlong line is cut outside an entity such as "&amp;".
+ */
+export function packLines(lines: string[], limit: number): string[] {
+  const messages: string[] = [];
+  let current = "";
+  for (const line of lines.flatMap((l) => cutLine(l, limit))) {
+    if (current && current.length + 1 + line.length > limit) {
+      messages.push(current);
+      current = "";
+    }
+    current = current ? `${current}\n${line}` : line;
+  }
+  if (current.trim()) messages.push(current);
+  return messages.filter((m) => m.trim());
+}
+
+function cutLine(line: string, limit: number): string[] {
+  const pieces: string[] = [];
+  let rest = line;
+  while (rest.length > limit) {
+    let cut = limit;
+    const amp = rest.lastIndexOf("&", cut);
+    if (amp > cut - 8 && !rest.slice(amp, cut).includes(";")) cut = amp;
+    pieces.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  return [...pieces, rest];
+}

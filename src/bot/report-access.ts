@@ -72,7 +72,16 @@ function pruneHandled(report: StoredReport): Record<string, number> {
   return Object.fromEntries(Object.entries(report.handled ?? {}).filter(([user]) => members.has(user)));
 }
 
-/** An audit entry by the user of this update. */
+/** Audit trails keep the start of long texts only, so they stay small. */
+const AUDIT_TEXT = 200;
+const auditValue = (v: number | string | null | undefined): number | string | null =>
+  v === undefined || v === ""
+    ? null
+    : typeof v === "string" && v.length > AUDIT_TEXT
+      ? `${v.slice(0, AUDIT_TEXT)}…`
+      : v;
+
+/** An audit entry by the user of this update; empty texts are recorded as null, long ones clipped. */
 export function auditEntry(
   ctx: BotContext,
   target: string,
@@ -86,7 +95,7 @@ export function auditEntry(
     by: from?.id ?? 0,
     ...(name ? { byName: name } : {}),
     target,
-    old: old ?? null,
-    new: next ?? null,
+    old: auditValue(old),
+    new: auditValue(next),
   };
 }

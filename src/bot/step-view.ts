@@ -2,7 +2,7 @@ import { InlineKeyboard } from "grammy";
 import type { Draft } from "../form/draft.js";
 import type { Finding } from "../form/finding.js";
 import type { Flow } from "../form/flow-schema.js";
-import { type FormStep, formSteps } from "../form/form-steps.js";
+import type { FormStep } from "../form/form-steps.js";
 import { computeValues } from "../form/totals.js";
 import { formatNumber } from "../report/format-number.js";
 import type { StoredReport } from "../store/store.js";
@@ -22,10 +22,6 @@ export function rowTitle(step: Extract<FormStep, { kind: "row" }>): string {
 
 export function partTitle(step: Extract<FormStep, { kind: "part" }>): string {
   return step.part.heading ? `${step.section.heading} · ${step.part.heading}` : step.section.heading;
-}
-
-export function stepTitle(step: FormStep): string {
-  return step.kind === "row" ? rowTitle(step) : partTitle(step);
 }
 
 const isZeroTableStart = (step: Extract<FormStep, { kind: "row" }>, draft: Draft) =>
@@ -117,8 +113,4 @@ export function findingLines(findings: Finding[]): string[] {
 export function newFindings(before: Finding[], after: Finding[]): Finding[] {
   const known = new Set(before.map((f) => f.message));
   return after.filter((f) => f.rule !== "missing" && !known.has(f.message));
-}
-
-export function stepCount(flow: Flow): number {
-  return formSteps(flow).length;
 }

@@ -20,7 +20,6 @@ import { newFindings, partKeyboard, questionView, rowSavedText } from "../step-v
 export const NO_REPORT = "还没有报告。发 /start 新建一份。";
 const PART_LIMIT = 20_000;
 const ALL_DONE = "🎉 全部填完了！发 /report 生成报告，或点「目录」修改。";
-const AUDIT_TEXT = 200;
 
 type RowStepOf = Extract<FormStep, { kind: "row" }>;
 type PartStepOf = Extract<FormStep, { kind: "part" }>;
@@ -132,7 +131,7 @@ async function appendToPart(ctx: BotContext, report: StoredReport, step: PartSte
     if (next.length > PART_LIMIT) return `这一部分太长了（超过 ${PART_LIMIT} 字），请精简后点「清空重写」再发。`;
     return {
       change: { draft: { ...r.draft, narrative: { ...r.draft.narrative, [id]: next } } },
-      audit: [auditEntry(ctx, id, clip(old), clip(next))],
+      audit: [auditEntry(ctx, id, old, next)],
     };
   });
   if (!result.ok) {
@@ -143,12 +142,6 @@ async function appendToPart(ctx: BotContext, report: StoredReport, step: PartSte
   await ctx.reply(`✅ 已保存，这一部分现在 ${length} 字。可以接着发，写完点「完成」。`, {
     reply_markup: partKeyboard(result.report, step),
   });
-}
-
-/** Audit trails keep the start of long texts only, so they stay small. */
-function clip(text: string): string | null {
-  if (!text) return null;
-  return text.length > AUDIT_TEXT ? `${text.slice(0, AUDIT_TEXT)}…` : text;
 }
 
 async function onText(ctx: BotContext, text: string): Promise<void> {
@@ -244,7 +237,7 @@ async function onButton(ctx: BotContext, callback: Callback, report: StoredRepor
           else delete narrative[id];
           return {
             change: { draft: { ...r.draft, narrative } },
-            audit: [auditEntry(ctx, id, clip(r.draft.narrative[id] ?? ""), clip(text))],
+            audit: [auditEntry(ctx, id, r.draft.narrative[id], text)],
           };
         },
         (_, after) =>

@@ -9,7 +9,7 @@ import type { StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, MESSAGE_LIMIT } from "../html.js";
+import { escapeHtml, MESSAGE_LIMIT, packLines } from "../html.js";
 import { currentReport } from "../report-access.js";
 import { findingsOf, flowOf } from "../report-view.js";
 import { findingLines } from "../step-view.js";
@@ -63,38 +63,6 @@ function checkLines(findings: Finding[]): string[] {
       : "提醒不影响生成，核实后发 /report。",
   );
   return lines;
-}
-
-/**
- * Whole lines into messages of at most `limit` characters. The lines are
- * escaped HTML without tags spanning lines, so any line boundary is a safe cut;
- * a single overlong line is cut outside an entity such as "&amp;".
- */
-function packLines(lines: string[], limit: number): string[] {
-  const messages: string[] = [];
-  let current = "";
-  for (const line of lines.flatMap((l) => cutLine(l, limit))) {
-    if (current && current.length + 1 + line.length > limit) {
-      messages.push(current);
-      current = "";
-    }
-    current = current ? `${current}\n${line}` : line;
-  }
-  if (current.trim()) messages.push(current);
-  return messages.filter((m) => m.trim());
-}
-
-function cutLine(line: string, limit: number): string[] {
-  const pieces: string[] = [];
-  let rest = line;
-  while (rest.length > limit) {
-    let cut = limit;
-    const amp = rest.lastIndexOf("&", cut);
-    if (amp > cut - 8 && !rest.slice(amp, cut).includes(";")) cut = amp;
-    pieces.push(rest.slice(0, cut));
-    rest = rest.slice(cut);
-  }
-  return [...pieces, rest];
 }
 
 // --- /preview ---

@@ -5,7 +5,7 @@ import { NARRATIVE_IDS } from "../../form/draft.js";
 import type { Flow } from "../../form/flow-schema.js";
 import type { AuditEntry } from "../../store/store.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, MESSAGE_LIMIT } from "../html.js";
+import { escapeHtml, MESSAGE_LIMIT, packLines } from "../html.js";
 import { currentReport } from "../report-access.js";
 import { flowOf } from "../report-view.js";
 import { NO_REPORT } from "./fill.js";
@@ -73,20 +73,6 @@ export function historyLine(flow: Flow, e: AuditEntry): string {
   );
 }
 
-/** The lines grouped into messages that each stay within Telegram's limit. */
-function messages(head: string, lines: string[]): string[] {
-  const out: string[] = [];
-  let current = head;
-  for (const line of lines) {
-    if (current.length + line.length + 2 > MESSAGE_LIMIT) {
-      out.push(current);
-      current = line;
-    } else current += `\n\n${line}`;
-  }
-  out.push(current);
-  return out;
-}
-
 export function historyFeature(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.command("history", async (ctx) => {
@@ -103,11 +89,8 @@ export function historyFeature(): Composer<BotContext> {
     }
     const flow = flowOf(ctx.deps, report);
     const head = `${title} 最近 ${entries.length} 条修改（北京时间，新的在前）：`;
-    for (const text of messages(
-      head,
-      entries.map((e) => historyLine(flow, e)),
-    ))
-      await ctx.reply(text, { parse_mode: "HTML" });
+    const lines = entries.flatMap((e) => ["", historyLine(flow, e)]);
+    for (const text of packLines([head, ...lines], MESSAGE_LIMIT)) await ctx.reply(text, { parse_mode: "HTML" });
   });
   return composer;
 }

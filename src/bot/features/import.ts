@@ -30,7 +30,6 @@ const MAX_BYTES = 1024 * 1024;
 const SHOWN_FINDINGS = 5;
 const SHOWN_CROSS_YEAR = 8;
 const SHOWN_ORG = 40;
-const AUDIT_TEXT = 200;
 const CROSS_YEAR_RULES = new Set(["C1", "C2", "C3", "C4", "R-similar"]);
 
 const NOT_JSON_FILE = "只能导入 .json 数据文件（/export 导出的那种）。其他文件我读不了，请直接发文字或数字填写。";
@@ -119,8 +118,6 @@ function importedDraft(current: Draft, file: Draft): Draft {
 
 /** One audit entry per changed cell, narrative part and setting. */
 function importAudit(ctx: BotContext, before: Draft, after: Draft): AuditEntry[] {
-  const clip = (text: string | undefined) =>
-    !text ? null : text.length > AUDIT_TEXT ? `${text.slice(0, AUDIT_TEXT)}…` : text;
   const cellIds = new Set([...Object.keys(before.cells), ...Object.keys(after.cells)]);
   const partIds = new Set([...Object.keys(before.narrative), ...Object.keys(after.narrative)]) as Set<
     keyof Draft["narrative"]
@@ -130,9 +127,9 @@ function importAudit(ctx: BotContext, before: Draft, after: Draft): AuditEntry[]
     .map((id) => auditEntry(ctx, id, before.cells[id], after.cells[id]));
   for (const id of partIds)
     if ((before.narrative[id] ?? "") !== (after.narrative[id] ?? ""))
-      entries.push(auditEntry(ctx, id, clip(before.narrative[id]), clip(after.narrative[id])));
+      entries.push(auditEntry(ctx, id, before.narrative[id], after.narrative[id]));
   if ((before.contact ?? "") !== (after.contact ?? ""))
-    entries.push(auditEntry(ctx, "settings.contact", clip(before.contact), clip(after.contact)));
+    entries.push(auditEntry(ctx, "settings.contact", before.contact, after.contact));
   return entries;
 }
 
