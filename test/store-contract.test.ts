@@ -480,6 +480,18 @@ describe.each([
       expect(await store.unsentAcks(102)).toEqual([]);
     });
 
+    it("tells in one read whether an update was handled and what the member has not been told", async () => {
+      expect(await store.seen(101, 1)).toEqual({ handled: false, unsent: [] });
+      const next = { reportId: "abcdefghij", step: 12 };
+      await store.commit({ userId: 101, updateId: 1, ack: "✅ 已保存：行 1", next }, { user: {} });
+      await store.commit({ userId: 101, updateId: 2, ack: "" }, { user: {} });
+      const seen = await store.seen(101, 1);
+      expect(seen).toMatchObject({ handled: true, unsent: [{ updateId: 1, text: "✅ 已保存：行 1", next }] });
+      expect(await store.seen(101, 2)).toEqual({ handled: true, unsent: seen.unsent });
+      expect(await store.seen(101, 3)).toEqual({ handled: false, unsent: seen.unsent });
+      expect(await store.seen(102, 1)).toEqual({ handled: false, unsent: [] });
+    });
+
     it("a conflict records neither the update id nor the acknowledgement", async () => {
       const report = await store.createReport({ draft: draft(), members: [101] });
       const moved = await store.updateReport(report.id, 1, { cursor: 3 }, []);

@@ -18,6 +18,7 @@ import {
   PENDING_ACK_LIMIT,
   PendingAck,
   type Position,
+  pendingAck,
   type ReportChange,
   StateRecord,
   type Store,
@@ -179,8 +180,7 @@ export class EmbeddedStore implements Store {
     if (commit.create && commit.update) throw new Error("a commit creates or updates a report, not both");
     const { userId, updateId } = origin;
     const entries = commit.update ? this.auditJson(commit.update.id, commit.update.audit) : [];
-    const at = this.now().toISOString();
-    const ack = origin.ack ? encode(PendingAck, `acks/${userId}`, { updateId, text: origin.ack, at }) : "";
+    const ack = origin.ack ? encode(PendingAck, `acks/${userId}`, pendingAck(origin, this.now())) : "";
     // One IMMEDIATE transaction: the once-only check, the change, the update id and the acknowledgement.
     return this.db
       .transaction((): CommitResult => {
@@ -227,6 +227,10 @@ export class EmbeddedStore implements Store {
 
   async unsentAcks(userId: number): Promise<PendingAck[]> {
     return this.sql.listAcks.all(userId).map((row) => decode(PendingAck, `acks/${userId}`, row.json));
+  }
+
+  async seen(userId: number, updateId: number): Promise<{ handled: boolean; unsent: PendingAck[] }> {
+    return { handled: this.sql.isHandled.get(userId, updateId) !== undefined, unsent: await this.unsentAcks(userId) };
   }
 
   async createReport(input: NewReport): Promise<StoredReport> {

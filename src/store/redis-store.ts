@@ -18,6 +18,7 @@ import {
   PENDING_ACK_LIMIT,
   PendingAck,
   type Position,
+  pendingAck,
   type ReportChange,
   StateRecord,
   type Store,
@@ -190,9 +191,7 @@ export class RedisStore implements Store {
     const id = write?.next.id ?? "-";
     const reportKey = this.key("report", id);
     const setKeys = write ? [...write.added, ...write.removed].map((u) => this.key("member", u)) : [];
-    const ackJson = origin?.ack
-      ? encode(PendingAck, acksKey, { updateId: origin.updateId, text: origin.ack, at: this.now().toISOString() })
-      : "";
+    const ackJson = origin?.ack ? encode(PendingAck, acksKey, pendingAck(origin, this.now())) : "";
     const reply = await this.redis.nbCommit(
       5 + setKeys.length,
       handledKey,
@@ -273,6 +272,15 @@ export class RedisStore implements Store {
   async unsentAcks(userId: number): Promise<PendingAck[]> {
     const key = this.key("acks", userId);
     return (await this.redis.lrange(key, 0, -1)).map((json) => decode(PendingAck, key, json));
+  }
+
+  async seen(userId: number, updateId: number): Promise<{ handled: boolean; unsent: PendingAck[] }> {
+    const key = this.key("acks", userId);
+    const [score, pending] = await Promise.all([
+      this.redis.zscore(this.key("handled", userId), String(updateId)),
+      this.redis.lrange(key, 0, -1),
+    ]);
+    return { handled: score !== null, unsent: pending.map((json) => decode(PendingAck, key, json)) };
   }
 
   async createReport(input: NewReport): Promise<StoredReport> {

@@ -58,6 +58,13 @@ export const Position = z.strictObject({
 });
 export type Position = z.infer<typeof Position>;
 
+/** The acknowledgement record of an update (see Origin). */
+export function pendingAck(origin: Origin, at: Date): PendingAck {
+  const ack: PendingAck = { updateId: origin.updateId, text: origin.ack, at: at.toISOString() };
+  if (origin.next) ack.next = origin.next;
+  return ack;
+}
+
 /** Small per-user record; strict so a later field is added on purpose. */
 export const UserState = z.strictObject({
   currentReportId: z.string().min(1).optional(),
@@ -68,8 +75,11 @@ export type UserState = z.infer<typeof UserState>;
 /** An acknowledgement recorded with a write, until Telegram accepted the message that says it. */
 export const PendingAck = z.strictObject({
   updateId: z.number().int(),
+  /** What was saved, as the bot says it (HTML). */
   text: z.string(),
   at: z.iso.datetime(),
+  /** The question the reply goes on to (report and step), shown again with the acknowledgement. */
+  next: z.strictObject({ reportId: z.string().min(1), step: z.number().int().min(0) }).optional(),
 });
 export type PendingAck = z.infer<typeof PendingAck>;
 
@@ -90,8 +100,10 @@ export type NewReport = { draft: Draft; members: number[]; deadline?: string };
 export interface Origin {
   userId: number;
   updateId: number;
-  /** What the bot will reply when the write went through (shown again if it never reached the member). */
+  /** What the bot will reply when the write went through (shown again if it never reached the member); "" records none. */
   ack: string;
+  /** The question the reply goes on to. */
+  next?: PendingAck["next"];
 }
 
 /** What one once-only write changes; every part is optional, all of them are written atomically. */
@@ -134,6 +146,8 @@ export interface Store {
   markSent(userId: number, updateIds: number[], position?: Position): Promise<void>;
   /** The member's acknowledgements Telegram has not accepted yet, oldest first (at most PENDING_ACK_LIMIT). */
   unsentAcks(userId: number): Promise<PendingAck[]>;
+  /** In one read: whether this exact update of the member was handled, and their unsent acknowledgements. */
+  seen(userId: number, updateId: number): Promise<{ handled: boolean; unsent: PendingAck[] }>;
   /** Generates a short random id (10 url-safe characters). */
   createReport(input: NewReport): Promise<StoredReport>;
   getReport(id: string): Promise<StoredReport | undefined>;
