@@ -38,6 +38,8 @@ export interface HarnessOptions {
   /** The bot's clock (default: the real one). */
   now?: () => Date;
   allowedUserIds?: number[];
+  /** A Redis of the test's own (e.g. a PrivateRedis to stall), instead of the shared one. */
+  redisUrl?: string;
   /** Wraps the store the bot sees (to make it fail, say); the test's `store` stays the real one. */
   wrapStore?: (store: Store) => Store;
 }
@@ -46,9 +48,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const fake = await startFakeTelegram({ token: TOKEN });
   const dir = mkdtempSync(join(tmpdir(), "nianbao-harness-"));
   const prefix = `nianbao-test:${randomBytes(6).toString("hex")}:`;
-  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const redisUrl = options.redisUrl ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   const store = await openStore({
-    ...(options.store === "redis" ? { redisUrl } : {}),
+    ...(options.store === "redis" || options.redisUrl ? { redisUrl } : {}),
     redisPrefix: prefix,
     dataDir: dir,
   });
@@ -82,7 +84,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       if (runner.isRunning()) await runner.stop();
       await fake.close();
-      if (options.store === "redis") await deleteKeys(redisUrl, prefix);
+      if (options.store === "redis" && !options.redisUrl) await deleteKeys(redisUrl, prefix);
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -257,8 +257,12 @@ class ApiError extends Error {
 export interface Refusal {
   /** Method name, any case (e.g. "sendMessage"). */
   method: string;
-  /** 403: the officer blocked the bot; 429: too many requests (with `retryAfter` seconds). */
-  status: 403 | 429;
+  /**
+   * 403: the officer blocked the bot; 429: too many requests (with
+   * `retryAfter` seconds); "hold": no answer at all until the server closes
+   * (the message is not delivered), e.g. to kill the bot while it waits.
+   */
+  status: 403 | 429 | "hold";
   retryAfter?: number;
   /** How many matching calls are refused (default 1). */
   times?: number;
@@ -565,12 +569,13 @@ export class FakeTelegram {
     this.refusals.push({ ...refusal, left: refusal.times ?? 1 });
   }
 
-  private refusalFor(method: string, params: Params): ApiError | undefined {
+  private refusalFor(method: string, params: Params): ApiError | "hold" | undefined {
     const rule = this.refusals.find(
       (r) => r.left > 0 && r.method.toLowerCase() === method.toLowerCase() && (r.when?.(params) ?? true),
     );
     if (!rule) return undefined;
     rule.left--;
+    if (rule.status === "hold") return "hold";
     if (rule.status === 403) return new ApiError(403, REFUSALS[403]);
     const retryAfter = rule.retryAfter ?? 1;
     return new ApiError(429, `${REFUSALS[429]} ${retryAfter}`, { retry_after: retryAfter });
@@ -612,6 +617,7 @@ export class FakeTelegram {
       params = { ...Object.fromEntries(url.searchParams), ...body.params };
       this.calls.push({ method, params, at: Date.now() });
       const refused = this.refusalFor(method, params);
+      if (refused === "hold") return;
       if (refused) throw refused;
       send(res, 200, { ok: true, result: await handler(params, body.uploads, res) });
     } catch (err) {

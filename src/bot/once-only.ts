@@ -1,0 +1,132 @@
+import type { MiddlewareFn, Transformer } from "grammy";
+import type { Message } from "grammy/types";
+import type { Commit, CommitResult, PendingAck, Position } from "../store/store.js";
+import type { BotContext } from "./context.js";
+
+/**
+ * An update is applied once and answered once (DESIGN.md principle 4).
+ * Every write an update causes goes through `writeOnce` (Store.commit: the
+ * exact update id and the acknowledgement are recorded with the change); the
+ * reply that carries the acknowledgement goes through `sendAck`, which marks
+ * it sent and moves the member's position once Telegram accepted it.
+ *
+ * The one reply rule for a repeat (Telegram redelivers, or an inbox retries):
+ * when the first handling's acknowledgement was sent, stay silent; when not,
+ * send the stored acknowledgement now. Never describe the step under the
+ * cursor now. An acknowledgement that never reached the member (the process
+ * died between the write and the reply) starts their next message.
+ */
+
+export const EARLIER_SAVED = "上次发的已保存：";
+
+/** How the stored acknowledgement of a repeat is shown (a feature view: the question it went on to). */
+export type AckResender = (ctx: BotContext, ack: PendingAck) => Promise<void>;
+
+/** The first middleware after the context is set up: repeats stop here, earlier acknowledgements are prefixed. */
+export function onceOnly(resend: AckResender): MiddlewareFn<BotContext> {
+  return async (ctx, next) => {
+    const userId = ctx.from?.id;
+    if (userId === undefined) return next();
+    const updateId = ctx.update.update_id;
+    const { handled, unsent } = await ctx.deps.store.seen(userId, updateId);
+    if (handled) {
+      ctx.log.info({ repeat: true }, "update handled before");
+      return answerRepeat(ctx, unsent.find((a) => a.updateId === updateId), resend);
+    }
+    if (unsent.length > 0) prefixFirstMessage(ctx, unsent);
+    await next();
+  };
+}
+
+/** A repeat found by the middleware or, racing it, by the write itself. */
+export async function answerRepeat(ctx: BotContext, unsent: PendingAck | undefined, resend: AckResender): Promise<void> {
+  if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+  if (unsent) await resend(ctx, unsent);
+}
+
+/** The member's earlier acknowledgements Telegram never accepted start the first message of this update. */
+function prefixFirstMessage(ctx: BotContext, earlier: PendingAck[]): void {
+  const userId = ctx.from?.id ?? 0;
+  let done = false;
+  const prefix: Transformer = async (prev, method, payload, signal) => {
+    if (done || method !== "sendMessage") return prev(method, payload, signal);
+    done = true;
+    const p = payload as { text: string; parse_mode?: string };
+    const head = `${EARLIER_SAVED}${earlier.map((a) => savedPart(a.text)).join("\n")}`;
+    const text = `${head}\n\n${p.text}`;
+    // The prefix must not make the message too long for Telegram: then it goes alone, before it.
+    if ([...text].length > MESSAGE_LIMIT) {
+      const alone = await prev("sendMessage", { ...p, text: head, reply_markup: undefined } as never, signal);
+      if (alone.ok) await ctx.deps.store.markSent(userId, earlier.map((a) => a.updateId));
+      return prev(method, payload, signal);
+    }
+    const result = await prev(method, { ...payload, text } as typeof payload, signal);
+    if (result.ok) await ctx.deps.store.markSent(userId, earlier.map((a) => a.updateId));
+    return result;
+  };
+  ctx.api.config.use(prefix);
+}
+
+const MESSAGE_LIMIT = 4096;
+
+/** "✅ 已保存：X" → "X", so the prefix reads "上次发的已保存：X". */
+function savedPart(ack: string): string {
+  return ack.replace(/^✅\s*已保存[：，]?/, "").trim();
+}
+
+/**
+ * The once-only write of this update, with the acknowledgement the reply will
+ * carry and the question it goes on to.
+ */
+export function writeOnce(
+  ctx: BotContext,
+  commit: Commit,
+  ack: string,
+  next?: { reportId: string; step: number },
+): Promise<CommitResult> {
+  const userId = ctx.from?.id ?? 0;
+  return ctx.deps.store.commit({ userId, updateId: ctx.update.update_id, ack, ...(next ? { next } : {}) }, commit);
+}
+
+/**
+ * Sends the reply of a write (or a question shown without one) and, once
+ * Telegram accepted it, marks the acknowledgement sent and moves the member's
+ * position to the question it shows (`shown`), in one write.
+ */
+export async function sendAck(
+  ctx: BotContext,
+  text: string,
+  other: Parameters<BotContext["reply"]>[1],
+  shown?: { reportId: string; step: number; previous?: number },
+): Promise<Message.TextMessage> {
+  const message = await ctx.reply(text, other);
+  const userId = ctx.from?.id;
+  if (userId !== undefined) {
+    const position: Position | undefined = shown && {
+      reportId: shown.reportId,
+      step: shown.step,
+      messageId: message.message_id,
+      ...(shown.previous !== undefined ? { previous: shown.previous } : {}),
+    };
+    await ctx.deps.store.markSent(userId, [ctx.update.update_id], position);
+  }
+  return message;
+}
+
+/**
+ * The step a text answers: the question last shown to the member, or the one
+ * before it when the text was sent before that question reached them (a
+ * message id below the question's: e.g. the same answer sent again during a
+ * store stall). Without a position on this report: the report's cursor.
+ */
+export function answeredStep(
+  position: Position | undefined,
+  reportId: string,
+  cursor: number,
+  messageId: number | undefined,
+): number {
+  if (!position || position.reportId !== reportId) return cursor;
+  if (messageId !== undefined && messageId < position.messageId && position.previous !== undefined)
+    return position.previous;
+  return position.step;
+}

@@ -1,0 +1,189 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { flowFor } from "../flows/index.js";
+import { formSteps } from "../src/form/form-steps.js";
+import { openStore } from "../src/store/open-store.js";
+import type { StoredReport } from "../src/store/store.js";
+import { type Harness, startHarness } from "./support/bot-harness.js";
+import { BotProcess, waitUntil } from "./support/bot-process.js";
+import { startFakeTelegram } from "./support/fake-telegram.js";
+import { PrivateRedis } from "./support/private-redis.js";
+
+/**
+ * Issue "Trust", points 1–3: "已保存" always means stored, once, in the row
+ * the officer saw.
+ */
+
+const flow = flowFor("2021");
+const stepIndex = (id: string) => formSteps(flow).find((s) => (s.kind === "row" ? s.row.id : s.part.id) === id)!.index;
+const emptyDraft = { format: "2021" as const, org: "测试街道", year: 2025, narrative: {}, cells: {} };
+const NOW = () => new Date("2026-02-10T02:00:00Z");
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function harness(options: Parameters<typeof startHarness>[0]): Promise<Harness> {
+  const h = await startHarness({ now: NOW, ...options });
+  cleanups.push(() => h.close());
+  return h;
+}
+
+const reportOf = async (h: Harness, userId: number): Promise<StoredReport> => {
+  const { currentReportId } = await h.store.getUser(userId);
+  return (await h.store.getReport(currentReportId!))!;
+};
+
+describe.each(["embedded", "redis"] as const)("point 1 on the %s store", (store) => {
+  it("update ids that jump down by 10^6: every answer is still stored and acknowledged once", async () => {
+    const h = await harness({ store });
+    const officer = h.officer(21);
+    await h.seedReport(21, emptyDraft, { cursor: stepIndex("apply.new") });
+    officer.send("/fill");
+    await officer.nextReply();
+
+    officer.send("2 0 0 0 0 0");
+    expect((await officer.nextReply()).text).toContain("✅ 已保存：一、本年新收政府信息公开申请数量");
+    h.fake.jumpUpdateIds(-1_000_000); // a week without updates: Telegram picks the next id at random
+    officer.send("3 0 0 0 0 0");
+    expect((await officer.nextReply()).text).toContain("✅ 已保存：二、上年结转政府信息公开申请数量");
+    officer.press("本行全为0");
+    expect((await officer.nextReply()).text).toContain("✅ 已保存：（一）予以公开");
+    h.fake.jumpUpdateIds(-1_000_000);
+    officer.press("跳过");
+    expect((await officer.nextReply()).text).toContain("（二）部分公开");
+    officer.send("1 1 0 0 0 0");
+    expect((await officer.nextReply()).text).toContain("✅ 已保存：（二）部分公开");
+
+    const report = await reportOf(h, 21);
+    expect(report.draft.cells).toMatchObject({
+      "apply.new.natural": 2,
+      "apply.carried_in.natural": 3,
+      "result.granted.natural": 0,
+      "result.partial.natural": 1,
+      "result.partial.commercial": 1,
+    });
+    const saved = officer.replies.filter((r) => r.text.includes("✅ 已保存"));
+    expect(saved).toHaveLength(4);
+    expect(h.fake.errors).toEqual([]);
+  });
+});
+
+describe("point 1: one reply rule for a repeat", () => {
+  it("a repeated update whose acknowledgement was sent gets no reply and changes nothing", async () => {
+    const h = await harness({});
+    const officer = h.officer(22);
+    const seeded = await h.seedReport(22, emptyDraft, { cursor: stepIndex("apply.new") });
+    officer.send("/fill");
+    await officer.nextReply();
+    const answer = officer.send("2 0 0 0 0 0");
+    await officer.nextReply();
+    const before = await h.store.getReport(seeded.id);
+    const replies = officer.replies.length;
+    // Telegram delivers the same update again (the bot died before confirming it).
+    const update = { message: answer };
+    const redelivered = h.fake.pushUpdate(update);
+    expect(redelivered.update_id).not.toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await h.store.getReport(seeded.id)).toEqual(before);
+    expect(officer.replies).toHaveLength(replies);
+  });
+});
+
+describe("point 2: saved but never acknowledged", () => {
+  it.each(["embedded", "redis"] as const)(
+    "%s store: a kill between write and reply, then the next message begins 上次发的已保存 and nothing spills",
+    async (kind) => {
+      const fake = await startFakeTelegram({ token: "555:AAKillBetweenWriteAndReply_0123456789" });
+      cleanups.push(() => fake.close());
+      const dir = mkdtempSync(join(tmpdir(), "nianbao-trust-"));
+      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+      let redis: PrivateRedis | undefined;
+      if (kind === "redis") {
+        redis = await PrivateRedis.start();
+        cleanups.push(() => (redis as PrivateRedis).close());
+      }
+      const storeEnv: Record<string, string> = redis ? { REDIS_URL: redis.url } : { DATA_DIR: dir };
+      const env = {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? dir,
+        BOT_TOKEN: "555:AAKillBetweenWriteAndReply_0123456789",
+        TELEGRAM_API_ROOT: fake.apiRoot,
+        LOG_LEVEL: "warn",
+        ...storeEnv,
+      };
+      const store = await openStore({
+        ...(redis ? { redisUrl: redis.url } : {}),
+        redisPrefix: "nianbao:",
+        dataDir: dir,
+      });
+      cleanups.push(() => store.close());
+      const created = await store.createReport({ draft: emptyDraft, members: [23] });
+      await store.updateReport(created.id, 1, { cursor: stepIndex("apply.new") }, []);
+      await store.setUser(23, { currentReportId: created.id });
+
+      let bot = new BotProcess(fake, env);
+      cleanups.push(() => bot.stop());
+      await bot.start();
+      const officer = fake.user({ id: 23, first_name: "王科员" });
+      officer.send("/fill");
+      await officer.nextReply({ timeoutMs: 20_000 });
+      // The reply to the answer never reaches Telegram: the bot is killed while it waits.
+      fake.refuse({ method: "sendMessage", status: "hold" });
+      officer.send("2 0 0 0 0 0");
+      await waitUntil(() => fake.calls.filter((c) => c.method === "sendMessage").length >= 2, 20_000);
+      await bot.kill();
+      expect((await store.getReport(created.id))?.draft.cells["apply.new.natural"]).toBe(2);
+
+      bot = new BotProcess(fake, env);
+      await bot.start();
+      // The officer saw no 已保存 and sends the same figures again.
+      officer.send("2 0 0 0 0 0");
+      const reply = await officer.nextReply({ timeoutMs: 20_000 });
+      expect(reply.text.startsWith("上次发的已保存：一、本年新收政府信息公开申请数量")).toBe(true);
+      const report = await store.getReport(created.id);
+      expect(report?.draft.cells["apply.new.natural"]).toBe(2);
+      expect(report?.draft.cells["apply.carried_in.natural"]).toBeUndefined();
+      expect(bot.errorLogs()).toEqual([]);
+    },
+    60_000,
+  );
+});
+
+describe("point 3: an answer belongs to the question the officer saw", () => {
+  it("a store stall (private redis-server SIGSTOP), the same answer re-sent: the next row stays empty", async () => {
+    const redis = await PrivateRedis.start();
+    cleanups.push(() => redis.close());
+    const h = await harness({ redisUrl: redis.url });
+    const officer = h.officer(24);
+    const seeded = await h.seedReport(24, emptyDraft, { cursor: stepIndex("apply.new") });
+    officer.send("/fill");
+    await officer.nextReply();
+    const count = officer.replies.length;
+    redis.stall();
+    officer.send("2 0 0 0 0 0");
+    await new Promise((r) => setTimeout(r, 400));
+    officer.send("2 0 0 0 0 0"); // nothing came back: the officer sends it again
+    await new Promise((r) => setTimeout(r, 200));
+    redis.resume();
+    await waitUntil(() => officer.replies.length >= count + 2, 10_000);
+    const report = (await h.store.getReport(seeded.id))!;
+    expect(report.draft.cells["apply.new.natural"]).toBe(2);
+    expect(report.draft.cells["apply.carried_in.natural"]).toBeUndefined();
+    const texts = officer.replies.slice(count).map((r) => r.text);
+    expect(texts.every((t) => t.includes("✅ 已保存：一、本年新收政府信息公开申请数量"))).toBe(true);
+  });
+
+  it("a redelivered /new does not create a second report", async () => {
+    const h = await harness({});
+    const officer = h.officer(25);
+    const command = officer.send("/new 大关街道 2025");
+    expect((await officer.nextReply()).text).toContain("已新建");
+    h.fake.pushUpdate({ message: command });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await h.store.listReports(25)).toHaveLength(1);
+  });
+});
