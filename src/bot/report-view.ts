@@ -1,3 +1,4 @@
+import { BoundedCache } from "../bounded-cache.js";
 import { checkReport } from "../form/check-report.js";
 import type { Finding } from "../form/finding.js";
 import type { Flow } from "../form/flow-schema.js";
@@ -15,8 +16,7 @@ export function flowOf(deps: Pick<Deps, "flowFor">, report: StoredReport): Flow 
  * answer compares the findings before and after it, and "before" is the
  * version the previous answer wrote.
  */
-const CACHE_SIZE = 500;
-const cache = new Map<string, Finding[]>();
+const cache = new BoundedCache<string, Finding[]>(500);
 
 export function findingsOf(
   deps: Pick<Deps, "flowFor">,
@@ -27,10 +27,7 @@ export function findingsOf(
   if (known) return known;
   const previous = report.previous && { draft: report.previous, flow: deps.flowFor(report.previous.format) };
   const findings = checkReport(deps.flowFor(report.draft.format), report.draft, previous);
-  if (key) {
-    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-    cache.set(key, findings);
-  }
+  if (key) cache.set(key, findings);
   return findings;
 }
 

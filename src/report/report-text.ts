@@ -11,19 +11,6 @@ export function reportTitle(draft: Pick<Draft, "org" | "year">): string {
   return `${draft.org}${draft.year}年政府信息公开工作年度报告`;
 }
 
-const SHANGHAI_DATE = new Intl.DateTimeFormat("en-US", {
-  timeZone: "Asia/Shanghai",
-  year: "numeric",
-  month: "numeric",
-  day: "numeric",
-});
-
-/** "2023年1月20日" for the day the instant falls on in Beijing. */
-export function formatChineseDate(date: Date): string {
-  const parts = Object.fromEntries(SHANGHAI_DATE.formatToParts(date).map((p) => [p.type, p.value]));
-  return `${parts.year}年${parts.month}月${parts.day}日`;
-}
-
 /** The notice that issued each format; its number comes from `flow.notice`. */
 const NOTICE_TITLE: Record<FormatId, (notice: string) => string> = {
   "2021": (n) =>

@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { BoundedCache } from "../bounded-cache.js";
 import type { Draft } from "../form/draft.js";
 import {
   AUDIT_LIMIT,
@@ -121,13 +122,10 @@ export class RedisStore implements Store {
    * current: the 10 KB report is then neither fetched nor parsed again.
    * Bounded; callers treat reports as immutable values.
    */
-  private readonly known = new Map<string, StoredReport>();
+  private readonly known = new BoundedCache<string, StoredReport>(KNOWN_REPORTS);
 
   private remember(key: string, report: StoredReport): StoredReport {
-    this.known.delete(key);
-    if (this.known.size >= KNOWN_REPORTS) this.known.delete(this.known.keys().next().value as string);
-    this.known.set(key, report);
-    return report;
+    return this.known.set(key, report);
   }
 
   async getReport(id: string): Promise<StoredReport | undefined> {
