@@ -14,8 +14,10 @@ import {
   StateRecord,
   type Store,
   StoredReport,
+  serialiseReport,
   type UpdateResult,
   UserState,
+  validateChange,
 } from "./store.js";
 
 /*
@@ -164,8 +166,9 @@ export class RedisStore implements Store {
     // The script checks the version, so a basis read at that version is as good as a fresh read.
     const current = basis?.id === id && basis.version === expectedVersion ? basis : await this.getReport(id);
     if (!current || current.version !== expectedVersion) return { ok: false, current };
+    validateChange(key, current, change);
     const next = applyChange(current, change, this.now());
-    const json = encode(StoredReport, key, next);
+    const json = serialiseReport(next);
     // The script re-checks the version, so the member diff computed from
     // `current` is exactly the change made when the write goes through.
     const { added, removed } = memberDiff(current.members, next.members);
