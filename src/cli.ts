@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { flowFor } from "../flows/index.js";
+import { flowFor, flows } from "../flows/index.js";
+import { clockFromEnv } from "./clock.js";
 import { checkReport, type Previous } from "./form/check-report.js";
 import type { Draft } from "./form/draft.js";
 import { loadReport } from "./form/load-report.js";
@@ -22,7 +23,7 @@ function read(path: string): Draft {
   } catch (e) {
     throw new Unreadable(`${path}: ${(e as Error).message}`);
   }
-  const result = loadReport(text, flowFor);
+  const result = loadReport(text, flows);
   if (!result.ok) throw new Unreadable(`${path}: ${result.error}`);
   return result.draft;
 }
@@ -55,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
       return errors.length > 0 ? 1 : 0;
     }
     const out = values.out as string;
-    writeFileSync(out, await renderDocx(flow, draft, { date: new Date(), problems: errors }));
+    writeFileSync(out, await renderDocx(flow, draft, { date: clockFromEnv(process.env)(), problems: errors }));
     if (errors.length > 0) process.stderr.write(`${out}: 草稿 (${errors.length} errors listed at the end)\n`);
     return 0;
   } catch (e) {
