@@ -9,6 +9,7 @@ import { checkNarrativeClaims, checkNarrativeSums, claimsFor } from "./rules/nar
 import { checkOrgLevel } from "./rules/org-level.js";
 import { diceSimilarity } from "./rules/similarity.js";
 import { computeValues, type Values } from "./totals.js";
+import { hasVisibleText } from "./visible-text.js";
 
 /** Last year's report, with the flow of its own format. */
 export interface Previous {
@@ -148,7 +149,7 @@ function ruleUnits(flow: Flow, rule: Flow["rules"][number], reads: Reads): Check
           reads: reads({ parts: [rule.part] }),
           run: ({ draft }) => {
             const text = draft.narrative[rule.part];
-            return text?.trim() && !mentions(text, rule.groups, rule.window)
+            return hasVisibleText(text) && text && !mentions(text, rule.groups, rule.window)
               ? [{ severity: rule.severity, rule: rule.id, cells: [], numbers: [], message: rule.message }]
               : [];
           },
@@ -165,7 +166,7 @@ function ruleUnits(flow: Flow, rule: Flow["rules"][number], reads: Reads): Check
             run: ({ draft, previous }): Finding[] => {
               const now = draft.narrative[id];
               const before = previous?.draft.narrative[id];
-              if (!now?.trim() || !before?.trim()) return [];
+              if (!now || !before || !hasVisibleText(now) || !hasVisibleText(before)) return [];
               const similarity = diceSimilarity(now, before);
               if (similarity < rule.threshold) return [];
               return [
