@@ -1,4 +1,5 @@
-import { Draft, type FormatId, formatForYear, type NarrativeId } from "../form/draft.js";
+import { Draft, type FormatId, type NarrativeId } from "../form/draft.js";
+import type { FlowRegistry } from "../form/flow-registry.js";
 import type { Flow } from "../form/flow-schema.js";
 import { findSectionHeadings, readSectionParts } from "./read-narrative.js";
 import { type Region, readTables, type Token, type Unplaced } from "./read-tables.js";
@@ -36,13 +37,15 @@ export type Imported = {
 export type ImportResult = Imported | Refusal;
 
 export const IMPORT_REFUSALS = {
-  notReport: "没有在文件里找到年度报告的表格（如“收到和处理政府信息公开申请情况”表），看起来不是政府信息公开工作年度报告。",
+  notReport:
+    "没有在文件里找到年度报告的表格（如“收到和处理政府信息公开申请情况”表），看起来不是政府信息公开工作年度报告。",
   noYear: "看不出这是哪一年的报告（标题和开头都没有写年份）。",
   noOrg: "看不出这是哪个单位的报告（标题里没有单位名称）。",
 } as const;
 
 const TITLE_WORDS = "政府信息公开工作年度报告";
-const DATE_LINE = /^[\d〇○零一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日$/;
+const DATE_LINE =
+  /^[\d〇○零一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日$/;
 
 /** The notice number each format was issued by, as printed in a preamble: "〔2021〕30号". */
 function noticeNumber(flow: Flow): string {
@@ -172,14 +175,10 @@ function leafCells(flow: Flow): string[] {
   return flow.cells.map((c) => c.id);
 }
 
-export function importReport(
-  source: SourceDocument,
-  flowFor: (format: FormatId) => Flow,
-  options: ImportOptions = {},
-): ImportResult {
+export function importReport(source: SourceDocument, flows: FlowRegistry, options: ImportOptions = {}): ImportResult {
   const layout = layoutOf(source);
   const { paragraphs } = layout;
-  const probe = flowFor("2021");
+  const probe = flows.flowFor(flows.formats[flows.formats.length - 1]!);
   const headings = findSectionHeadings(probe, paragraphs);
   const firstHeading = headings.find((h) => h >= 0) ?? paragraphs.length;
   const preamble = paragraphs.slice(0, firstHeading);
@@ -188,20 +187,31 @@ export function importReport(
 
   const overviewEnd = headings.slice(1).find((h) => h >= 0) ?? paragraphs.length;
   const year =
-    options.year ?? fromTitle.year ?? yearFromText([...preamble, ...paragraphs.slice(firstHeading, overviewEnd)].join("\n"));
+    options.year ??
+    fromTitle.year ??
+    yearFromText([...preamble, ...paragraphs.slice(firstHeading, overviewEnd)].join("\n"));
   const preambleText = preamble.join("\n");
-  const byNotice = (["2019", "2021"] as const).find((f) => preambleText.includes(noticeNumber(flowFor(f))));
+  const byNotice = flows.formats.find((f) => preambleText.includes(noticeNumber(flows.flowFor(f))));
 
   // The format: the year's, else the notice's, else whichever flow's tables the file fills better.
-  const candidates: FormatId[] = year !== undefined ? [formatForYear(year)] : byNotice ? [byNotice] : ["2021", "2019"];
+  const candidates: readonly FormatId[] =
+    year !== undefined ? [flows.formatForYear(year)] : byNotice ? [byNotice] : flows.formats;
   const reads = candidates.map((format) => {
-    const flow = flowFor(format);
-    return { format, flow, tables: readTables(flow, regionsOf(flow, source, layout, findSectionHeadings(flow, paragraphs))) };
+    const flow = flows.flowFor(format);
+    return {
+      format,
+      flow,
+      tables: readTables(flow, regionsOf(flow, source, layout, findSectionHeadings(flow, paragraphs))),
+    };
   });
-  const best = reads.reduce((a, b) => (Object.keys(b.tables.cells).length > Object.keys(a.tables.cells).length ? b : a));
+  const best = reads.reduce((a, b) =>
+    Object.keys(b.tables.cells).length > Object.keys(a.tables.cells).length ? b : a,
+  );
   if (best.tables.rows === 0) return { ok: false, reason: IMPORT_REFUSALS.notReport };
   if (year !== undefined && byNotice && byNotice !== best.format)
-    notes.push(`开头引用的是 ${byNotice} 年格式的通知，但 ${year} 年度的报告应使用 ${best.format} 年格式，按 ${best.format} 年格式读。`);
+    notes.push(
+      `开头引用的是 ${byNotice} 年格式的通知，但 ${year} 年度的报告应使用 ${best.format} 年格式，按 ${best.format} 年格式读。`,
+    );
   if (year === undefined) return { ok: false, reason: IMPORT_REFUSALS.noYear };
   const org = options.org ?? fromTitle.org;
   if (!org) return { ok: false, reason: IMPORT_REFUSALS.noOrg };

@@ -1,5 +1,5 @@
-import { type Unzipped, unzipSync } from "fflate";
 import type { ChildNode, Element } from "domhandler";
+import { type Unzipped, unzipSync } from "fflate";
 import { parseDocument } from "htmlparser2";
 import type { SourceBlock, SourceRead } from "./source-document.js";
 
@@ -17,7 +17,8 @@ const OLE_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
 
 export const DOC_REFUSALS = {
-  legacyDoc: "这是旧版 Word 的 .doc 文件，我读不了。请在 Word 里“另存为” .docx 再发，或者发网站上那一页的链接保存的网页（.html）。",
+  legacyDoc:
+    "这是旧版 Word 的 .doc 文件，我读不了。请在 Word 里“另存为” .docx 再发，或者发网站上那一页的链接保存的网页（.html）。",
   encrypted: "这个 Word 文件设了打开密码，我读不了。请去掉密码（文件 → 信息 → 保护文档）后再发。",
   corrupt: "这个 .docx 文件已损坏或不完整，打不开。请重新保存后再发。",
   notWord: "这个文件不是 Word 文档（里面没有正文）。请发 .docx 文件。",
@@ -38,7 +39,10 @@ function hasStreamName(bytes: Uint8Array, name: string): boolean {
 
 export function readDocx(bytes: Uint8Array): SourceRead {
   if (startsWith(bytes, OLE_SIGNATURE))
-    return { ok: false, reason: hasStreamName(bytes, "EncryptionInfo") ? DOC_REFUSALS.encrypted : DOC_REFUSALS.legacyDoc };
+    return {
+      ok: false,
+      reason: hasStreamName(bytes, "EncryptionInfo") ? DOC_REFUSALS.encrypted : DOC_REFUSALS.legacyDoc,
+    };
   if (!startsWith(bytes, ZIP_SIGNATURE)) return { ok: false, reason: DOC_REFUSALS.corrupt };
   let parts: Unzipped;
   let tooLarge = false;
@@ -80,7 +84,8 @@ function findElement(nodes: ChildNode[], name: string): Element | undefined {
   return undefined;
 }
 
-const childElements = (el: Element, name: string) => el.children.filter((c): c is Element => isElement(c) && c.name === name);
+const childElements = (el: Element, name: string) =>
+  el.children.filter((c): c is Element => isElement(c) && c.name === name);
 const firstChild = (el: Element | undefined, name: string) => (el ? childElements(el, name)[0] : undefined);
 
 /** Paragraphs and tables in order; content controls and custom XML wrappers are looked through. */

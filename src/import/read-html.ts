@@ -11,8 +11,35 @@ import type { SourceBlock, SourceDocument } from "./source-document.js";
 const SKIPPED = new Set(["script", "style", "noscript", "template", "head", "title", "select", "button", "svg"]);
 /** Elements that end a line of text (everything else is inline). */
 const BLOCK = new Set([
-  "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "ul", "ol", "li", "dl", "dt", "dd",
-  "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "form", "fieldset", "center", "hr", "address", "figure",
+  "p",
+  "div",
+  "section",
+  "article",
+  "main",
+  "header",
+  "footer",
+  "aside",
+  "nav",
+  "ul",
+  "ol",
+  "li",
+  "dl",
+  "dt",
+  "dd",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "blockquote",
+  "pre",
+  "form",
+  "fieldset",
+  "center",
+  "hr",
+  "address",
+  "figure",
 ]);
 
 const isElement = (n: ChildNode): n is Element => n.type === "tag" || n.type === "script" || n.type === "style";

@@ -43,9 +43,21 @@ export function findSectionHeadings(flow: Flow, paragraphs: string[]): number[] 
   return found;
 }
 
-/** The text of one part: its paragraphs joined by line breaks, a repeated heading dropped. */
+/** The text of one part: its paragraphs joined by line breaks, its heading dropped (also when typed twice). */
 function partText(section: SectionDef, part: SectionDef["parts"][number], lines: string[]): string | undefined {
-  const text = narrativeParagraphs(section, part, lines.join("\n")).join("\n");
+  let text = narrativeParagraphs(section, part, lines.join("\n")).join("\n");
+  const first = () => text.split("\n")[0] ?? "";
+  // The heading alone on a line again, right after the heading: drop the repetition too.
+  while (
+    part.heading &&
+    first() !== "" &&
+    first() === firstClause(first()) &&
+    startsWithHeading(first(), part.heading, false)
+  ) {
+    const next = narrativeParagraphs(section, part, text).join("\n");
+    if (next === text) break;
+    text = next;
+  }
   return text === "" ? undefined : text;
 }
 
@@ -54,10 +66,7 @@ function partText(section: SectionDef, part: SectionDef["parts"][number], lines:
  * one part takes all its text; a section with sub-parts is split at their
  * headings, text before the first going to a part without heading (the lead).
  */
-export function readSectionParts(
-  section: SectionDef,
-  paragraphs: string[],
-): Partial<Record<NarrativeId, string>> {
+export function readSectionParts(section: SectionDef, paragraphs: string[]): Partial<Record<NarrativeId, string>> {
   const out: Partial<Record<NarrativeId, string>> = {};
   const headed = section.parts.filter((p) => p.heading !== undefined);
   const lead = section.parts.find((p) => p.heading === undefined);

@@ -105,7 +105,8 @@ export function readTables(flow: Flow, regions: Region[]): TablesRead {
         const text = tokens[j]!.text;
         const target = targets[k];
         if (!target) {
-          if (!isBlank(text)) unplaced.push({ row: rowName, column: `第 ${k + 1} 格（多出来的）`, text: trimSpaces(text) });
+          if (!isBlank(text))
+            unplaced.push({ row: rowName, column: `第 ${k + 1} 格（多出来的）`, text: trimSpaces(text) });
           return;
         }
         if (isBlank(text)) {
@@ -153,12 +154,11 @@ export function readTables(flow: Flow, regions: Region[]): TablesRead {
       }
       const bareRow = bare.find((r) => r.values.length > 0);
       if (bareRow && isFigure(text)) {
-        const at = figureRun(tokens, i, bareRow.values.length);
         const leaves = bareRow.values.filter((v) => !v.total).length;
+        const at = figureRun(tokens, i, leaves, bareRow.values.length);
         if (at.length >= leaves) {
           header = undefined;
           place(bareRow, at, "（数字行）");
-          continue;
         }
       }
     }
@@ -203,13 +203,17 @@ function mapByHeader(header: string[], values: PrintedValue[], count: number): P
   return new Set(targets).size === targets.length ? targets : undefined;
 }
 
-/** A row of figures only: its cells (one row) or the run of figures and blanks (one cell per line). */
-function figureRun(tokens: Token[], i: number, max: number): number[] {
+/**
+ * A row of figures only: its cells from the first figure on (one row), or the
+ * run of figures and blanks (one cell per line). A cell of words among them is
+ * kept, to be listed as unreadable, as long as the figures fill the row.
+ */
+function figureRun(tokens: Token[], i: number, leaves: number, max: number): number[] {
   const row = tokens[i]!.row;
-  const sameRow = tokens.flatMap((t, j) => (t.row === row ? [j] : []));
+  const sameRow = tokens.flatMap((t, j) => (t.row === row && j >= i ? [j] : []));
   if (sameRow.length > 1) {
-    const all = sameRow.every((j) => isFigure(tokens[j]!.text) || isBlank(tokens[j]!.text));
-    return all ? sameRow.filter((j) => j >= i) : [];
+    const figures = sameRow.filter((j) => isFigure(tokens[j]!.text) || isBlank(tokens[j]!.text)).length;
+    return figures >= leaves ? sameRow : [];
   }
   const run: number[] = [];
   for (let j = i; j < tokens.length && run.length < max; j++) {

@@ -21,7 +21,10 @@ function barCells(line: string): string[] {
 }
 
 export function readText(text: string): SourceDocument {
-  const lines = text.replace(/^\uFEFF/, "").replace(BOOKMARK, "").split(/\r\n|\r|\n/);
+  const lines = text
+    .replace(/^\uFEFF/, "")
+    .replace(BOOKMARK, "")
+    .split(/\r\n|\r|\n/);
   const blocks: SourceBlock[] = [];
   let table: string[][] | undefined;
   let row: string[] | undefined;
