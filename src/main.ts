@@ -1,6 +1,7 @@
 import { run } from "@grammyjs/runner";
 import { flows } from "../flows/index.js";
 import { COMMANDS, createBot } from "./bot/create-bot.js";
+import { clockFromEnv } from "./clock.js";
 import { type Config, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { openStore } from "./store/open-store.js";
@@ -10,7 +11,9 @@ import { clientOptions, fileDownloader } from "./telegram-client.js";
 
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, [config.BOT_TOKEN]);
+  const now = clockFromEnv(process.env);
   const store = await openStore({
+    now,
     redisUrl: config.REDIS_URL,
     redisPrefix: config.REDIS_PREFIX,
     dataDir: config.DATA_DIR,
@@ -21,7 +24,7 @@ async function main(config: Config): Promise<void> {
     {
       store,
       logger,
-      now: () => new Date(),
+      now,
       flows,
       allowedUserIds: config.ALLOWED_USER_IDS,
       downloadFile: fileDownloader(config),
