@@ -24,9 +24,11 @@ import {
   type Store,
   StoredReport,
   type StoreLimits,
+  serialiseReport,
   type UpdateResult,
   UserState,
   userWith,
+  validateChange,
 } from "./store.js";
 
 /*
@@ -140,6 +142,8 @@ const KNOWN_REPORTS = 1000;
 type ReportWrite = {
   mode: "create" | "update";
   next: StoredReport;
+  /** `next` serialised: a new report validated whole, an update by what it changes. */
+  json: string;
   expectedVersion: number;
   added: number[];
   removed: number[];
@@ -210,7 +214,7 @@ export class RedisStore implements Store {
       user ? encode(UserState, userKey, user.state) : "",
       write?.mode ?? "",
       write?.expectedVersion ?? 0,
-      write ? encode(StoredReport, reportKey, write.next) : "",
+      write?.json ?? "",
       id,
       AUDIT_LIMIT,
       write?.added.length ?? 0,
@@ -223,18 +227,28 @@ export class RedisStore implements Store {
 
   private createWrite(input: NewReport): ReportWrite {
     const next = newReport(newReportId(), input, this.now());
-    return { mode: "create", next, expectedVersion: 0, added: next.members, removed: [], audit: [] };
+    const json = encode(StoredReport, this.key("report", next.id), next);
+    return { mode: "create", next, json, expectedVersion: 0, added: next.members, removed: [], audit: [] };
   }
 
   /** The write of `change` onto `current` (at the version the script will expect). */
   private updateWrite(id: string, current: StoredReport, change: ReportChange, audit: AuditEntry[]): ReportWrite {
     const auditKey = this.key("audit", id);
     const entries = audit.map((e, i) => encode(AuditEntry, `${auditKey}[${i}]`, e));
+    validateChange(this.key("report", id), current, change);
     const next = applyChange(current, change, this.now());
     // The script re-checks the version, so the member diff computed from
     // `current` is exactly the change made when the write goes through.
     const { added, removed } = memberDiff(current.members, next.members);
-    return { mode: "update", next, expectedVersion: current.version, added, removed, audit: entries };
+    return {
+      mode: "update",
+      next,
+      json: serialiseReport(next),
+      expectedVersion: current.version,
+      added,
+      removed,
+      audit: entries,
+    };
   }
 
   async commit(origin: Origin, commit: Commit): Promise<CommitResult> {
