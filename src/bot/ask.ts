@@ -1,22 +1,66 @@
 import type { FormStep } from "../form/form-steps.js";
-import type { StoredReport } from "../store/store.js";
+import type { PendingAck, StoredReport } from "../store/store.js";
 import type { BotContext } from "./context.js";
 import { escapeHtml, splitForHtml } from "./html.js";
+import { sendAck } from "./once-only.js";
 import { findingsOf, flowOf, stepAt } from "./report-view.js";
-import { cardView } from "./views/card.js";
-import { questionView } from "./views/question.js";
+import { cardView, finishView } from "./views/card.js";
+import { questionView, type View } from "./views/question.js";
 
 /** Sending the two views every feature ends on: the question under the cursor, and the report card. */
 
-/** Sends the question under the cursor, after `before` (e.g. what was just saved). */
-export async function askCurrent(ctx: BotContext, report: StoredReport, before?: string): Promise<void> {
+/**
+ * Sends the question under the cursor (or of `at.step`), after `before` (e.g.
+ * what was just saved). Once Telegram accepted it, the member's position is
+ * this question (`at.previous`: the one they answered before it).
+ */
+export async function askCurrent(
+  ctx: BotContext,
+  report: StoredReport,
+  before?: string,
+  at: { step?: number; previous?: number } = {},
+): Promise<void> {
   const flow = flowOf(ctx.deps, report);
-  const step = stepAt(flow, report.cursor);
+  const step = stepAt(flow, at.step ?? report.cursor);
   if (step.kind === "part") await sendPreviousText(ctx, report, step);
   const view = questionView(flow, report, step);
-  await ctx.reply(before ? `${before}\n\n${view.text}` : view.text, {
-    ...(view.keyboard ? { reply_markup: view.keyboard } : {}),
+  const shown = {
+    reportId: report.id,
+    step: step.index,
+    ...(at.previous !== undefined ? { previous: at.previous } : {}),
+  };
+  await sendAck(ctx, before ? `${before}\n\n${view.text}` : view.text, keyboardOf(view), shown);
+}
+
+const keyboardOf = (view: View) => (view.keyboard ? { reply_markup: view.keyboard } : {});
+
+/**
+ * After the last answer: what was saved, then the finish card (findings,
+ * /report, 目录) and no question. The member stays at the step they answered.
+ */
+export async function sendFinish(
+  ctx: BotContext,
+  report: StoredReport,
+  saved: string,
+  answered: number,
+): Promise<void> {
+  const view = finishView(flowOf(ctx.deps, report), report, findingsOf(ctx.deps, report));
+  await sendAck(ctx, `${saved}\n\n${view.text}`, keyboardOf(view), {
+    reportId: report.id,
+    step: answered,
+    previous: answered,
   });
+}
+
+/**
+ * The stored acknowledgement of a repeated update that never reached the
+ * member, with the question it went on to (not the one under the cursor now).
+ */
+export async function resendAck(ctx: BotContext, ack: PendingAck): Promise<void> {
+  const report = ack.next && (await ctx.deps.store.getReport(ack.next.reportId));
+  const member = report && ctx.from !== undefined && report.members.includes(ctx.from.id);
+  if (!report || !member || !ack.next) await sendAck(ctx, ack.text, {});
+  else await askCurrent(ctx, report, ack.text, { step: ack.next.step });
 }
 
 /** Last year's text of a part, shown before its question when known (and not already taken over). */
@@ -37,7 +81,5 @@ async function sendPreviousText(
 /** The report card, after `before` (e.g. what was just saved). */
 export async function sendCard(ctx: BotContext, report: StoredReport, before?: string): Promise<void> {
   const view = cardView(flowOf(ctx.deps, report), report, ctx.deps.now(), findingsOf(ctx.deps, report));
-  await ctx.reply(before ? `${before}\n\n${view.text}` : view.text, {
-    ...(view.keyboard ? { reply_markup: view.keyboard } : {}),
-  });
+  await sendAck(ctx, before ? `${before}\n\n${view.text}` : view.text, keyboardOf(view));
 }

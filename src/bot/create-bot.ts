@@ -2,6 +2,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { conversations } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotConfig, Composer, type Context } from "grammy";
+import { resendAck } from "./ask.js";
 import { decodeEnvelope } from "./callback-data.js";
 import type { BotContext, Deps } from "./context.js";
 import { cancelFeature } from "./features/cancel.js";
@@ -14,14 +15,17 @@ import { sectionsFeature } from "./features/sections.js";
 import { settingsFeature, showSettings } from "./features/settings.js";
 import { startFeature } from "./features/start.js";
 import { htmlParseMode } from "./html-parse-mode.js";
+import { onceOnly, prefixFirstMessage } from "./once-only.js";
 import { EXPIRED_BUTTON, INVALID_BUTTON } from "./views/replies.js";
+import { WIZARD_NAMES } from "./wizards.js";
 
 const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理消息。";
 
 /**
  * Builds the bot without any network call, so tests can build as many as they
  * like. Middleware order, outermost first:
- *   one chat at a time → deps → error boundary → private chats and allowed users → edited messages
+ *   one chat at a time → deps → error boundary → private chats and allowed users
+ *   → once-only (repeats end here) → edited messages
  *   → conversations (state in the store) → commands leave a running wizard
  *   → features → replies for anything else.
  */
@@ -60,6 +64,9 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
     await next();
   });
 
+  // Repeats stop here; acknowledgements that never reached the member start this update's reply.
+  guarded.use(onceOnly(resendAck));
+
   guarded.on("edited_message", (ctx) =>
     ctx.reply("改动已发出的消息不会改动报告。要修改某一项，请发 /sections 找到它重新填写。"),
   );
@@ -88,9 +95,15 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
     }),
   );
 
-  // Any command leaves a wizard that is waiting for an answer.
+  // Any command leaves a wizard that is waiting for an answer, and says so
+  // first: the next text then goes to the report, not to the wizard's question.
   guarded.on("message::bot_command", async (ctx, next) => {
-    if (Object.keys(ctx.conversation.active()).length > 0) await ctx.conversation.exitAll();
+    const active = Object.keys(ctx.conversation.active());
+    if (active.length > 0) {
+      await ctx.conversation.exitAll();
+      const names = active.map((id) => `「${WIZARD_NAMES[id] ?? id}」`).join("");
+      prefixFirstMessage(ctx, `（已退出${names}，刚才的问题不再等回答，没有改动。）`);
+    }
     await next();
   });
 

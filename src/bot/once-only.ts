@@ -31,37 +31,57 @@ export function onceOnly(resend: AckResender): MiddlewareFn<BotContext> {
     const { handled, unsent } = await ctx.deps.store.seen(userId, updateId);
     if (handled) {
       ctx.log.info({ repeat: true }, "update handled before");
-      return answerRepeat(ctx, unsent.find((a) => a.updateId === updateId), resend);
+      return answerRepeat(
+        ctx,
+        unsent.find((a) => a.updateId === updateId),
+        resend,
+      );
     }
-    if (unsent.length > 0) prefixFirstMessage(ctx, unsent);
+    if (unsent.length > 0) prefixEarlierAcks(ctx, unsent);
     await next();
   };
 }
 
 /** A repeat found by the middleware or, racing it, by the write itself. */
-export async function answerRepeat(ctx: BotContext, unsent: PendingAck | undefined, resend: AckResender): Promise<void> {
+export async function answerRepeat(
+  ctx: BotContext,
+  unsent: PendingAck | undefined,
+  resend: AckResender,
+): Promise<void> {
   if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
   if (unsent) await resend(ctx, unsent);
 }
 
 /** The member's earlier acknowledgements Telegram never accepted start the first message of this update. */
-function prefixFirstMessage(ctx: BotContext, earlier: PendingAck[]): void {
+function prefixEarlierAcks(ctx: BotContext, earlier: PendingAck[]): void {
   const userId = ctx.from?.id ?? 0;
+  const head = `${EARLIER_SAVED}${earlier.map((a) => savedPart(a.text)).join("\n")}`;
+  prefixFirstMessage(ctx, head, () =>
+    ctx.deps.store.markSent(
+      userId,
+      earlier.map((a) => a.updateId),
+    ),
+  );
+}
+
+/**
+ * `head` (HTML) starts the first message this update sends; `sent` runs once
+ * Telegram accepted it. Too long together, it goes as its own message first.
+ */
+export function prefixFirstMessage(ctx: BotContext, head: string, sent?: () => Promise<void>): void {
   let done = false;
   const prefix: Transformer = async (prev, method, payload, signal) => {
     if (done || method !== "sendMessage") return prev(method, payload, signal);
     done = true;
-    const p = payload as { text: string; parse_mode?: string };
-    const head = `${EARLIER_SAVED}${earlier.map((a) => savedPart(a.text)).join("\n")}`;
+    const p = payload as { text: string };
     const text = `${head}\n\n${p.text}`;
-    // The prefix must not make the message too long for Telegram: then it goes alone, before it.
     if ([...text].length > MESSAGE_LIMIT) {
       const alone = await prev("sendMessage", { ...p, text: head, reply_markup: undefined } as never, signal);
-      if (alone.ok) await ctx.deps.store.markSent(userId, earlier.map((a) => a.updateId));
+      if (alone.ok) await sent?.();
       return prev(method, payload, signal);
     }
     const result = await prev(method, { ...payload, text } as typeof payload, signal);
-    if (result.ok) await ctx.deps.store.markSent(userId, earlier.map((a) => a.updateId));
+    if (result.ok) await sent?.();
     return result;
   };
   ctx.api.config.use(prefix);

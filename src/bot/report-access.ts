@@ -1,5 +1,8 @@
-import type { AuditEntry, ReportChange, StoredReport } from "../store/store.js";
+import { type AuditEntry, applyChange, type ReportChange, type StoredReport, type UserState } from "../store/store.js";
+import { resendAck } from "./ask.js";
 import type { BotContext } from "./context.js";
+import { escapeHtml } from "./html.js";
+import { answerRepeat, writeOnce } from "./once-only.js";
 
 /**
  * Loading and writing the officer's report. Every write is compare-and-set;
@@ -9,10 +12,16 @@ import type { BotContext } from "./context.js";
 
 /** The report the officer works on, when they are (still) one of its members. */
 export async function currentReport(ctx: BotContext): Promise<StoredReport | undefined> {
+  return (await currentMember(ctx)).report;
+}
+
+/** The member's record (current report, position) and their current report. */
+export async function currentMember(ctx: BotContext): Promise<{ user: UserState; report?: StoredReport }> {
   const userId = ctx.from?.id;
-  if (userId === undefined) return undefined;
-  const { currentReportId } = await ctx.deps.store.getUser(userId);
-  return currentReportId === undefined ? undefined : memberReport(ctx, currentReportId);
+  if (userId === undefined) return { user: {} };
+  const user = await ctx.deps.store.getUser(userId);
+  const report = user.currentReportId === undefined ? undefined : await memberReport(ctx, user.currentReportId);
+  return report ? { user, report } : { user };
 }
 
 /** A report by id, only when the user is one of its members (callback data is never trusted). */
@@ -25,30 +34,44 @@ export async function memberReport(ctx: BotContext, reportId: string): Promise<S
 export interface Mutation {
   change: ReportChange;
   audit?: AuditEntry[];
+  /**
+   * What the reply will say was saved (HTML), worked out on the report as it
+   * will be stored; recorded with the write (a repeat is answered with it).
+   */
+  ack?: (after: StoredReport) => string;
+  /** The question the reply goes on to, on the report as it will be stored. */
+  next?: (after: StoredReport) => number | undefined;
 }
 
-/** `repeated`: Telegram delivered this update again after a crash; it was applied before and is not again. */
-export type Mutated = { ok: true; report: StoredReport; repeated?: boolean } | { ok: false; reason: string };
+/**
+ * `ok: false` with `repeat`: this update was applied before; the repeat was
+ * answered by the one rule (silence, or the stored acknowledgement).
+ */
+export type Mutated =
+  | { ok: true; report: StoredReport; ack: string }
+  | { ok: false; reason: string; repeat?: false }
+  | { ok: false; repeat: true };
 
 const ATTEMPTS = 3;
 const CONFLICT = "报告刚被其他人改过，请看最新的问题再填。";
 
 /**
- * Applies `plan` to the report and writes it. `plan` returns a string to
- * refuse (e.g. the question moved on in the meantime) and is re-run on the
- * fresh report after a conflict.
+ * Applies `plan` to the report and writes it once for this update (the
+ * once-only write of once-only.ts). `plan` returns a string to refuse and is
+ * re-run on the fresh report after a conflict.
  */
 export async function mutateReport(
   ctx: BotContext,
   report: StoredReport,
   plan: (report: StoredReport) => Mutation | string,
 ): Promise<Mutated> {
-  const userId = ctx.from?.id ?? 0;
-  const updateId = ctx.update.update_id;
   let current: StoredReport | undefined = report;
   for (let attempt = 0; attempt < ATTEMPTS && current; attempt++) {
     const mutation = plan(current);
     if (typeof mutation === "string") return { ok: false, reason: mutation };
+    const after = applyChange(current, mutation.change, ctx.deps.now());
+    const ack = mutation.ack?.(after) ?? "";
+    const step = mutation.next?.(after);
     const update = {
       id: current.id,
       expectedVersion: current.version,
@@ -56,15 +79,21 @@ export async function mutateReport(
       audit: mutation.audit ?? [],
       basis: current,
     };
-    const result = await ctx.deps.store.commit({ userId, updateId, ack: "" }, { update });
-    if (result.status === "applied" && result.report) return { ok: true, report: result.report };
+    const next = step === undefined ? undefined : { reportId: current.id, step };
+    const result = await writeOnce(ctx, { update }, ack, next);
+    if (result.status === "applied" && result.report) return { ok: true, report: result.report, ack };
     if (result.status === "repeat") {
-      const now = await ctx.deps.store.getReport(current.id);
-      return now ? { ok: true, report: now, repeated: true } : { ok: false, reason: "这份报告已被删除。" };
+      await answerRepeat(ctx, result.unsent, resendAck);
+      return { ok: false, repeat: true };
     }
     current = result.status === "conflict" ? result.current : undefined;
   }
   return { ok: false, reason: current ? CONFLICT : "这份报告已被删除。" };
+}
+
+/** Says why a write was refused; a repeat was answered already. */
+export async function replyRefusal(ctx: BotContext, result: Extract<Mutated, { ok: false }>): Promise<void> {
+  if (!result.repeat) await ctx.reply(escapeHtml(result.reason));
 }
 
 /** Audit trails keep the start of long texts only, so they stay small. */

@@ -479,6 +479,7 @@ export class FakeTelegram {
   private issuedCount = 0;
   private jumpedAt = 0;
   private readonly refusals: (Refusal & { left: number })[] = [];
+  private readonly sentUpdates = new Map<number, Update>();
   private sequence = 0;
   private closing = false;
 
@@ -549,6 +550,7 @@ export class FakeTelegram {
   pushUpdate(body: Omit<Update, "update_id">): Update {
     const update = { update_id: this.nextUpdateId++, ...body } as Update;
     this.issued.set(update.update_id, ++this.issuedCount);
+    this.sentUpdates.set(update.update_id, update);
     this.pending.push(update);
     setImmediate(() => this.poller?.wake()); // updates pushed together arrive in one batch
     return update;
@@ -562,6 +564,23 @@ export class FakeTelegram {
   jumpUpdateIds(delta: number): void {
     this.nextUpdateId += delta;
     this.jumpedAt = this.issuedCount;
+  }
+
+  /**
+   * Delivers an update again with its own update_id, as Telegram does when the
+   * bot did not confirm it (the bot died, or an inbox retries).
+   */
+  redeliver(updateId: number): Update {
+    const update = this.sentUpdates.get(updateId);
+    if (!update) throw new Error(`no update ${updateId} was issued`);
+    this.pending.push(update);
+    setImmediate(() => this.poller?.wake());
+    return update;
+  }
+
+  /** The update_id of the newest update queued so far. */
+  get lastUpdateId(): number {
+    return [...this.sentUpdates.keys()].at(-1) ?? 0;
   }
 
   /** Refuses the next matching calls (403 blocked, 429 with retry_after) instead of handling them. */

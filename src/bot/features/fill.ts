@@ -2,16 +2,25 @@ import { Composer } from "grammy";
 import type { Draft } from "../../form/draft.js";
 import { type FormStep, formSteps, nextOpenStep } from "../../form/form-steps.js";
 import { parseRow } from "../../form/parse-answer.js";
+import { hasVisibleText, visibleLength, visibleText } from "../../form/visible-text.js";
 import type { AuditEntry, StoredReport } from "../../store/store.js";
-import { askCurrent } from "../ask.js";
+import { askCurrent, sendFinish } from "../ask.js";
 import type { CallbackOf } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
-import { auditEntry, currentReport, type Mutation, mutateReport } from "../report-access.js";
+import { answeredStep, sendAck } from "../once-only.js";
+import {
+  auditEntry,
+  currentMember,
+  currentReport,
+  type Mutation,
+  mutateReport,
+  replyRefusal,
+} from "../report-access.js";
 import { findingsOf, flowOf, stepAt } from "../report-view.js";
-import { newFindings, partKeyboard, rowSavedText } from "../views/question.js";
-import { ALL_DONE, NO_REPORT, STALE_BUTTON } from "../views/replies.js";
+import { newFindings, partKeyboard, partTitle, questionView, rowRetryText, rowSavedText } from "../views/question.js";
+import { NO_REPORT, STALE_BUTTON } from "../views/replies.js";
 
 /**
  * Walking the form: one row or narrative part per step, the cursor and the
@@ -24,25 +33,25 @@ const PART_LIMIT = 20_000;
 type RowStepOf = Extract<FormStep, { kind: "row" }>;
 type PartStepOf = Extract<FormStep, { kind: "part" }>;
 
-/** Writes a change made at `step` (refused when the cursor has moved on), then asks the next question. */
+/**
+ * Writes a change made at `step` once for this update, then says what was
+ * saved and asks the next question, or shows the finish card after the last.
+ */
 async function commitAt(
   ctx: BotContext,
   report: StoredReport,
   step: FormStep,
-  plan: (r: StoredReport) => Mutation,
-  saved?: (before: StoredReport, after: StoredReport) => string,
+  plan: (r: StoredReport) => Omit<Mutation, "next">,
 ): Promise<void> {
-  let before = report;
-  const result = await mutateReport(ctx, report, (r) => {
-    if (r.cursor !== step.index) return STALE_BUTTON;
-    before = r;
-    return plan(r);
-  });
-  if (!result.ok) {
-    await ctx.reply(escapeHtml(result.reason));
-    return;
-  }
-  await askCurrent(ctx, result.report, saved?.(before, result.report));
+  const flow = flowOf(ctx.deps, report);
+  const result = await mutateReport(ctx, report, (r) => ({
+    ...plan(r),
+    next: (after) => (nextOpenStep(flow, after.draft) ? after.cursor : undefined),
+  }));
+  if (!result.ok) return replyRefusal(ctx, result);
+  if (nextOpenStep(flow, result.report.draft) === undefined)
+    await sendFinish(ctx, result.report, result.ack, step.index);
+  else await askCurrent(ctx, result.report, result.ack, { previous: step.index });
 }
 
 /** The cursor after answering `step`: the next unanswered step, or the step after it when all are done. */
@@ -64,13 +73,25 @@ function withCells(draft: Draft, ids: readonly string[], values: readonly number
   return { ...draft, cells };
 }
 
-function rowSaved(ctx: BotContext, step: RowStepOf, notes: string[]) {
-  return (before: StoredReport, after: StoredReport) => {
-    const flow = flowOf(ctx.deps, after);
+/** The acknowledgement of a row: the values, the row's total and the findings the answer caused. */
+function rowSaved(ctx: BotContext, step: RowStepOf, before: StoredReport, notes: string[]) {
+  return (after: StoredReport) => {
     const caused = newFindings(findingsOf(ctx.deps, before), findingsOf(ctx.deps, after));
-    const done = nextOpenStep(flow, after.draft) === undefined ? `\n${ALL_DONE}` : "";
-    return rowSavedText(flow, after.draft, step, caused, notes) + done;
+    return rowSavedText(flowOf(ctx.deps, after), after.draft, step, caused, notes);
   };
+}
+
+/** Saves a whole row at `step` (the question the officer saw; an answer given again overwrites it). */
+function saveRow(ctx: BotContext, report: StoredReport, step: RowStepOf, values: number[], notes: string[]) {
+  const flow = flowOf(ctx.deps, report);
+  return commitAt(ctx, report, step, (r) => {
+    const draft = withCells(r.draft, step.row.cells, values);
+    return {
+      change: { draft, cursor: cursorAfter(flow, draft, step.index) },
+      audit: cellAudit(ctx, r.draft, draft, step.row.cells),
+      ack: rowSaved(ctx, step, r, notes),
+    };
+  });
 }
 
 async function answerRow(ctx: BotContext, report: StoredReport, step: RowStepOf, text: string): Promise<void> {
@@ -78,57 +99,71 @@ async function answerRow(ctx: BotContext, report: StoredReport, step: RowStepOf,
   const kinds = step.row.cells.map((id) => flow.cells.find((c) => c.id === id)?.kind ?? "count");
   const parsed = parseRow(text, kinds);
   if (!parsed.ok) {
-    await ctx.reply(
-      `${escapeHtml(parsed.reason)}\n这一行是：${escapeHtml(step.row.label)}\n请发：<code>${escapeHtml(parsed.example)}</code>`,
-    );
+    await ctx.reply(rowRetryText(step, parsed.reason), { reply_markup: questionView(flow, report, step).keyboard });
     return;
   }
-  await commitAt(
+  await saveRow(ctx, report, step, parsed.values, parsed.notes);
+}
+
+const tooLong = () => `这一部分太长了（超过 ${PART_LIMIT} 字），没有保存。请精简后点「清空重写」再发。`;
+
+async function appendToPart(ctx: BotContext, report: StoredReport, step: PartStepOf, raw: string): Promise<void> {
+  const id = step.part.id;
+  const text = visibleText(raw);
+  const where = `「${escapeHtml(partTitle(step))}」`;
+  const appended = (r: StoredReport) => {
+    const old = r.draft.narrative[id] ?? "";
+    return hasVisibleText(old) ? `${old}\n${text}` : text;
+  };
+  if (!text) {
+    await ctx.reply(`这条消息里没有看得见的文字，没有保存到${where}。`, {
+      reply_markup: partKeyboard(report, step),
+    });
+    return;
+  }
+  if ([...appended(report)].length > PART_LIMIT) {
+    await ctx.reply(tooLong(), { reply_markup: partKeyboard(report, step) });
+    return;
+  }
+  const result = await mutateReport(ctx, report, (r) => {
+    const next = appended(r);
+    if ([...next].length > PART_LIMIT) return tooLong();
+    return {
+      change: { draft: { ...r.draft, narrative: { ...r.draft.narrative, [id]: next } } },
+      audit: [auditEntry(ctx, id, r.draft.narrative[id], next)],
+      ack: () => `✅ 已保存到${where}，这一部分现在 ${visibleLength(next)} 字。可以接着发，写完点「完成」。`,
+      next: () => step.index,
+    };
+  });
+  if (!result.ok) return replyRefusal(ctx, result);
+  await sendAck(
     ctx,
-    report,
-    step,
-    (r) => {
-      const draft = withCells(r.draft, step.row.cells, parsed.values);
-      return {
-        change: { draft, cursor: cursorAfter(flow, draft, step.index) },
-        audit: cellAudit(ctx, r.draft, draft, step.row.cells),
-      };
+    result.ack,
+    { reply_markup: partKeyboard(result.report, step) },
+    {
+      reportId: report.id,
+      step: step.index,
+      previous: step.index,
     },
-    rowSaved(ctx, step, parsed.notes),
   );
 }
 
-async function appendToPart(ctx: BotContext, report: StoredReport, step: PartStepOf, text: string): Promise<void> {
-  const id = step.part.id;
-  const result = await mutateReport(ctx, report, (r) => {
-    if (r.cursor !== step.index) return STALE_BUTTON;
-    const old = r.draft.narrative[id] ?? "";
-    const next = old.trim() ? `${old}\n${text}` : text;
-    if (next.length > PART_LIMIT) return `这一部分太长了（超过 ${PART_LIMIT} 字），请精简后点「清空重写」再发。`;
-    return {
-      change: { draft: { ...r.draft, narrative: { ...r.draft.narrative, [id]: next } } },
-      audit: [auditEntry(ctx, id, old, next)],
-    };
-  });
-  if (!result.ok) {
-    await ctx.reply(escapeHtml(result.reason));
-    return;
-  }
-  const length = [...(result.report.draft.narrative[id] ?? "")].length;
-  await ctx.reply(`✅ 已保存，这一部分现在 ${length} 字。可以接着发，写完点「完成」。`, {
-    reply_markup: partKeyboard(result.report, step),
-  });
-}
-
-async function onText(ctx: BotContext, text: string): Promise<void> {
-  const report = await currentReport(ctx);
+async function onText(ctx: BotContext & { message: { message_id: number } }, text: string): Promise<void> {
+  const { user, report } = await currentMember(ctx);
   if (!report) {
     await ctx.reply(NO_REPORT);
     return;
   }
-  const step = stepAt(flowOf(ctx.deps, report), report.cursor);
+  const flow = flowOf(ctx.deps, report);
+  const step = stepAt(flow, answeredStep(user.position, report.id, report.cursor, ctx.message.message_id));
   if (step.kind === "row") await answerRow(ctx, report, step, text);
   else await appendToPart(ctx, report, step, text);
+}
+
+/** The step whose question the member was shown last (buttons of any other are stale). */
+async function shownStep(ctx: BotContext, report: StoredReport): Promise<number> {
+  const { position } = await ctx.deps.store.getUser(ctx.from?.id ?? 0);
+  return position?.reportId === report.id ? position.step : report.cursor;
 }
 
 const FILL_ACTIONS = [
@@ -155,107 +190,85 @@ async function onButton(
   if (!step) return;
   if (callback.action === "goto") {
     await ctx.answerCallbackQuery();
-    await moveCursor(ctx, report, index, undefined);
+    await moveCursor(ctx, report, index);
     return;
   }
-  if (report.cursor !== index) {
+  if ((await shownStep(ctx, report)) !== index) {
     await ctx.answerCallbackQuery({ text: STALE_BUTTON });
+    return;
+  }
+  if (callback.action === "previous" && index === 0) {
+    await ctx.answerCallbackQuery({ text: "这已经是第一项了。" });
     return;
   }
   await ctx.answerCallbackQuery();
   switch (callback.action) {
     case "previous":
-      return moveCursor(ctx, report, (index - 1 + steps.length) % steps.length, index);
+      return moveCursor(ctx, report, index - 1, index);
     case "skip":
       return moveCursor(ctx, report, (index + 1) % steps.length, index);
     case "rowZero":
       if (step.kind !== "row") return;
-      return commitAt(
-        ctx,
-        report,
-        step,
-        (r) => {
-          const draft = withCells(r.draft, step.row.cells, []);
-          return {
-            change: { draft, cursor: cursorAfter(flow, draft, index) },
-            audit: cellAudit(ctx, r.draft, draft, step.row.cells),
-          };
-        },
-        rowSaved(ctx, step, []),
-      );
+      return saveRow(ctx, report, step, [], []);
     case "tableZero": {
       if (step.kind !== "row") return;
       const ids = step.table.steps.flatMap((s) => s.cells);
       const last = index + step.table.steps.length - 1;
-      return commitAt(
-        ctx,
-        report,
-        step,
-        (r) => {
-          const draft = withCells(r.draft, ids, []);
-          return {
-            change: { draft, cursor: cursorAfter(flow, draft, last) },
-            audit: cellAudit(ctx, r.draft, draft, ids),
-          };
-        },
-        () => `✅ 已保存：${escapeHtml(step.table.name)}全部为0。`,
-      );
+      return commitAt(ctx, report, step, (r) => {
+        const draft = withCells(r.draft, ids, []);
+        return {
+          change: { draft, cursor: cursorAfter(flow, draft, last) },
+          audit: cellAudit(ctx, r.draft, draft, ids),
+          ack: () => `✅ 已保存：${escapeHtml(step.table.name)}全部为0。`,
+        };
+      });
     }
     case "partDone":
       if (step.kind !== "part") return;
-      return moveCursor(
-        ctx,
-        report,
-        cursorAfter(flow, report.draft, index),
-        index,
-        nextOpenStep(flow, report.draft) === undefined ? ALL_DONE : undefined,
-      );
+      if (nextOpenStep(flow, report.draft) === undefined)
+        return sendFinish(ctx, report, `✅ 已完成：${escapeHtml(partTitle(step))}。`, index);
+      return moveCursor(ctx, report, cursorAfter(flow, report.draft, index), index);
     case "partReuse":
     case "partClear": {
       if (step.kind !== "part") return;
       const id = step.part.id;
       const text = callback.action === "partReuse" ? (report.previous?.narrative[id] ?? "") : "";
-      return commitAt(
+      const result = await mutateReport(ctx, report, (r) => {
+        const narrative = { ...r.draft.narrative };
+        if (text) narrative[id] = text;
+        else delete narrative[id];
+        return {
+          change: { draft: { ...r.draft, narrative } },
+          audit: [auditEntry(ctx, id, r.draft.narrative[id], text)],
+          // Said once, when it is taken over: the 雷同 check would only repeat it at 100%.
+          ack: () =>
+            text
+              ? `✅ 已沿用去年的文字（${visibleLength(text)} 字）。请把其中的年份、数字和做法改成今年的：点「清空重写」后发新的文字。`
+              : "✅ 已清空这一部分，请重新发送。",
+          next: () => index,
+        };
+      });
+      if (!result.ok) return replyRefusal(ctx, result);
+      await sendAck(
         ctx,
-        report,
-        step,
-        (r) => {
-          const narrative = { ...r.draft.narrative };
-          if (text) narrative[id] = text;
-          else delete narrative[id];
-          return {
-            change: { draft: { ...r.draft, narrative } },
-            audit: [auditEntry(ctx, id, r.draft.narrative[id], text)],
-          };
+        result.ack,
+        { reply_markup: partKeyboard(result.report, step) },
+        {
+          reportId: report.id,
+          step: index,
+          previous: index,
         },
-        (_, after) =>
-          text
-            ? `✅ 已沿用去年的文字（${[...text].length} 字）。${similarWarning(ctx, after, id)}`
-            : "✅ 已清空这一部分，请重新发送。",
       );
+      return;
     }
   }
 }
 
-/** The 雷同 warning for a part, when the checks find one. */
-function similarWarning(ctx: BotContext, report: StoredReport, part: string): string {
-  const finding = findingsOf(ctx.deps, report).find((f) => f.rule === "R-similar" && f.cells[0] === part);
-  return finding ? `\n⚠️ ${escapeHtml(finding.message)}` : "";
-}
-
-/** Moves the cursor (from `expected`, when a button of that step was pressed) and asks there. */
-async function moveCursor(
-  ctx: BotContext,
-  report: StoredReport,
-  to: number,
-  expected: number | undefined,
-  before?: string,
-): Promise<void> {
-  const result = await mutateReport(ctx, report, (r) =>
-    expected !== undefined && r.cursor !== expected ? STALE_BUTTON : { change: { cursor: to } },
-  );
-  if (!result.ok) await ctx.reply(escapeHtml(result.reason));
-  else await askCurrent(ctx, result.report, before);
+/** Moves the cursor (from the step `from`, when a button of that step was pressed) and asks there. */
+async function moveCursor(ctx: BotContext, report: StoredReport, to: number, from?: number): Promise<void> {
+  const result = await mutateReport(ctx, report, () => ({ change: { cursor: to }, next: () => to }));
+  if (!result.ok) await replyRefusal(ctx, result);
+  else await askCurrent(ctx, result.report, undefined, from === undefined ? {} : { previous: from });
 }
 
 export function fillFeature(): Composer<BotContext> {

@@ -13,7 +13,7 @@ import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
-import { auditEntry, currentReport, mutateReport } from "../report-access.js";
+import { auditEntry, currentReport, mutateReport, replyRefusal } from "../report-access.js";
 import { findingsOf } from "../report-view.js";
 import { findingLines } from "../views/question.js";
 import { NO_REPORT } from "../views/replies.js";
@@ -198,10 +198,7 @@ async function applyPending(ctx: BotContext, report: StoredReport, pending: Pend
     return { change: { draft, cursor: nextOpenStep(flow, draft)?.index ?? 0 }, audit };
   });
   await ctx.deps.store.deleteState(pendingKey(ctx.from?.id ?? 0));
-  if (!result.ok) {
-    await ctx.reply(escapeHtml(result.reason));
-    return;
-  }
+  if (!result.ok) return replyRefusal(ctx, result);
   const before = `✅ 已导入，共 ${changed} 处改动（可发 /history 查看）。单位名称仍是「${escapeHtml(result.report.draft.org)}」。`;
   await sendCard(ctx, result.report, before);
 }
@@ -218,10 +215,7 @@ async function keepAsPrevious(ctx: BotContext, report: StoredReport, file: Draft
       audit: [auditEntry(ctx, "previous", r.previous ? label(r.previous) : null, label(previous))],
     };
   });
-  if (!result.ok) {
-    await ctx.reply(escapeHtml(result.reason));
-    return;
-  }
+  if (!result.ok) return replyRefusal(ctx, result);
   const crossYear = findingsOf(ctx.deps, result.report).filter((f) => CROSS_YEAR_RULES.has(f.rule));
   const lines = [
     `✅ 已保存为去年的报告：${escapeHtml(shortOrg(file.org))} ${file.year}年度${replaced ? "（替换了原来的）" : ""}。`,

@@ -1,11 +1,12 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { sectionProgress } from "../../form/form-steps.js";
 import type { StoredReport } from "../../store/store.js";
-import { sendCard } from "../ask.js";
+import { resendAck, sendCard } from "../ask.js";
 import { type CallbackOf, encodeCallback, type REPORT_BUTTONS } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
+import { answerRepeat, writeOnce } from "../once-only.js";
 import { flowOf } from "../report-view.js";
 import { NO_REPORT } from "../views/replies.js";
 import { editSetting } from "../wizards.js";
@@ -79,8 +80,10 @@ async function switchTo(ctx: BotContext, report: StoredReport): Promise<void> {
   const userId = ctx.from?.id;
   if (userId === undefined) return;
   const state = await ctx.deps.store.getUser(userId);
-  await ctx.deps.store.setUser(userId, { ...state, currentReportId: report.id });
-  await sendCard(ctx, report, "✅ 已切换到这份报告。");
+  const saved = "✅ 已切换到这份报告。";
+  const result = await writeOnce(ctx, { user: { ...state, currentReportId: report.id } }, saved);
+  if (result.status === "repeat") return answerRepeat(ctx, result.unsent, resendAck);
+  await sendCard(ctx, report, saved);
 }
 
 async function askDelete(ctx: BotContext, report: StoredReport): Promise<void> {
@@ -98,8 +101,9 @@ async function remove(ctx: BotContext, report: StoredReport): Promise<void> {
   await ctx.deps.store.deleteReport(report.id);
   // Only the presser's own record is touched: other members' chats run in parallel, and a
   // current id of a deleted report already reads as "no report".
-  const { currentReportId, ...rest } = await ctx.deps.store.getUser(userId);
-  if (currentReportId === report.id) await ctx.deps.store.setUser(userId, rest);
+  const { currentReportId, position, ...rest } = await ctx.deps.store.getUser(userId);
+  const kept = position && position.reportId !== report.id ? { ...rest, position } : rest;
+  if (currentReportId === report.id) await writeOnce(ctx, { user: kept }, "");
   ctx.log.info({ reportId: report.id }, "report deleted");
   const others = (await ctx.deps.store.listReports(userId)).length > 0;
   await ctx.reply(

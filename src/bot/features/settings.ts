@@ -9,7 +9,14 @@ import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
-import { auditEntry, currentReport, type Mutation, memberReport, mutateReport } from "../report-access.js";
+import {
+  auditEntry,
+  currentReport,
+  type Mutation,
+  memberReport,
+  mutateReport,
+  replyRefusal,
+} from "../report-access.js";
 import {
   checkOrgName,
   checkYear,
@@ -195,16 +202,18 @@ async function saveSetting(
     await ctx.reply(REPORT_GONE);
     return;
   }
-  const result = await mutateReport(ctx, report, (r) => planSetting(ctx, r, field, value));
-  if (!result.ok) {
-    await ctx.reply(escapeHtml(result.reason));
-    return;
-  }
-  let saved = `✅ 已保存：${SETTING_NAMES[field]}${value === null ? "已清除" : `改为 ${shown(field, value)}`}。`;
+  const saved = `✅ 已保存：${SETTING_NAMES[field]}${value === null ? "已清除" : `改为 ${shown(field, value)}`}。`;
+  const result = await mutateReport(ctx, report, (r) => {
+    const plan = planSetting(ctx, r, field, value);
+    return typeof plan === "string" ? plan : { ...plan, ack: () => saved };
+  });
+  if (!result.ok) return replyRefusal(ctx, result);
   const previous = result.report.previous;
-  if (field === "year" && previous && previous.year !== result.report.draft.year - 1)
-    saved += `\n⚠️ 已导入的去年报告是 ${previous.year} 年度的，和新的年度对不上；请发来 ${result.report.draft.year - 1} 年度的数据文件。`;
-  await sendCard(ctx, result.report, saved);
+  const mismatch = field === "year" && previous && previous.year !== result.report.draft.year - 1;
+  const note = mismatch
+    ? `\n⚠️ 已导入的去年报告是 ${previous.year} 年度的，和新的年度对不上；请发来 ${result.report.draft.year - 1} 年度的数据文件。`
+    : "";
+  await sendCard(ctx, result.report, saved + note);
 }
 
 /**

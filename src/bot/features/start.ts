@@ -1,41 +1,65 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
 import { Composer, type Context, InlineKeyboard } from "grammy";
 import { defaultDeadline, defaultReportYear } from "../../form/deadline.js";
-import type { StoredReport } from "../../store/store.js";
-import { askCurrent, sendCard } from "../ask.js";
+import { NEW_REPORT, type StoredReport } from "../../store/store.js";
+import { askCurrent, resendAck, sendCard } from "../ask.js";
+import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
+import { answerRepeat, writeOnce } from "../once-only.js";
 import { currentReport } from "../report-access.js";
 import { checkOrgName, checkYear } from "../report-settings.js";
 import { CREATE_REPORT } from "../wizards.js";
 
 /** /start: the report card, and creating a report (a short conversation, or /new in one step). */
 
-/** Creates a report for the user, makes it current and asks its first question. */
+/**
+ * Creates a report for the user, makes it current and asks its first
+ * question, all once for this update. A report of the same unit and year
+ * the user has already is offered instead of a second one.
+ */
 export async function createAndOpen(ctx: BotContext, org: string, year: number): Promise<void> {
   const userId = ctx.from?.id;
   if (userId === undefined) return;
   const { store, flows } = ctx.deps;
+  const same = (await store.listReports(userId)).find((r) => r.draft.org === org && r.draft.year === year);
+  if (same) {
+    await ctx.reply(
+      `你已经有「${escapeHtml(org)} ${year}年度」这份报告了，没有再建一份。要打开它吗？\n（确实要两份时，先把原来的改名。）`,
+      { reply_markup: new InlineKeyboard().text("打开它", encodeCallback("reports", same.id, "sw")) },
+    );
+    return;
+  }
   const format = flows.formatForYear(year);
-  const report = await store.createReport({
-    draft: { format, org, year, narrative: {}, cells: {} },
-    members: [userId],
-    deadline: defaultDeadline(year),
-  });
-  await store.setUser(userId, { currentReportId: report.id });
   const steps = flows.flowFor(format).sections.length;
-  await askCurrent(
+  const saved = `✅ 已新建：<b>${escapeHtml(org)} ${year}年度</b>（${format}年格式，共 ${steps} 部分）。随时发 /start 看进度。`;
+  const result = await writeOnce(
     ctx,
-    report,
-    `✅ 已新建：<b>${escapeHtml(org)} ${year}年度</b>（${format}年格式，共 ${steps} 部分）。随时发 /start 看进度。`,
+    {
+      create: {
+        draft: { format, org, year, narrative: {}, cells: {} },
+        members: [userId],
+        deadline: defaultDeadline(year),
+      },
+      user: { currentReportId: NEW_REPORT },
+    },
+    saved,
   );
+  if (result.status === "repeat") return answerRepeat(ctx, result.unsent, resendAck);
+  if (result.status !== "applied" || !result.report) throw new Error("creating a report wrote nothing");
+  await askCurrent(ctx, result.report, saved);
 }
 
 /** The wizard: unit name, then the year (buttons for the likely ones); the format follows from the year. */
-async function createReportConversation(conversation: Conversation<BotContext, Context>, ctx: Context): Promise<void> {
-  await ctx.reply("先新建一份年报。请发单位名称，例如：大关街道");
-  let org: string | undefined;
+async function createReportConversation(
+  conversation: Conversation<BotContext, Context>,
+  ctx: Context,
+  knownOrg?: string,
+  problem?: string,
+): Promise<void> {
+  let org: string | undefined = knownOrg;
+  if (org === undefined) await ctx.reply("先新建一份年报。请发单位名称，例如：大关街道");
   while (org === undefined) {
     const answer = await conversation.waitFor("message:text", {
       otherwise: (c) => c.reply("请发文字的单位名称，例如：大关街道"),
@@ -46,7 +70,8 @@ async function createReportConversation(conversation: Conversation<BotContext, C
   }
   const now = await conversation.external((outer) => outer.deps.now().getTime());
   const suggested = defaultReportYear(new Date(now));
-  await ctx.reply(`报告哪一年？点按钮或直接发年份。`, {
+  const asked = org === knownOrg ? `新建「${escapeHtml(org)}」的年报。` : "";
+  await ctx.reply(`${problem ? `${escapeHtml(problem)}\n` : ""}${asked}报告哪一年？点按钮或直接发年份。`, {
     reply_markup: new InlineKeyboard()
       .text(`${suggested}年度`, `year:${suggested}`)
       .text(`${suggested - 1}年度`, `year:${suggested - 1}`),
@@ -86,15 +111,18 @@ export function startFeature(card: CardActions): Composer<BotContext> {
     const words = ctx.match.trim().split(/\s+/).filter(Boolean);
     const yearText = words.at(-1);
     if (words.length === 0) return ctx.conversation.enter(CREATE_REPORT);
-    if (words.length < 2 || !yearText) {
-      await ctx.reply("用法：/new 单位名称 年度，例如：/new 大关街道 2025");
+    // The last word is the year when it looks like one; otherwise the whole text is the unit.
+    const looksLikeYear = words.length >= 2 && /^[0-9０-９〇一二三四五六七八九零]{4}年?度?$/.test(yearText ?? "");
+    const org = looksLikeYear ? words.slice(0, -1).join(" ") : words.join(" ");
+    const orgProblem = checkOrgName(org);
+    if (orgProblem) {
+      await ctx.reply(`${escapeHtml(orgProblem)}\n用法：/new 单位名称 年度，例如：/new 大关街道 2025`);
       return;
     }
-    const org = words.slice(0, -1).join(" ");
-    const year = checkYear(yearText, ctx.deps.now());
-    const problem = checkOrgName(org) ?? (typeof year === "string" ? year : undefined);
-    if (problem || typeof year === "string") await ctx.reply(problem ?? "");
-    else await createAndOpen(ctx, org, year);
+    const year = looksLikeYear && yearText ? checkYear(yearText, ctx.deps.now()) : undefined;
+    // Without a usable year the wizard asks for it, and takes the answer.
+    if (typeof year === "number") await createAndOpen(ctx, org, year);
+    else await ctx.conversation.enter(CREATE_REPORT, org, year);
   });
 
   onReportAction(composer, ["card"], async (ctx, callback, report) => {

@@ -2,7 +2,7 @@ import { InlineKeyboard } from "grammy";
 import { chineseDate, daysLeft, defaultDeadline } from "../../form/deadline.js";
 import type { Finding } from "../../form/finding.js";
 import type { Flow } from "../../form/flow-schema.js";
-import { sectionProgress } from "../../form/form-steps.js";
+import { reportSummary, summaryLine } from "../../form/report-summary.js";
 import type { StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
 import { escapeHtml } from "../html.js";
@@ -14,16 +14,13 @@ import type { View } from "./question.js";
  * reminder, too) can send it.
  */
 export function cardView(flow: Flow, report: StoredReport, now: Date, findings: readonly Finding[]): View {
-  const sections = sectionProgress(flow, report.draft);
-  const done = sections.filter((s) => s.answered === s.total).length;
-  const problems = findings.filter((f) => f.rule !== "missing");
-  const errors = problems.filter((f) => f.severity === "error").length;
+  const summary = reportSummary(flow, report.draft, findings);
   const deadline = report.deadline ?? defaultDeadline(report.draft.year);
   const left = daysLeft(deadline, now);
   const lines = [
     `<b>${escapeHtml(report.draft.org)} ${report.draft.year}年度</b>（${report.draft.format}年格式）`,
-    `进度：${done}/${sections.length} 部分已填完`,
-    problems.length === 0 ? "问题：暂无" : `问题：${errors} 个错误，${problems.length - errors} 个提醒`,
+    `进度：${summary.sectionsDone}/${summary.sectionsTotal} 部分已填完`,
+    `问题：${summaryLine(summary)}`,
     `截止：${chineseDate(deadline)}，${left >= 0 ? `还有 ${left} 天` : `已过 ${-left} 天`}`,
   ];
   const id = report.id;
@@ -36,5 +33,24 @@ export function cardView(flow: Flow, report: StoredReport, now: Date, findings: 
     .row()
     .text("生成报告", encodeCallback("card", id, "report"))
     .text("设置", encodeCallback("card", id, "settings"));
+  return { text: lines.join("\n"), keyboard };
+}
+
+/** After the last answer: the findings in one line and where to go next, no question. */
+export function finishView(flow: Flow, report: StoredReport, findings: readonly Finding[]): View {
+  const summary = reportSummary(flow, report.draft, findings);
+  const lines = [
+    "🎉 全部填完了！",
+    `核对结果：${summaryLine(summary)}。`,
+    summary.ready
+      ? "发 /report 生成报告，或点「目录」修改。"
+      : "点「核对」看问题，点「目录」修改；/report 可先生成草稿。",
+  ];
+  const id = report.id;
+  const keyboard = new InlineKeyboard()
+    .text("核对", encodeCallback("card", id, "check"))
+    .text("生成报告", encodeCallback("card", id, "report"))
+    .row()
+    .text("目录", encodeCallback("sections", id));
   return { text: lines.join("\n"), keyboard };
 }

@@ -79,6 +79,8 @@ export function partKeyboard(report: StoredReport, step: Extract<FormStep, { kin
   const keyboard = new InlineKeyboard().text("完成", encodeCallback("partDone", report.id, step.index));
   if (report.previous?.narrative[step.part.id]?.trim())
     keyboard.text("沿用去年", encodeCallback("partReuse", report.id, step.index));
+  // An optional part (总述) says "没有可跳过": the button is there to do it.
+  if (step.part.optional) keyboard.text("跳过", encodeCallback("skip", report.id, step.index));
   keyboard.row();
   if (text.trim()) keyboard.text("清空重写", encodeCallback("partClear", report.id, step.index));
   keyboard
@@ -103,6 +105,22 @@ export function rowSavedText(
   for (const note of notes) lines.push(escapeHtml(note));
   lines.push(...findingLines(newFindings));
   return lines.join("\n");
+}
+
+/**
+ * After a wrong input: what was wrong, the row's full label with its group,
+ * and the columns in order. No figures: an example could be taken for a
+ * suggestion of what to report.
+ */
+export function rowRetryText(step: Extract<FormStep, { kind: "row" }>, reason: string): string {
+  const { row } = step;
+  return [
+    `❌ 没有保存：${escapeHtml(reason)}`,
+    `这一行是：<b>${escapeHtml(rowTitle(step))}</b>`,
+    row.cells.length === 1
+      ? `请发 1 个数：${escapeHtml(row.columns[0] ?? "")}`
+      : `请按顺序发 ${row.cells.length} 个数：${escapeHtml(row.columns.join("、"))}`,
+  ].join("\n");
 }
 
 export function findingLines(findings: Finding[]): string[] {
