@@ -162,7 +162,9 @@ describe("narrative parts", () => {
     const officer = h.officer(31);
     await h.seedReport(31, emptyDraft, { cursor: stepIndex("overview.active") });
     officer.send("全年主动公开政府信息312条。");
-    expect((await officer.nextReply()).text).toContain("已保存，这一部分现在 15 字");
+    const saved = (await officer.nextReply()).text;
+    expect(saved).toContain("已保存到「一、总体情况 · （一）主动公开」");
+    expect(saved).toContain("这一部分现在 15 字");
     officer.send("其中政策文件45条。");
     await officer.nextReply();
     expect((await reportOf(31)).draft.narrative["overview.active"]).toBe(
@@ -181,7 +183,7 @@ describe("narrative parts", () => {
     expect((await officer.nextReply()).text).toContain("全部填完了");
   });
 
-  it("shows last year's text and takes it over with 沿用去年, warning that it is identical", async () => {
+  it("shows last year's text and takes it over with 沿用去年, saying once that it must be updated", async () => {
     const officer = h.officer(32);
     const lastYear = { ...fixture("report-2022"), year: 2024 };
     await h.seedReport(32, emptyDraft, { cursor: stepIndex("problems"), previous: lastYear });
@@ -194,7 +196,8 @@ describe("narrative parts", () => {
     officer.press("沿用去年");
     const reply = await officer.nextReply();
     expect(reply.text).toContain("已沿用去年的文字");
-    expect(reply.text).toContain("和去年的报告几乎一样");
+    expect(reply.text).toContain("改成今年的");
+    expect(reply.text).not.toContain("相似度");
     expect((await reportOf(32)).draft.narrative.problems).toBe(lastYear.narrative.problems);
   });
 });

@@ -17,9 +17,15 @@ import type { Store } from "../src/store/store.js";
 
 const botInfo = { id: 42, is_bot: true, first_name: "年报", username: "nianbao_test_bot" } as UserFromGetMe;
 const sent: string[] = [];
+/** While set, Telegram refuses every sendMessage (the reply never reaches the officer). */
+let refuseSends = false;
 const fetchStub = async (url: string, init: { body?: unknown }) => {
   const method = url.slice(url.lastIndexOf("/") + 1);
   const body = typeof init.body === "string" ? (JSON.parse(init.body) as { text?: string; chat_id?: number }) : {};
+  if (method === "sendMessage" && refuseSends) {
+    const refusal = { ok: false, error_code: 403, description: "Forbidden: bot was blocked by the user" };
+    return { ok: false, status: 403, json: async () => refusal };
+  }
   if (method === "sendMessage") sent.push(body.text ?? "");
   const result =
     method === "sendMessage"
@@ -34,6 +40,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "nianbao-redelivery-"));
   store = await openStore({ redisPrefix: "unused:", dataDir: dir });
   sent.length = 0;
+  refuseSends = false;
 });
 afterEach(async () => {
   await store.close();
@@ -53,7 +60,7 @@ const text = (updateId: number, value: string): Update =>
   }) as Update;
 
 describe("an update delivered twice", () => {
-  it("is applied once, and the officer is shown where they are", async () => {
+  it("is applied once; its reply was sent, so the repeat is answered with silence", async () => {
     const bot = createBot(
       "42:AAredeliveryTestTokenOnly_abcdefghij",
       {
@@ -75,8 +82,10 @@ describe("an update delivered twice", () => {
 
     await bot.handleUpdate(text(900, "2 0 0 0 0 0"));
     const once = (await store.getReport(created.id))!;
+    const replies = sent.length;
     await bot.handleUpdate(text(900, "2 0 0 0 0 0"));
     const twice = (await store.getReport(created.id))!;
+    expect(sent).toHaveLength(replies);
 
     expect(twice).toEqual(once);
     expect(twice.draft.cells["apply.new.natural"]).toBe(2);
@@ -86,5 +95,39 @@ describe("an update delivered twice", () => {
 
     await bot.handleUpdate(text(901, "3 0 0 0 0 0"));
     expect((await store.getReport(created.id))!.draft.cells["apply.carried_in.natural"]).toBe(3);
+  });
+
+  it("whose reply never reached the officer is answered with the stored acknowledgement, not the step now under the cursor", async () => {
+    const bot = createBot(
+      "42:AAredeliveryTestTokenOnly_abcdefghij",
+      {
+        store,
+        logger: pino({ level: "silent" }),
+        now: () => new Date("2026-01-10T00:00:00Z"),
+        flows,
+        downloadFile: async () => new Uint8Array(),
+      },
+      { botInfo, client: { fetch: fetchStub as never } },
+    );
+    const cursor = formSteps(flowFor("2021")).find((s) => s.kind === "row" && s.row.id === "apply.new")!.index;
+    const created = await store.createReport({
+      draft: { format: "2021", org: "某街道", year: 2025, narrative: {}, cells: {} },
+      members: [7],
+    });
+    await store.updateReport(created.id, created.version, { cursor }, []);
+    await store.setUser(7, { currentReportId: created.id });
+
+    refuseSends = true;
+    await bot.handleUpdate(text(900, "2 0 0 0 0 0")).catch(() => undefined);
+    expect(sent).toEqual([]);
+    refuseSends = false;
+    await bot.handleUpdate(text(900, "2 0 0 0 0 0"));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/^✅ 已保存：一、本年新收政府信息公开申请数量/);
+    expect(sent[0]).toContain("二、上年结转政府信息公开申请数量"); // the question that reply went on to
+    expect((await store.getReport(created.id))!.draft.cells["apply.carried_in.natural"]).toBeUndefined();
+    // Sent now: a third delivery is answered with silence.
+    await bot.handleUpdate(text(900, "2 0 0 0 0 0"));
+    expect(sent).toHaveLength(1);
   });
 });
