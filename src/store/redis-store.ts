@@ -1,5 +1,6 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Draft } from "../form/draft.js";
+import { connectRedis } from "./redis-connection.js";
 import {
   AUDIT_LIMIT,
   AuditEntry,
@@ -93,10 +94,18 @@ export class RedisStore implements Store {
   }
 
   /** Connects before returning, so a wrong URL fails at start-up. */
-  static async connect(url: string, prefix: string, now?: () => Date): Promise<RedisStore> {
-    const client = new Redis(url, { lazyConnect: true });
-    await client.connect();
-    return new RedisStore(client, prefix, now);
+  static async connect(
+    url: string,
+    prefix: string,
+    now?: () => Date,
+    onError?: (err: Error) => void,
+  ): Promise<RedisStore> {
+    return new RedisStore(await connectRedis(url, onError), prefix, now);
+  }
+
+  /** Resolves when Redis answers (readiness). */
+  async ping(): Promise<void> {
+    await this.redis.ping();
   }
 
   private key(kind: "report" | "audit" | "member" | "user" | "state", id: string | number): string {
