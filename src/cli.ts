@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { flowFor } from "../flows/index.js";
+import { flowFor, flows } from "../flows/index.js";
 import { checkReport, type Previous } from "./form/check-report.js";
 import type { Draft } from "./form/draft.js";
 import { loadReport } from "./form/load-report.js";
@@ -22,7 +22,7 @@ function read(path: string): Draft {
   } catch (e) {
     throw new Unreadable(`${path}: ${(e as Error).message}`);
   }
-  const result = loadReport(text, flowFor);
+  const result = loadReport(text, flows);
   if (!result.ok) throw new Unreadable(`${path}: ${result.error}`);
   return result.draft;
 }

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import { run } from "@grammyjs/runner";
-import { flowFor } from "../flows/index.js";
+import { flows } from "../flows/index.js";
 import { COMMANDS, createBot } from "./bot/create-bot.js";
 import { type Config, loadConfig } from "./config.js";
 import { startHealthServer } from "./health-server.js";
@@ -68,7 +68,7 @@ async function main(config: Config): Promise<void> {
       store,
       logger,
       now: () => new Date(),
-      flowFor,
+      flows,
       allowedUserIds: config.ALLOWED_USER_IDS,
       downloadFile: fileDownloader(config),
     },

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { aofEnabled, connectRedis } from "../src/store/redis-connection.js";
 import { startFakeTelegram } from "./support/fake-telegram.js";
-import { freePort, startPrivateRedis } from "./support/private-redis.js";
+import { freePort, PrivateRedis } from "./support/private-redis.js";
 
 /**
  * Start-up against a Redis that is down, without AOF or with CONFIG refused,
@@ -58,7 +58,7 @@ async function fake() {
 
 describe("start-up on Redis", () => {
   it("refuses a Redis without AOF, naming REDIS_ALLOW_NO_AOF, with exit code 2", async () => {
-    const redis = await startPrivateRedis({ aof: false });
+    const redis = await PrivateRedis.start({ aof: false });
     cleanups.push(() => redis.close());
     const telegram = await fake();
     const bot = startBot({ REDIS_URL: redis.url, TELEGRAM_API_ROOT: telegram.apiRoot });
@@ -70,7 +70,7 @@ describe("start-up on Redis", () => {
   });
 
   it("starts on a Redis without AOF when REDIS_ALLOW_NO_AOF=1", async () => {
-    const redis = await startPrivateRedis({ aof: false });
+    const redis = await PrivateRedis.start({ aof: false });
     cleanups.push(() => redis.close());
     const telegram = await fake();
     const bot = startBot({ REDIS_URL: redis.url, TELEGRAM_API_ROOT: telegram.apiRoot, REDIS_ALLOW_NO_AOF: "1" });
@@ -80,13 +80,13 @@ describe("start-up on Redis", () => {
   });
 
   it("reads the AOF setting from INFO when CONFIG is refused", async () => {
-    const redis = await startPrivateRedis({ aof: true, args: ["--rename-command", "CONFIG", ""] });
+    const redis = await PrivateRedis.start({ aof: true, args: ["--rename-command", "CONFIG", ""] });
     cleanups.push(() => redis.close());
     const client = await connectRedis(redis.url);
     cleanups.push(() => void client.disconnect());
     await expect(client.config("GET", "appendonly")).rejects.toThrow();
     expect(await aofEnabled(client)).toBe(true);
-    const plain = await startPrivateRedis({ aof: false, args: ["--rename-command", "CONFIG", ""] });
+    const plain = await PrivateRedis.start({ aof: false, args: ["--rename-command", "CONFIG", ""] });
     cleanups.push(() => plain.close());
     const other = await connectRedis(plain.url);
     cleanups.push(() => void other.disconnect());
@@ -105,7 +105,7 @@ describe("start-up on Redis", () => {
     expect(JSON.parse(line)).toMatchObject({ level: 40, redis: `127.0.0.1:${port}`, reason: "ECONNREFUSED" });
     expect(bot.out()).not.toMatch(/\n\s+at /);
 
-    const redis = await startPrivateRedis({ port });
+    const redis = await PrivateRedis.start({ port });
     cleanups.push(() => redis.close());
     await waitFor(() => telegram.calls.some((c) => c.method === "getUpdates"), 20_000, bot.out);
     bot.kill("SIGTERM");
@@ -124,7 +124,7 @@ describe("start-up on Redis", () => {
 
 describe("the health listener", () => {
   it("serves /healthz while up and /readyz only while the store answers", async () => {
-    const redis = await startPrivateRedis();
+    const redis = await PrivateRedis.start();
     cleanups.push(() => redis.close());
     const telegram = await fake();
     const healthPort = await freePort();
@@ -141,7 +141,7 @@ describe("the health listener", () => {
     expect(await ready.json()).toMatchObject({ ready: true, store: "ok" });
     expect((await get("/other")).status).toBe(404);
 
-    redis.pause();
+    redis.stall();
     cleanups.push(() => redis.resume());
     const started = Date.now();
     const stalled = await get("/readyz");

@@ -108,7 +108,7 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   });
 
   guarded.use(cancelFeature());
-  guarded.use(settingsFeature());
+  guarded.use(settingsFeature(deps.flows));
   guarded.use(startFeature({ check: sendCheck, preview: sendPreview, report: startReport, settings: showSettings }));
   guarded.use(sectionsFeature());
   guarded.use(finalizeFeature());

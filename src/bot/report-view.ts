@@ -6,8 +6,8 @@ import type { StoredReport } from "../store/store.js";
 import type { Deps } from "./context.js";
 
 /** The flow of a stored report and the findings on it, last year's report included. */
-export function flowOf(deps: Pick<Deps, "flowFor">, report: StoredReport): Flow {
-  return deps.flowFor(report.draft.format);
+export function flowOf(deps: Pick<Deps, "flows">, report: StoredReport): Flow {
+  return deps.flows.flowFor(report.draft.format);
 }
 
 /**
@@ -19,14 +19,14 @@ const CACHE_SIZE = 500;
 const cache = new Map<string, Finding[]>();
 
 export function findingsOf(
-  deps: Pick<Deps, "flowFor">,
+  deps: Pick<Deps, "flows">,
   report: Pick<StoredReport, "draft" | "previous"> & Partial<Pick<StoredReport, "id" | "version">>,
 ): Finding[] {
   const key = report.id !== undefined && report.version !== undefined ? `${report.id}@${report.version}` : undefined;
   const known = key && cache.get(key);
   if (known) return known;
-  const previous = report.previous && { draft: report.previous, flow: deps.flowFor(report.previous.format) };
-  const findings = checkReport(deps.flowFor(report.draft.format), report.draft, previous);
+  const previous = report.previous && { draft: report.previous, flow: deps.flows.flowFor(report.previous.format) };
+  const findings = checkReport(deps.flows.flowFor(report.draft.format), report.draft, previous);
   if (key) {
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
     cache.set(key, findings);

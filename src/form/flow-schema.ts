@@ -111,6 +111,8 @@ export const LinearRule = z.object({
   right: z.array(Term),
   forEach: z.array(z.object({ key: z.string(), name: z.string() })).optional(),
   previousFormats: z.array(FormatId).optional(),
+  /** What a cross-year relation compares, named when last year's format does not allow it. */
+  title: z.string().optional(),
   message: z.string(),
 });
 
@@ -181,6 +183,8 @@ export const FlowDef = z.object({
   format: FormatId,
   /** The notice that issued the format, for the opening paragraph. */
   notice: z.string(),
+  /** How the opening paragraph cites the format; `{notice}` stands for the notice's number. */
+  noticeTitle: z.string().includes("{notice}"),
   years: z.object({ from: z.number().int(), to: z.number().int().optional() }),
   sections: z.array(SectionDef).length(6),
   cells: z.array(CellDef).min(1),

@@ -27,12 +27,6 @@ export const StoredReport = z.strictObject({
   /** Position of the officer in the form. */
   cursor: z.number().int().min(0),
   deadline: z.iso.date().optional(),
-  /**
-   * The last update handled per user (Telegram user id → update_id), written
-   * with the change it made: an update Telegram delivers again after a crash
-   * is recognised and not applied twice.
-   */
-  handled: z.record(z.string(), z.number().int()).optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -50,23 +44,98 @@ export const AuditEntry = z.strictObject({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
+/**
+ * Where a member is: the question last SHOWN to them (its step in the form and
+ * the message that showed it). A text answers this question, not whatever the
+ * report's cursor points at now. `previous` is the step shown before it, for a
+ * text the member sent before this question reached them.
+ */
+export const Position = z.strictObject({
+  reportId: z.string().min(1),
+  step: z.number().int().min(0),
+  messageId: z.number().int().positive(),
+  previous: z.number().int().min(0).optional(),
+});
+export type Position = z.infer<typeof Position>;
+
 /** Small per-user record; strict so a later field is added on purpose. */
 export const UserState = z.strictObject({
   currentReportId: z.string().min(1).optional(),
+  position: Position.optional(),
 });
 export type UserState = z.infer<typeof UserState>;
+
+/** An acknowledgement recorded with a write, until Telegram accepted the message that says it. */
+export const PendingAck = z.strictObject({
+  updateId: z.number().int(),
+  text: z.string(),
+  at: z.iso.datetime(),
+});
+export type PendingAck = z.infer<typeof PendingAck>;
 
 /** Conversation state is opaque JSON; the envelope still carries `v`. */
 export const StateRecord = z.strictObject({ value: z.unknown() });
 
-export type ReportChange = Partial<
-  Pick<StoredReport, "draft" | "previous" | "cursor" | "deadline" | "members" | "handled">
->;
+export type ReportChange = Partial<Pick<StoredReport, "draft" | "previous" | "cursor" | "deadline" | "members">>;
 export type UpdateResult = { ok: true; report: StoredReport } | { ok: false; current: StoredReport | undefined };
+export type NewReport = { draft: Draft; members: number[]; deadline?: string };
 
+/**
+ * The update a write comes from. Its exact id is recorded in the same atomic
+ * write as the change (never an ordering: Telegram picks a random next
+ * update_id after a week without updates), together with the acknowledgement
+ * the bot is about to send, so a repeat is recognised and answered from the
+ * record.
+ */
+export interface Origin {
+  userId: number;
+  updateId: number;
+  /** What the bot will reply when the write went through (shown again if it never reached the member). */
+  ack: string;
+}
+
+/** What one once-only write changes; every part is optional, all of them are written atomically. */
+export interface Commit {
+  /** Compare-and-set of an existing report, with its audit entries. */
+  update?: { id: string; expectedVersion: number; change: ReportChange; audit: AuditEntry[]; basis?: StoredReport };
+  /** A new report (its id is generated); `user` may point at it with `currentReportId: NEW_REPORT`. */
+  create?: NewReport;
+  /** The member's whole new record. */
+  user?: UserState;
+}
+
+/** Placeholder for the id of the report a commit creates, in `Commit.user.currentReportId`. */
+export const NEW_REPORT = "(new)";
+
+export type CommitResult =
+  /** Written, with the update id and the acknowledgement. `report` is the updated or created report. */
+  | { status: "applied"; report?: StoredReport }
+  /**
+   * This update was handled before; nothing was written. `unsent` is its
+   * acknowledgement when Telegram never accepted it (send it now), absent
+   * when it was sent (stay silent).
+   */
+  | { status: "repeat"; unsent?: PendingAck }
+  /** The report's version moved on (or it is gone): nothing was written. */
+  | { status: "conflict"; current: StoredReport | undefined };
 export interface Store {
+  /**
+   * The one write every handler of an update uses: applies `commit` unless
+   * this exact update was handled before, records the update id (kept for the
+   * last HANDLED_LIMIT updates of the member) and the acknowledgement, all in
+   * one atomic step.
+   */
+  commit(origin: Origin, commit: Commit): Promise<CommitResult>;
+  /**
+   * Telegram accepted the messages carrying these updates' acknowledgements:
+   * forget them. With `position`, the member's position moves in the same
+   * write (the question shown in that message).
+   */
+  markSent(userId: number, updateIds: number[], position?: Position): Promise<void>;
+  /** The member's acknowledgements Telegram has not accepted yet, oldest first (at most PENDING_ACK_LIMIT). */
+  unsentAcks(userId: number): Promise<PendingAck[]>;
   /** Generates a short random id (10 url-safe characters). */
-  createReport(input: { draft: Draft; members: number[]; deadline?: string }): Promise<StoredReport>;
+  createReport(input: NewReport): Promise<StoredReport>;
   getReport(id: string): Promise<StoredReport | undefined>;
   /** Reports where userId is a member, newest updatedAt first. */
   listReports(userId: number): Promise<StoredReport[]>;
@@ -101,6 +170,19 @@ export interface Store {
 /** Audit trails are bounded so a busy report cannot grow without limit. */
 export const AUDIT_LIMIT = 1000;
 
+/**
+ * Update ids remembered per member. Telegram redelivers an unconfirmed update
+ * within a day, and a member sends far fewer updates than this in the time
+ * one delivery can be outstanding.
+ */
+export const HANDLED_LIMIT = 500;
+
+/** Unsent acknowledgements kept per member (the newest), e.g. while they have blocked the bot. */
+export const PENDING_ACK_LIMIT = 10;
+
+/** Options both stores take (tests shrink the limits). */
+export type StoreLimits = { handledLimit?: number };
+
 /** The schema version written into every persisted value. */
 export const SCHEMA_VERSION = 1;
 
@@ -127,7 +209,12 @@ export function encode<T extends object>(schema: z.ZodType<T>, key: string, valu
  * never guessed at; a migration from an older version goes here when the
  * schema changes.
  */
-export function decode<T>(schema: z.ZodType<T>, key: string, raw: string): T {
+export function decode<T>(
+  schema: z.ZodType<T>,
+  key: string,
+  raw: string,
+  migrate?: (doc: Record<string, unknown>) => void,
+): T {
   let doc: unknown;
   try {
     doc = JSON.parse(raw);
@@ -141,6 +228,7 @@ export function decode<T>(schema: z.ZodType<T>, key: string, raw: string): T {
   if (v !== SCHEMA_VERSION) {
     throw new StoreDataError(key, `unknown schema version ${JSON.stringify(v)} (this build reads v${SCHEMA_VERSION})`);
   }
+  migrate?.(rest);
   const parsed = schema.safeParse(rest);
   if (!parsed.success)
     throw new StoreDataError(key, `stored value does not match the schema: ${z.prettifyError(parsed.error)}`);
@@ -152,11 +240,25 @@ export function newReportId(): string {
   return randomBytes(7).toString("base64url");
 }
 
-export function newReport(
-  id: string,
-  input: { draft: Draft; members: number[]; deadline?: string },
-  now: Date,
-): StoredReport {
+/**
+ * Reads a stored report. Reports written before the once-only record moved to
+ * the members carry `handled` (the newest update id per user): dropped.
+ */
+export function decodeReport(key: string, raw: string): StoredReport {
+  return decode(StoredReport, key, raw, (doc) => {
+    delete doc.handled;
+  });
+}
+
+/** The user record a commit writes, with a created report's id filled in. */
+export function userWith(state: UserState, createdId: string | undefined): UserState {
+  if (state.currentReportId !== NEW_REPORT) return state;
+  if (createdId === undefined)
+    throw new StoreDataError("user", "currentReportId points at a new report, but none is created");
+  return { ...state, currentReportId: createdId };
+}
+
+export function newReport(id: string, input: NewReport, now: Date): StoredReport {
   const at = now.toISOString();
   const report: StoredReport = {
     id,
@@ -175,7 +277,7 @@ export function newReport(
 export function applyChange(current: StoredReport, change: ReportChange, now: Date): StoredReport {
   const next: StoredReport = { ...current, ...change, version: current.version + 1, updatedAt: now.toISOString() };
   // Drop keys cleared with undefined so the object equals what is read back.
-  for (const k of ["previous", "deadline", "handled"] as const) if (next[k] === undefined) delete next[k];
+  for (const k of ["previous", "deadline"] as const) if (next[k] === undefined) delete next[k];
   return next;
 }
 

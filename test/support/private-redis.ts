@@ -3,89 +3,111 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 
 /**
- * A redis-server of the test's own (temporary directory, free port), for
- * tests that stall, kill or misconfigure Redis: the shared one is never
- * touched. AOF is on unless the test asks otherwise.
+ * A redis-server of a test's own (temporary directory, random port, AOF on),
+ * for fault tests that stall or kill Redis: the shared Redis at 6379 is never
+ * touched.
  */
-export interface PrivateRedis {
-  port: number;
-  url: string;
-  dir: string;
-  /** SIGSTOP: the server keeps its connections but answers nothing. */
-  pause(): void;
-  resume(): void;
-  /** SIGKILL, then start again on the same port and directory (AOF replayed). */
-  kill(): Promise<void>;
-  start(): Promise<void>;
-  close(): Promise<void>;
+export type PrivateRedisOptions = {
+  /** AOF on (default) or off (the test of the refusal to start without it). */
+  aof?: boolean;
+  /** A given port (a test that starts Redis after the bot); a free one otherwise. */
+  port?: number;
+  /** More redis-server arguments, e.g. ["--rename-command", "CONFIG", ""]. */
+  args?: string[];
+};
+
+export class PrivateRedis {
+  private process?: ChildProcess;
+
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    private readonly options: PrivateRedisOptions = {},
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts a server and waits until it answers PING. */
+  static async start(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
+    const dir = mkdtempSync(join(tmpdir(), "nianbao-redis-"));
+    const redis = new PrivateRedis(dir, options.port ?? (await freePort()), options);
+    await redis.launch();
+    return redis;
+  }
+
+  /** (Re)starts the server on the same port and directory (the AOF is replayed). */
+  async launch(): Promise<void> {
+    if (this.process && this.process.exitCode === null && this.process.signalCode === null) {
+      throw new Error("the private redis-server is already running");
+    }
+    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--save", ""];
+    const aof = this.options.aof === false ? "no" : "yes";
+    args.push("--appendonly", aof, "--appendfsync", "always", "--daemonize", "no", "--logfile", "");
+    args.push(...(this.options.args ?? []));
+    this.process = spawn("redis-server", args, { stdio: "ignore" });
+    const until = Date.now() + 10_000;
+    for (;;) {
+      const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on("error", () => undefined);
+      try {
+        await probe.connect();
+        if ((await probe.ping()) === "PONG") return;
+      } catch {
+        // not listening yet
+      } finally {
+        probe.disconnect();
+      }
+      if (Date.now() > until) throw new Error(`the private redis-server on port ${this.port} did not start`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** SIGSTOP: the server stalls, connections stay open and commands hang. */
+  stall(): void {
+    this.signal("SIGSTOP");
+  }
+
+  /** SIGCONT: the stalled server answers again. */
+  resume(): void {
+    this.signal("SIGCONT");
+  }
+
+  /** SIGKILL, and waits until the process is gone. */
+  async kill(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGCONT"); // a stopped process dies on SIGKILL too, but this keeps the order plain
+    child.kill("SIGKILL");
+    await gone;
+  }
+
+  /** Kills the server and removes its directory. */
+  async close(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    if (!this.process || this.process.exitCode !== null) throw new Error("the private redis-server is not running");
+    this.process.kill(signal);
+  }
 }
 
-export async function freePort(): Promise<number> {
+/** A port nobody listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
       server.close(() => resolve(port));
     });
   });
-}
-
-export async function startPrivateRedis(
-  options: { aof?: boolean; port?: number; args?: string[] } = {},
-): Promise<PrivateRedis> {
-  const port = options.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), "nianbao-redis-"));
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""];
-    args.push("--appendonly", options.aof === false ? "no" : "yes", "--appendfsync", "always");
-    const proc = spawn("redis-server", [...args, ...(options.args ?? [])], { stdio: "ignore" });
-    child = proc;
-    await waitForPort(port, proc);
-  };
-  const stop = async (signal: NodeJS.Signals) => {
-    const proc = child;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise((r) => proc.once("exit", r));
-    if (signal === "SIGKILL") proc.kill("SIGCONT");
-    proc.kill(signal);
-    await exited;
-  };
-  await start();
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    dir,
-    pause: () => child?.kill("SIGSTOP"),
-    resume: () => child?.kill("SIGCONT"),
-    kill: () => stop("SIGKILL"),
-    start,
-    async close() {
-      await stop("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function waitForPort(port: number, proc: ChildProcess): Promise<void> {
-  const { Socket } = await import("node:net");
-  const until = Date.now() + 10_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-      socket.connect(port, "127.0.0.1");
-    });
-    if (open) return;
-    if (Date.now() > until) throw new Error("redis-server did not start");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -88,7 +88,7 @@ async function readDocument(ctx: BotContext, document: Document): Promise<Read> 
   } catch {
     return { ok: false, reason: NOT_UTF8 };
   }
-  const loaded = loadReport(text, ctx.deps.flowFor);
+  const loaded = loadReport(text, ctx.deps.flows);
   return loaded.ok ? loaded : { ok: false, reason: `文件读不了：${loaded.error}。请改好后再发。` };
 }
 
@@ -141,7 +141,7 @@ async function offerReplace(ctx: BotContext, report: StoredReport, file: Draft):
     await ctx.reply(`这个文件是 ${file.format} 年格式，当前报告用 ${report.draft.format} 年格式，不能导入。`);
     return;
   }
-  const flow = ctx.deps.flowFor(file.format);
+  const flow = ctx.deps.flows.flowFor(file.format);
   const stripped = leafCellsOnly(flow, file);
   const changes = importAudit(ctx, report.draft, importedDraft(report.draft, stripped));
   if (changes.length === 0) {
@@ -189,7 +189,7 @@ async function offerReplace(ctx: BotContext, report: StoredReport, file: Draft):
 }
 
 async function applyPending(ctx: BotContext, report: StoredReport, pending: PendingImport): Promise<void> {
-  const flow = ctx.deps.flowFor(report.draft.format);
+  const flow = ctx.deps.flows.flowFor(report.draft.format);
   let changed = 0;
   const result = await mutateReport(ctx, report, (r) => {
     if (r.version !== pending.version) return CHANGED_SINCE;
@@ -209,7 +209,7 @@ async function applyPending(ctx: BotContext, report: StoredReport, pending: Pend
 
 /** A file of the year before: kept as last year's report, and the cross-year findings it brings. */
 async function keepAsPrevious(ctx: BotContext, report: StoredReport, file: Draft): Promise<void> {
-  const previous = leafCellsOnly(ctx.deps.flowFor(file.format), file);
+  const previous = leafCellsOnly(ctx.deps.flows.flowFor(file.format), file);
   const label = (d: Draft) => `${d.org} ${d.year}年度`;
   let replaced = false;
   const result = await mutateReport(ctx, report, (r) => {

@@ -1,7 +1,8 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
 import { Composer, type Context, InlineKeyboard } from "grammy";
 import { chineseDate, defaultDeadline, parseDate } from "../../form/deadline.js";
-import { type FormatId, formatForYear } from "../../form/draft.js";
+import type { FormatId } from "../../form/draft.js";
+import type { FlowRegistry } from "../../form/flow-registry.js";
 import type { StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
@@ -92,16 +93,13 @@ function snapshot(report: StoredReport, now: Date): Snapshot {
   };
 }
 
-/** Years of a format: 2019–2020 for the 2019 format, 2021 on for the 2021 format. */
-const formatYears = (format: FormatId) => (format === "2019" ? "2019–2020 年" : "2021 年及以后");
-
-function prompt(field: SettingField, s: Snapshot): string {
+function prompt(field: SettingField, s: Snapshot, flows: FlowRegistry): string {
   const cancel = "（发 /cancel 取消）";
   switch (field) {
     case "org":
       return `现在的单位名称：<b>${escapeHtml(s.org)}</b>\n请发新的单位名称${cancel}。`;
     case "year":
-      return `现在是 ${s.year} 年度（${s.format}年格式）。\n请发新的年度，只能是同一格式的年份（${formatYears(s.format)}）${cancel}。`;
+      return `现在是 ${s.year} 年度（${s.format}年格式）。\n请发新的年度，只能是同一格式的年份（${flows.formatYears(s.format)}）${cancel}。`;
     case "deadline":
       return `现在的截止日期：${chineseDate(s.deadline)}。\n请发新的日期，例如 ${s.year + 1}-01-31${cancel}。`;
     case "contact":
@@ -115,7 +113,7 @@ function prompt(field: SettingField, s: Snapshot): string {
 type Checked = { ok: true; value: string | number | null } | { ok: false; problem: string };
 
 /** Validates an answer for a setting; problems are plain text. */
-function checkValue(field: SettingField, text: string, s: Snapshot): Checked {
+function checkValue(field: SettingField, text: string, s: Snapshot, flows: FlowRegistry): Checked {
   const value = text.trim();
   switch (field) {
     case "org": {
@@ -125,12 +123,12 @@ function checkValue(field: SettingField, text: string, s: Snapshot): Checked {
     case "year": {
       const year = checkYear(value, new Date(s.now));
       if (typeof year === "string") return { ok: false, problem: year };
-      if (formatForYear(year) !== s.format)
+      if (flows.formatForYear(year) !== s.format)
         return {
           ok: false,
           problem:
-            `${year} 年度要用${formatForYear(year)}年格式，这份报告是${s.format}年格式，不能直接改。` +
-            `请发 /new 单位名称 ${year} 新建一份；或发 ${formatYears(s.format)}的年份。`,
+            `${year} 年度要用${flows.formatForYear(year)}年格式，这份报告是${s.format}年格式，不能直接改。` +
+            `请发 /new 单位名称 ${year} 新建一份；或发 ${flows.formatYears(s.format)}的年份。`,
         };
       return { ok: true, value: year };
     }
@@ -169,7 +167,7 @@ function planSetting(
     case "year": {
       const year = Number(value);
       if (year === r.draft.year) return same;
-      if (formatForYear(year) !== r.draft.format) return "年度只能改成同一格式的年份，请发 /new 新建。";
+      if (ctx.deps.flows.formatForYear(year) !== r.draft.format) return "年度只能改成同一格式的年份，请发 /new 新建。";
       const audit = [auditEntry(ctx, target, r.draft.year, year)];
       const mutation: Mutation = { change: { draft: { ...r.draft, year } }, audit };
       // A deadline left at the default moves with the year; one set by hand stays.
@@ -231,6 +229,7 @@ async function saveSetting(
  * handled as usual; commands leave it already in create-bot.
  */
 async function editSettingConversation(
+  flows: FlowRegistry,
   conversation: Conversation<BotContext, Context>,
   ctx: Context,
   reportId: string,
@@ -246,13 +245,13 @@ async function editSettingConversation(
     await ctx.reply("这份报告已不存在，或你不再是它的填报人。");
     return;
   }
-  await ctx.reply(prompt(field, start), { parse_mode: "HTML" });
+  await ctx.reply(prompt(field, start, flows), { parse_mode: "HTML" });
   for (;;) {
     const answer = await conversation.wait();
     const text = answer.message?.text;
     if (text === undefined) await conversation.halt({ next: true });
     else {
-      const checked = checkValue(field, text, start);
+      const checked = checkValue(field, text, start, flows);
       if (!checked.ok) await answer.reply(checked.problem);
       else {
         const { value } = checked;
@@ -263,9 +262,15 @@ async function editSettingConversation(
   }
 }
 
-export function settingsFeature(): Composer<BotContext> {
+export function settingsFeature(flows: FlowRegistry): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  composer.use(createConversation(editSettingConversation, EDIT_SETTING));
+  composer.use(
+    createConversation(
+      (conversation: Conversation<BotContext, Context>, ctx: Context, reportId: string, field: string) =>
+        editSettingConversation(flows, conversation, ctx, reportId, field),
+      EDIT_SETTING,
+    ),
+  );
 
   composer.command("settings", async (ctx) => {
     const report = await currentReport(ctx);

@@ -1,7 +1,6 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
 import { Composer, type Context, InlineKeyboard } from "grammy";
 import { chineseDate, daysLeft, defaultDeadline, defaultReportYear } from "../../form/deadline.js";
-import { formatForYear } from "../../form/draft.js";
 import { sectionProgress } from "../../form/form-steps.js";
 import type { StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
@@ -52,15 +51,15 @@ export async function sendCard(ctx: BotContext, report: StoredReport, before?: s
 export async function createAndOpen(ctx: BotContext, org: string, year: number): Promise<void> {
   const userId = ctx.from?.id;
   if (userId === undefined) return;
-  const { store, flowFor } = ctx.deps;
-  const format = formatForYear(year);
+  const { store, flows } = ctx.deps;
+  const format = flows.formatForYear(year);
   const report = await store.createReport({
     draft: { format, org, year, narrative: {}, cells: {} },
     members: [userId],
     deadline: defaultDeadline(year),
   });
   await store.setUser(userId, { currentReportId: report.id });
-  const steps = flowFor(format).sections.length;
+  const steps = flows.flowFor(format).sections.length;
   await askCurrent(
     ctx,
     report,
