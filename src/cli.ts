@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { flowFor, flows } from "../flows/index.js";
+import { clockFromEnv } from "./clock.js";
 import { checkReport, type Previous } from "./form/check-report.js";
 import type { Draft } from "./form/draft.js";
 import { loadReport } from "./form/load-report.js";
@@ -55,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
       return errors.length > 0 ? 1 : 0;
     }
     const out = values.out as string;
-    writeFileSync(out, await renderDocx(flow, draft, { date: new Date(), problems: errors }));
+    writeFileSync(out, await renderDocx(flow, draft, { date: clockFromEnv(process.env)(), problems: errors }));
     if (errors.length > 0) process.stderr.write(`${out}: 草稿 (${errors.length} errors listed at the end)\n`);
     return 0;
   } catch (e) {

@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import { run } from "@grammyjs/runner";
 import { flows } from "../flows/index.js";
 import { COMMANDS, createBot } from "./bot/create-bot.js";
+import { clockFromEnv } from "./clock.js";
 import { type Config, loadConfig } from "./config.js";
 import { startHealthServer } from "./health-server.js";
 import { createLogger } from "./logger.js";
@@ -42,7 +43,9 @@ async function main(config: Config): Promise<void> {
     });
     if (!ready) return;
   }
+  const now = clockFromEnv(process.env);
   const store = await openStore({
+    now,
     redisUrl: config.REDIS_URL,
     redisPrefix: config.REDIS_PREFIX,
     dataDir: config.DATA_DIR,
@@ -67,7 +70,7 @@ async function main(config: Config): Promise<void> {
     {
       store,
       logger,
-      now: () => new Date(),
+      now,
       flows,
       allowedUserIds: config.ALLOWED_USER_IDS,
       downloadFile: fileDownloader(config),

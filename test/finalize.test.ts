@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { flowFor, flows } from "../flows/index.js";
+import { flows } from "../flows/index.js";
 import type { Draft } from "../src/form/draft.js";
 import { loadReport } from "../src/form/load-report.js";
 import type { StoredReport } from "../src/store/store.js";
