@@ -1,7 +1,8 @@
 import type { Server } from "node:http";
 import { run } from "@grammyjs/runner";
 import { flows } from "../flows/index.js";
-import { COMMANDS, createBot } from "./bot/create-bot.js";
+import { createBot } from "./bot/create-bot.js";
+import { COMMANDS } from "./bot/views/commands.js";
 import { clockFromEnv } from "./clock.js";
 import { type Config, loadConfig } from "./config.js";
 import { startHealthServer } from "./health-server.js";
@@ -78,7 +79,7 @@ async function main(config: Config): Promise<void> {
     { client: clientOptions(config) },
   );
   await bot.init();
-  await bot.api.setMyCommands(COMMANDS);
+  await bot.api.setMyCommands([...COMMANDS]);
 
   let stopTaking: () => Promise<void>;
   let finished: Promise<unknown>;
