@@ -9,6 +9,7 @@ import { checkNarrativeClaims, checkNarrativeSums } from "./rules/narrative.js";
 import { checkOrgLevel } from "./rules/org-level.js";
 import { diceSimilarity } from "./rules/similarity.js";
 import { computeValues } from "./totals.js";
+import { hasVisibleText } from "./visible-text.js";
 
 /** Last year's report, with the flow of its own format. */
 export interface Previous {
@@ -46,7 +47,7 @@ export function checkReport(flow: Flow, draft: Draft, previous?: Previous): Find
         break;
       case "mention": {
         const text = draft.narrative[rule.part];
-        if (text?.trim() && !mentions(text, rule.groups, rule.window))
+        if (hasVisibleText(text) && text && !mentions(text, rule.groups, rule.window))
           findings.push({ severity: rule.severity, rule: rule.id, cells: [], numbers: [], message: rule.message });
         break;
       }
@@ -56,7 +57,7 @@ export function checkReport(flow: Flow, draft: Draft, previous?: Previous): Find
           if (step.kind !== "part") continue;
           const now = draft.narrative[step.part.id];
           const before = previous.draft.narrative[step.part.id];
-          if (!now?.trim() || !before?.trim()) continue;
+          if (!now || !before || !hasVisibleText(now) || !hasVisibleText(before)) continue;
           const similarity = diceSimilarity(now, before);
           if (similarity < rule.threshold) continue;
           findings.push({
