@@ -25,9 +25,11 @@ import {
   StoreDataError,
   StoredReport,
   type StoreLimits,
+  serialiseReport,
   type UpdateResult,
   UserState,
   userWith,
+  validateChange,
 } from "./store.js";
 
 /**
@@ -171,8 +173,9 @@ export class EmbeddedStore implements Store {
     if (!row) return { ok: false, current: undefined };
     const current = this.readReport(row);
     if (current.version !== expectedVersion) return { ok: false, current };
+    validateChange(`reports/${id}`, current, change);
     const next = applyChange(current, change, this.now());
-    this.sql.setReport.run(next.version, encode(StoredReport, `reports/${id}`, next), id, expectedVersion);
+    this.sql.setReport.run(next.version, serialiseReport(next), id, expectedVersion);
     this.reminders.touch(id, this.now().getTime());
     for (const json of entries) this.sql.addAudit.run(id, json);
     if (entries.length > 0) this.sql.trimAudit.run({ id, keep: AUDIT_LIMIT });
