@@ -173,7 +173,8 @@ export class OfficerScript {
     for (const [i, piece] of pieces.entries()) {
       const reply = await this.say(piece);
       written = written ? `${written}\n${piece}` : piece;
-      expectText(reply, `已保存，这一部分现在 ${[...written].length} 字`);
+      expectText(reply, "已保存到「");
+      expectText(reply, `这一部分现在 ${[...written].length} 字`);
       if (i === 0 && pieces.length > 1) await this.hooks.afterPartHalfSaved?.(step, reply, written);
     }
     if (written) this.expected.narrative[id] = written;
