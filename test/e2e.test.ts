@@ -166,7 +166,7 @@ describe.each<StoreKind>(["redis", "embedded"])("the bot end to end on the %s st
             expect(stepOfQuestion(flow, shown.text)?.index).toBe(next?.index);
             // The very question that came after 已保存. When the kill came before the bot recorded that
             // Telegram accepted that reply, the reply to /fill begins by saying it again (上次发的已保存).
-            const question = shown.text.replace(/^上次发的已保存：[^]*?\n\n/, "");
+            const question = shown.text.replace(/^上次发的已保存：[\s\S]*?\n\n/, "");
             expect(reply.text.endsWith(question)).toBe(true);
             expect(await storedReport()).toEqual(before); // version, cursor, draft: nothing lost, nothing added
             return shown;
