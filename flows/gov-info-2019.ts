@@ -76,7 +76,8 @@ export const govInfo2019: FlowDef = {
   notice: "国办公开办函〔2019〕60号",
   years: { from: 2019, to: 2020 },
   sections: [
-    { id: "overview", heading: HEADINGS.overview, parts: OVERVIEW_PARTS },
+    // One text or the five sub-parts: FORMAT.md §3 leaves the sub-parts of the 2019 一 unconfirmed.
+    { id: "overview", heading: HEADINGS.overview, parts: OVERVIEW_PARTS, oneText: "overview.intro" },
     { id: "active", heading: HEADINGS.active, tables: [active.table] },
     { id: "apply", heading: HEADINGS.apply, tables: [apply.table] },
     { id: "review", heading: HEADINGS.review, tables: [review.table] },

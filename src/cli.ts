@@ -55,8 +55,11 @@ async function main(argv: string[]): Promise<number> {
       return errors.length > 0 ? 1 : 0;
     }
     const out = values.out as string;
-    writeFileSync(out, await renderDocx(flow, draft, { date: new Date(), problems: errors }));
-    if (errors.length > 0) process.stderr.write(`${out}: 草稿 (${errors.length} errors listed at the end)\n`);
+    writeFileSync(out, await renderDocx(flow, draft, { problems: errors.length > 0 ? findings : [] }));
+    if (errors.length > 0)
+      process.stderr.write(
+        `${out}: 草稿 (${errors.length} errors, ${findings.length - errors.length} warnings listed first)\n`,
+      );
     return 0;
   } catch (e) {
     if (!(e instanceof Unreadable)) throw e;

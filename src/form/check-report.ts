@@ -2,7 +2,7 @@ import { describeCell } from "./cell-names.js";
 import type { Draft, NarrativeId } from "./draft.js";
 import type { Finding } from "./finding.js";
 import type { CellDef, Flow } from "./flow-schema.js";
-import { formSteps, isAnswered } from "./form-steps.js";
+import { formSteps, isAnswered, writtenAsOneText } from "./form-steps.js";
 import { checkLinear } from "./rules/linear.js";
 import { mentions } from "./rules/mention.js";
 import { checkNarrativeClaims, checkNarrativeSums } from "./rules/narrative.js";
@@ -26,6 +26,7 @@ export function checkReport(flow: Flow, draft: Draft, previous?: Previous): Find
   };
   const findings: Finding[] = [
     ...missing(flow, draft),
+    ...reportFields(draft),
     ...valueDomain(flow, draft),
     ...givenTotals(flow, draft, values),
   ];
@@ -82,9 +83,16 @@ export function partName(sectionHeading: string, partHeading: string | undefined
 /** Unanswered rows and parts: one finding per section, an error for the final document. */
 function missing(flow: Flow, draft: Draft): Finding[] {
   return flow.sections.flatMap((section) => {
+    if (writtenAsOneText(section, draft)) return [];
     const open = formSteps(flow).filter((s) => s.section === section && !isAnswered(s, draft));
     if (open.length === 0) return [];
-    const names = open.map((s) => (s.kind === "part" ? (s.part.heading ?? "正文") : (s.row.group ?? "") + s.row.label));
+    const names = open.map((s) => {
+      if (s.kind === "part") return s.part.heading ?? "正文";
+      const row = (s.row.group ?? "") + s.row.label;
+      // A row partly answered names the columns still open.
+      const columns = s.row.columns.filter((_, i) => draft.cells[s.row.cells[i]!] === undefined);
+      return columns.length < s.row.cells.length ? `${row}（${columns.join("、")}）` : row;
+    });
     const shown = names.slice(0, 3).join("、") + (names.length > 3 ? `等${names.length}项` : "");
     return [
       {
@@ -98,6 +106,40 @@ function missing(flow: Flow, draft: Draft): Finding[] {
       },
     ];
   });
+}
+
+/**
+ * The report's own fields: the 成文日期 printed under the unit's name and the
+ * contact sentence of the opening. Warnings: many published reports lack the
+ * contact, and a date is asked for at /report.
+ */
+function reportFields(draft: Draft): Finding[] {
+  const out: Finding[] = [];
+  if (!draft.date)
+    out.push({
+      severity: "warning",
+      rule: "date",
+      cells: ["date"],
+      numbers: [],
+      message: "没有成文日期（报告末尾单位名称下的日期），请填写",
+    });
+  else if (draft.date <= `${draft.year}-12-31`)
+    out.push({
+      severity: "warning",
+      rule: "date",
+      cells: ["date"],
+      numbers: [],
+      message: `成文日期${draft.date}不晚于统计期结束（${draft.year}年12月31日），请核对`,
+    });
+  if (!draft.contact?.trim())
+    out.push({
+      severity: "warning",
+      rule: "contact",
+      cells: ["contact"],
+      numbers: [],
+      message: "开头缺少联系方式：报告电子版的下载网址和咨询电话",
+    });
+  return out;
 }
 
 /** A6: counts are whole numbers ≥ 0, only 本年增/减 may be negative, money ≥ 0. */

@@ -1,9 +1,9 @@
-import { Draft, type FormatId, formatForYear, NARRATIVE_IDS } from "./draft.js";
+import { Draft, type FormatId, formatForYear, IsoDate, NARRATIVE_IDS } from "./draft.js";
 import type { Flow } from "./flow-schema.js";
 
 export type LoadResult = { ok: true; draft: Draft } | { ok: false; error: string };
 
-const TOP_KEYS = new Set(["format", "org", "year", "contact", "narrative", "cells"]);
+const TOP_KEYS = new Set(Object.keys(Draft.shape));
 const PART_IDS = new Set<string>(NARRATIVE_IDS);
 
 /**
@@ -29,6 +29,8 @@ export function loadReport(text: string, flowFor: (format: FormatId) => Flow): L
   if (format !== "2019" && format !== "2021") return fail(`"format" 只能是 "2019" 或 "2021"，现在是 ${show(format)}`);
   if (format !== expected) return fail(`"format" 是 "${format}"，但 ${year} 年度的报告应使用 "${expected}" 格式`);
   const flow = flowFor(format);
+  if (data.date !== undefined && !IsoDate.safeParse(data.date).success)
+    return fail(`"date" 应是成文日期，写成 YYYY-MM-DD（如 2023-01-20），现在是 ${show(data.date)}`);
 
   const narrative = data.narrative ?? {};
   if (!isObject(narrative)) return fail(`"narrative" 应是对象，现在是 ${show(narrative)}`);
