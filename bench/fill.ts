@@ -26,7 +26,7 @@ import { Bot } from "grammy";
 import type { InlineKeyboardMarkup, Update, UserFromGetMe } from "grammy/types";
 import { Redis } from "ioredis";
 import pino from "pino";
-import { flowFor } from "../flows/index.js";
+import { flowFor, flows } from "../flows/index.js";
 import { decodeCallback } from "../src/bot/callback-data.js";
 import type { Deps } from "../src/bot/context.js";
 import { createBot } from "../src/bot/create-bot.js";
@@ -300,7 +300,7 @@ class Officer {
 
 function isAction(data: string, action: string, arg: number): boolean {
   const callback = decodeCallback(data);
-  return callback?.action === action && callback.arg === String(arg);
+  return callback?.action === action && String(callback.arg) === String(arg);
 }
 
 // ---------------------------------------------------------------------------
@@ -363,7 +363,7 @@ const deps: Deps = {
   store: tallied(store),
   logger: pino({ level: "silent" }),
   now: () => new Date(),
-  flowFor,
+  flows,
   downloadFile: async () => {
     throw new Error("the fill bench sends no documents");
   },

@@ -37,6 +37,7 @@ export const APPLY_RULES: Rule[] = [
     severity: "warning",
     forEach: perColumn,
     previousFormats: ["2019", "2021"],
+    title: "二、上年结转与去年的四、结转下年度继续办理",
     left: [{ cell: "apply.carried_in.{col}" }],
     op: "=",
     right: [{ cell: "apply.carried_out.{col}", of: "previous" }],

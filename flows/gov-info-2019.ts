@@ -74,6 +74,8 @@ const itemRows = [
 export const govInfo2019: FlowDef = {
   format: "2019",
   notice: "国办公开办函〔2019〕60号",
+  noticeTitle:
+    "《国务院办公厅政府信息与政务公开办公室关于政府信息公开工作年度报告有关事项的通知》（{notice}）所附《中华人民共和国政府信息公开工作年度报告格式（试行）》",
   years: { from: 2019, to: 2020 },
   sections: [
     // One text or the five sub-parts: FORMAT.md §3 leaves the sub-parts of the 2019 一 unconfirmed.
@@ -115,6 +117,7 @@ export const govInfo2019: FlowDef = {
       severity: "warning",
       forEach: itemRows,
       previousFormats: ["2019"],
+      title: "二、上一年项目数量与去年报告的数量",
       left: [{ cell: "active.{col}.prev_items" }],
       op: "=",
       right: [
@@ -129,6 +132,7 @@ export const govInfo2019: FlowDef = {
       severity: "warning",
       forEach: documentKinds,
       previousFormats: ["2019"],
+      title: "二、对外公开总数量与去年报告的总数量",
       left: [{ cell: "active.{col}.public_total" }],
       op: ">=",
       right: [{ cell: "active.{col}.public_total", of: "previous" }],

@@ -47,6 +47,8 @@ const documentKinds = [
 export const govInfo2021: FlowDef = {
   format: "2021",
   notice: "国办公开办函〔2021〕30号",
+  noticeTitle:
+    "《国务院办公厅政府信息与政务公开办公室关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（{notice}）",
   years: { from: 2021 },
   sections: [
     { id: "overview", heading: HEADINGS.overview, parts: OVERVIEW_PARTS },
@@ -68,6 +70,7 @@ export const govInfo2021: FlowDef = {
       severity: "warning",
       forEach: documentKinds,
       previousFormats: ["2021"],
+      title: "二、现行有效件数与去年的现行有效件数",
       left: [{ cell: "active.{col}.in_force" }],
       op: "=",
       right: [

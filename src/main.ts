@@ -1,6 +1,8 @@
 import { run } from "@grammyjs/runner";
-import { flowFor } from "../flows/index.js";
-import { COMMANDS, createBot } from "./bot/create-bot.js";
+import { flows } from "../flows/index.js";
+import { createBot } from "./bot/create-bot.js";
+import { COMMANDS } from "./bot/views/commands.js";
+import { clockFromEnv } from "./clock.js";
 import { type Config, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { openStore } from "./store/open-store.js";
@@ -10,7 +12,9 @@ import { clientOptions, fileDownloader } from "./telegram-client.js";
 
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, [config.BOT_TOKEN]);
+  const now = clockFromEnv(process.env);
   const store = await openStore({
+    now,
     redisUrl: config.REDIS_URL,
     redisPrefix: config.REDIS_PREFIX,
     dataDir: config.DATA_DIR,
@@ -21,15 +25,15 @@ async function main(config: Config): Promise<void> {
     {
       store,
       logger,
-      now: () => new Date(),
-      flowFor,
+      now,
+      flows,
       allowedUserIds: config.ALLOWED_USER_IDS,
       downloadFile: fileDownloader(config),
     },
     { client: clientOptions(config) },
   );
   await bot.init();
-  await bot.api.setMyCommands(COMMANDS);
+  await bot.api.setMyCommands([...COMMANDS]);
   const runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "edited_message", "callback_query"] } } });
   logger.info({ username: bot.botInfo.username }, "polling");
 

@@ -75,3 +75,30 @@ describe("nianbao render", () => {
     expect(existsSync(out)).toBe(true);
   });
 });
+
+describe("nianbao import", () => {
+  it("writes the seed text as an interchange file that check reads, and says what it read", () => {
+    const out = join(dir, "seed-imported.json");
+    const { code, stderr } = nianbao("import", "../shared/seed-report-2020.txt", "--out", out);
+    expect(code).toBe(0);
+    expect(stderr).toContain("读到 大关街道 2020 年的报告：表格 198 格、正文 8 部分");
+    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(
+      JSON.parse(readFileSync("test/fixtures/seed-2020.json", "utf8")),
+    );
+    expect(nianbao("check", out).findings.find((f) => f.rule === "A9-sum")?.numbers).toEqual([44, 41]);
+  });
+  it("takes --org and --year", () => {
+    const out = join(dir, "named.json");
+    expect(
+      nianbao("import", "../shared/seed-report-2020.txt", "--out", out, "--org", "某街道", "--year", "2020").code,
+    ).toBe(0);
+    expect(JSON.parse(readFileSync(out, "utf8")).org).toBe("某街道");
+  });
+  it("exits 2 with the reason for a file that is not a report, and writes nothing", () => {
+    const out = join(dir, "not.json");
+    const { code, stderr } = nianbao("import", write("old.doc", "\xd0\xcf\x11\xe0"), "--out", out);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/读不了|损坏/);
+    expect(existsSync(out)).toBe(false);
+  });
+});

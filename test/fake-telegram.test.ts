@@ -350,6 +350,46 @@ describe("getUpdates long polling", () => {
     expect(texts(await call("getUpdates", { offset: ids[3]! + 1 }))).toEqual([]);
   });
 
+  it("after a jump of the update ids down by 10^6 the old offset confirms none of the new updates", async () => {
+    const officer = fake.user(OFFICER);
+    officer.send("一");
+    const before = (await call("getUpdates")).body.result[0].update_id as number;
+    fake.jumpUpdateIds(-1_000_000);
+    officer.send("二");
+    officer.send("三");
+    const after = await call("getUpdates", { offset: before + 1 });
+    const ids: number[] = after.body.result.map((u: { update_id: number }) => u.update_id);
+    expect(ids).toEqual([before + 1 - 1_000_000, before + 2 - 1_000_000]);
+    expect(
+      (await call("getUpdates", { offset: ids[0]! + 1 })).body.result.map((u: { update_id: number }) => u.update_id),
+    ).toEqual([ids[1]]);
+    expect((await call("getUpdates", { offset: ids[1]! + 1 })).body.result).toEqual([]);
+  });
+
+  it("refuses chosen calls with 403 (blocked) and 429 (retry_after), then answers again", async () => {
+    const officer = fake.user(OFFICER);
+    fake.refuse({ method: "sendMessage", status: 429, retryAfter: 3 });
+    fake.refuse({ method: "sendMessage", status: 403, when: (p) => p.text === "被拒" });
+    const limited = await call("sendMessage", { chat_id: officer.chatId, text: "一" });
+    expect(limited).toEqual({
+      status: 429,
+      body: {
+        ok: false,
+        error_code: 429,
+        description: "Too Many Requests: retry after 3",
+        parameters: { retry_after: 3 },
+      },
+    });
+    expect((await call("sendMessage", { chat_id: officer.chatId, text: "一" })).status).toBe(200);
+    expect((await call("sendMessage", { chat_id: officer.chatId, text: "被拒" })).body).toEqual({
+      ok: false,
+      error_code: 403,
+      description: "Forbidden: bot was blocked by the user",
+    });
+    expect((await call("sendMessage", { chat_id: officer.chatId, text: "被拒" })).status).toBe(200);
+    expect(fake.errors.map((e) => e.status)).toEqual([429, 403]);
+  });
+
   it("ends the first of two concurrent getUpdates with 409 Conflict", async () => {
     const first = call("getUpdates", { timeout: 5 });
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { flowFor } from "../flows/index.js";
+import { flows } from "../flows/index.js";
 import type { Draft } from "../src/form/draft.js";
 import { loadReport } from "../src/form/load-report.js";
 import type { StoredReport } from "../src/store/store.js";
@@ -231,7 +231,7 @@ describe("/export", () => {
     officer.send("/export");
     const doc = await officer.waitForDocument();
     expect(doc.fileName).toBe(`${ORG}2022年政府信息公开工作年度报告.json`);
-    const loaded = loadReport(doc.bytes.toString("utf8"), flowFor);
+    const loaded = loadReport(doc.bytes.toString("utf8"), flows);
     expect(loaded).toEqual({ ok: true, draft });
   });
 });

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { flowFor } from "../flows/index.js";
+import { flows } from "../flows/index.js";
 import { exportReport, loadReport } from "../src/form/load-report.js";
 import { fixture } from "./support/fixtures.js";
 
-const load = (value: unknown) => loadReport(typeof value === "string" ? value : JSON.stringify(value), flowFor);
+const load = (value: unknown) => loadReport(typeof value === "string" ? value : JSON.stringify(value), flows);
 const minimal = { format: "2021", org: "某某街道", year: 2022, narrative: {}, cells: {} };
 
 describe("loading an interchange file", () => {
@@ -41,7 +41,7 @@ describe("loading an interchange file", () => {
   });
   it("reads the seed fixture with its procurement figures", () => {
     const text = readFileSync(new URL("./fixtures/seed-2020.json", import.meta.url), "utf8");
-    const result = loadReport(text, flowFor);
+    const result = loadReport(text, flows);
     expect(result.ok && result.draft.cells["active.procurement.amount"]).toBe(239.8282);
   });
 });

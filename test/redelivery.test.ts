@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Update, UserFromGetMe } from "grammy/types";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { flowFor } from "../flows/index.js";
+import { flowFor, flows } from "../flows/index.js";
 import { createBot } from "../src/bot/create-bot.js";
 import { formSteps } from "../src/form/form-steps.js";
 import { openStore } from "../src/store/open-store.js";
@@ -60,7 +60,7 @@ describe("an update delivered twice", () => {
         store,
         logger: pino({ level: "silent" }),
         now: () => new Date("2026-01-10T00:00:00Z"),
-        flowFor,
+        flows,
         downloadFile: async () => new Uint8Array(),
       },
       { botInfo, client: { fetch: fetchStub as never } },

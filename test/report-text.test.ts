@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { flowFor } from "../flows/index.js";
+import { formatChineseDate } from "../src/form/beijing-time.js";
 import type { NarrativeId } from "../src/form/draft.js";
 import {
-  formatChineseDate,
   formatReportDate,
   narrativeParagraphs,
   openingParagraph,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { flowFor } from "../flows/index.js";
+import { flowFor, formatForYear } from "../flows/index.js";
 import { encodeCallback } from "../src/bot/callback-data.js";
-import { type Draft, formatForYear } from "../src/form/draft.js";
+import type { Draft } from "../src/form/draft.js";
 import { formSteps } from "../src/form/form-steps.js";
 import type { AuditEntry, StoredReport } from "../src/store/store.js";
 import { type Harness, startHarness } from "./support/bot-harness.js";

@@ -11,7 +11,16 @@ import type { Draft } from "../src/form/draft.js";
 import { EmbeddedStore } from "../src/store/embedded-store.js";
 import { EMBEDDED_FILE_NAME, openStore } from "../src/store/open-store.js";
 import { RedisStore } from "../src/store/redis-store.js";
-import { AUDIT_LIMIT, type AuditEntry, type Store, StoreDataError, type StoredReport } from "../src/store/store.js";
+import {
+  AUDIT_LIMIT,
+  type AuditEntry,
+  NEW_REPORT,
+  PENDING_ACK_LIMIT,
+  type Store,
+  StoreDataError,
+  type StoredReport,
+  type StoreLimits,
+} from "../src/store/store.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -25,8 +34,8 @@ interface Backend {
   /** Redis URL or data folder, as the writer process takes it. */
   location: string;
   prefix: string;
-  /** A new Store instance on the same data (a second client). */
-  open(): Promise<Store>;
+  /** A new Store instance on the same data (a second client), optionally with other limits. */
+  open(limits?: StoreLimits): Promise<Store>;
   /** Writes a raw stored value behind the store's back. */
   tamper(kind: RawKind, id: string, json: string): Promise<void>;
   /** The key a StoreDataError names for this value. */
@@ -43,11 +52,11 @@ function steppingClock(): () => Date {
   };
 }
 
-function trackStores(open: () => Promise<Store>) {
+function trackStores(open: (limits?: StoreLimits) => Promise<Store>) {
   const opened: Store[] = [];
   return {
-    open: async () => {
-      const store = await open();
+    open: async (limits?: StoreLimits) => {
+      const store = await open(limits);
       opened.push(store);
       return store;
     },
@@ -59,7 +68,9 @@ async function redisBackend(): Promise<Backend> {
   const prefix = `nianbao-test-${randomBytes(6).toString("hex")}:`;
   const raw = new Redis(REDIS_URL);
   const now = steppingClock();
-  const stores = trackStores(() => openStore({ redisUrl: REDIS_URL, redisPrefix: prefix, dataDir: "", now }));
+  const stores = trackStores((limits) =>
+    openStore({ redisUrl: REDIS_URL, redisPrefix: prefix, dataDir: "", now, ...(limits ? { limits } : {}) }),
+  );
   return {
     kind: "redis",
     location: REDIS_URL,
@@ -91,7 +102,9 @@ async function embeddedBackend(): Promise<Backend> {
   const dir = mkdtempSync(join(tmpdir(), "nianbao-store-"));
   const dataDir = join(dir, "data");
   const now = steppingClock();
-  const stores = trackStores(() => openStore({ redisPrefix: "unused:", dataDir, now }));
+  const stores = trackStores((limits) =>
+    openStore({ redisPrefix: "unused:", dataDir, now, ...(limits ? { limits } : {}) }),
+  );
   const table = { report: "reports", audit: "audit", user: "users", state: "state" } as const;
   return {
     kind: "embedded",
@@ -369,6 +382,21 @@ describe.each([
     await expect(
       store.updateReport(created.id, 1, { cursor: 1 }, [{ ...entry("a", 1, 2), by: 0 }]),
     ).rejects.toBeInstanceOf(StoreDataError);
+    // Only what changes is validated, and a bad cell, part or name in a new draft is still refused.
+    const bad = (d: Partial<Draft>) => store.updateReport(created.id, 1, { draft: { ...created.draft, ...d } }, []);
+    const badCells: Record<string, number>[] = [
+      { a: Number.NaN },
+      { b: Number.POSITIVE_INFINITY },
+      { c: "3" as never },
+    ];
+    for (const cells of badCells)
+      await expect(bad({ cells: { ...created.draft.cells, ...cells } })).rejects.toBeInstanceOf(StoreDataError);
+    await expect(bad({ narrative: { nonsense: "文字" } as never })).rejects.toBeInstanceOf(StoreDataError);
+    await expect(bad({ narrative: { problems: 3 as never } })).rejects.toBeInstanceOf(StoreDataError);
+    await expect(bad({ org: "" })).rejects.toBeInstanceOf(StoreDataError);
+    await expect(bad({ extra: 1 } as never)).rejects.toBeInstanceOf(StoreDataError);
+    await expect(store.updateReport(created.id, 1, { draft: undefined }, [])).rejects.toBeInstanceOf(StoreDataError);
+    await expect(store.updateReport(created.id, 1, { members: [1, 1] }, [])).rejects.toBeInstanceOf(StoreDataError);
     expect(await store.getReport(created.id)).toEqual(created);
     expect(await store.history(created.id, 10)).toEqual([]);
   });
@@ -401,6 +429,226 @@ describe.each([
     await expect(store.getReport(report.id)).rejects.toThrow(backend.keyOf("report", report.id));
     await backend.tamper("report", report.id, "{not json");
     await expect(store.getReport(report.id)).rejects.toBeInstanceOf(StoreDataError);
+  });
+
+  describe("the once-only write (commit)", () => {
+    const cell = (report: StoredReport, value: number) => ({
+      update: {
+        id: report.id,
+        expectedVersion: report.version,
+        change: { draft: { ...report.draft, cells: { ...report.draft.cells, n: value } } },
+        audit: [entry("n", report.draft.cells.n ?? null, value)],
+        basis: report,
+      },
+    });
+
+    it("recognises a repeat by its exact update id, also when the ids jump down by 10^6", async () => {
+      let report = await store.createReport({ draft: draft(), members: [101] });
+      const ids = [5_000_000, 4_000_000, 4_000_001, 3_000_001]; // Telegram's random next id after a quiet week
+      for (const [i, updateId] of ids.entries()) {
+        const result = await store.commit({ userId: 101, updateId, ack: `✅ 已保存 ${i}` }, cell(report, i + 1));
+        if (result.status !== "applied" || !result.report) throw new Error(`update ${updateId} was not applied`);
+        report = result.report;
+      }
+      expect(report.draft.cells.n).toBe(4);
+      expect(report.version).toBe(5);
+      for (const updateId of ids) {
+        const again = await store.commit({ userId: 101, updateId, ack: "不该记下" }, cell(report, 99));
+        expect(again.status).toBe("repeat");
+      }
+      expect(await store.getReport(report.id)).toEqual(report);
+      expect(await store.history(report.id, 100)).toHaveLength(4);
+      // Another member's update with the same id is another update.
+      const other = await store.commit({ userId: 102, updateId: 5_000_000, ack: "" }, { user: {} });
+      expect(other.status).toBe("applied");
+    });
+
+    it("keeps a bounded window of update ids per member: the oldest are forgotten", async () => {
+      const small = await backend.open({ handledLimit: 5 });
+      for (let updateId = 1; updateId <= 8; updateId++) {
+        expect((await small.commit({ userId: 7, updateId, ack: "" }, { user: {} })).status).toBe("applied");
+      }
+      const repeated = [];
+      for (let updateId = 1; updateId <= 8; updateId++) {
+        // Re-committing a forgotten id records it again, so ask from the newest down.
+        const id = 9 - updateId;
+        repeated.push((await small.commit({ userId: 7, updateId: id, ack: "" }, { user: {} })).status === "repeat");
+      }
+      expect(repeated).toEqual([true, true, true, true, true, false, false, false]);
+    });
+
+    it("records the acknowledgement with the change; a repeat gets it back until it is marked sent", async () => {
+      const report = await store.createReport({ draft: draft(), members: [101] });
+      const applied = await store.commit({ userId: 101, updateId: 77, ack: "✅ 已保存：n 1" }, cell(report, 1));
+      expect(applied.status).toBe("applied");
+      const unsent = await store.unsentAcks(101);
+      expect(unsent).toMatchObject([{ updateId: 77, text: "✅ 已保存：n 1" }]);
+      expect(await store.commit({ userId: 101, updateId: 77, ack: "x" }, cell(report, 2))).toEqual({
+        status: "repeat",
+        unsent: unsent[0],
+      });
+      await store.markSent(101, [77]);
+      expect(await store.unsentAcks(101)).toEqual([]);
+      expect(await store.commit({ userId: 101, updateId: 77, ack: "x" }, cell(report, 2))).toEqual({
+        status: "repeat",
+      });
+      expect(await store.unsentAcks(102)).toEqual([]);
+    });
+
+    it("a conflict records neither the update id nor the acknowledgement", async () => {
+      const report = await store.createReport({ draft: draft(), members: [101] });
+      const moved = await store.updateReport(report.id, 1, { cursor: 3 }, []);
+      if (!moved.ok) throw new Error("setup write failed");
+      const stale = await store.commit({ userId: 101, updateId: 9, ack: "✅" }, cell(report, 1));
+      expect(stale).toEqual({ status: "conflict", current: moved.report });
+      expect(await store.unsentAcks(101)).toEqual([]);
+      const retried = await store.commit({ userId: 101, updateId: 9, ack: "✅" }, cell(moved.report, 1));
+      expect(retried.status === "applied" && retried.report?.draft.cells.n).toBe(1);
+      expect(await store.commit({ userId: 101, updateId: 9, ack: "" }, { user: {} })).toMatchObject({
+        status: "repeat",
+      });
+    });
+
+    it("keeps only the newest unsent acknowledgements of a member", async () => {
+      for (let updateId = 1; updateId <= PENDING_ACK_LIMIT + 3; updateId++) {
+        await store.commit({ userId: 5, updateId, ack: `ack ${updateId}` }, { user: {} });
+      }
+      const unsent = await store.unsentAcks(5);
+      expect(unsent.map((a) => a.updateId)).toEqual(Array.from({ length: PENDING_ACK_LIMIT }, (_, i) => i + 4));
+      await store.markSent(5, [4, 6, 999]);
+      expect((await store.unsentAcks(5)).map((a) => a.text).slice(0, 2)).toEqual(["ack 5", "ack 7"]);
+    });
+
+    it("creates a report and makes it the member's current one in the same write; a repeat creates nothing", async () => {
+      const origin = { userId: 101, updateId: 12, ack: "✅ 已新建" };
+      const created = await store.commit(origin, {
+        create: { draft: draft(), members: [101] },
+        user: { currentReportId: NEW_REPORT },
+      });
+      if (created.status !== "applied" || !created.report) throw new Error("not created");
+      expect(await store.getUser(101)).toEqual({ currentReportId: created.report.id });
+      expect(await store.commit(origin, { create: { draft: draft(), members: [101] } })).toMatchObject({
+        status: "repeat",
+      });
+      expect(await store.listReports(101)).toHaveLength(1);
+    });
+
+    it("keeps each member's position; marking an acknowledgement sent moves it in the same write", async () => {
+      const report = await store.createReport({ draft: draft(), members: [1, 2] });
+      await store.commit({ userId: 1, updateId: 10, ack: "✅ 1" }, { user: { currentReportId: report.id } });
+      await store.commit({ userId: 2, updateId: 10, ack: "✅ 2" }, { user: { currentReportId: report.id } });
+      await store.markSent(1, [10], { reportId: report.id, step: 4, messageId: 30, previous: 3 });
+      await store.markSent(2, [], { reportId: report.id, step: 9, messageId: 31 });
+      expect(await store.getUser(1)).toEqual({
+        currentReportId: report.id,
+        position: { reportId: report.id, step: 4, messageId: 30, previous: 3 },
+      });
+      expect(await store.getUser(2)).toEqual({
+        currentReportId: report.id,
+        position: { reportId: report.id, step: 9, messageId: 31 },
+      });
+      expect(await store.unsentAcks(1)).toEqual([]);
+      expect((await store.unsentAcks(2)).map((a) => a.text)).toEqual(["✅ 2"]);
+    });
+
+    it("reads a report stored with the old per-user `handled` record, dropping it", async () => {
+      const report = await store.createReport({ draft: draft(), members: [101] });
+      await backend.tamper("report", report.id, JSON.stringify({ v: 1, ...report, handled: { "101": 900 } }));
+      const read = await (await backend.open()).getReport(report.id);
+      expect(read).toEqual(report);
+      expect(read).not.toHaveProperty("handled");
+    });
+  });
+
+  describe("the reminder ledger", () => {
+    const FAR = new Date("2100-01-01T00:00:00Z");
+
+    it("every report write makes the report due at once; the scheduler sets the next look", async () => {
+      const a = await store.createReport({ draft: draft(), members: [1] });
+      const b = await store.createReport({ draft: draft(), members: [2] });
+      const due = await store.reminders.due(FAR, 10);
+      expect(due.map((d) => d.id)).toEqual([a.id, b.id]);
+      const [dueA] = due;
+      expect(dueA!.at).toBeGreaterThanOrEqual(Date.parse(a.createdAt));
+      const later = Date.parse("2030-01-01T00:00:00Z");
+      expect(await store.reminders.reschedule(a.id, dueA!.at, later)).toBe(true);
+      expect((await store.reminders.due(new Date(later - 1), 10)).map((d) => d.id)).toEqual([b.id]);
+      expect(await store.reminders.due(new Date(later), 10)).toEqual([
+        { id: b.id, at: due[1]!.at },
+        { id: a.id, at: later },
+      ]);
+      // A write in between wins over a reschedule based on what was read before it.
+      await store.updateReport(a.id, 1, { dueDate: "2026-01-15" }, []);
+      expect(await store.reminders.reschedule(a.id, later, later + 1)).toBe(false);
+      const again = (await store.reminders.due(new Date(later - 1), 10)).find((d) => d.id === a.id);
+      expect(again!.at).toBeLessThan(later);
+      // No further stage: out of the index until the next write.
+      expect(await store.reminders.reschedule(a.id, again!.at, undefined)).toBe(true);
+      expect((await store.reminders.due(FAR, 10)).map((d) => d.id)).toEqual([b.id]);
+      await store.reminders.backfill();
+      expect((await store.reminders.due(FAR, 10)).map((d) => d.id).sort()).toEqual([a.id, b.id].sort());
+      await store.deleteReport(b.id);
+      expect((await store.reminders.due(FAR, 10)).map((d) => d.id)).toEqual([a.id]);
+      expect(await store.reminders.due(FAR, 0)).toEqual([]);
+    });
+
+    it("a once-only commit also makes its report due", async () => {
+      const report = await store.createReport({ draft: draft(), members: [7] });
+      const [first] = await store.reminders.due(FAR, 1);
+      await store.reminders.reschedule(report.id, first!.at, Date.parse("2099-01-01T00:00:00Z"));
+      const change = { draft: { ...report.draft, cells: { n: 1 } } };
+      await store.commit(
+        { userId: 7, updateId: 1, ack: "" },
+        { update: { id: report.id, expectedVersion: 1, change, audit: [] } },
+      );
+      expect((await store.reminders.due(new Date("2098-01-01T00:00:00Z"), 1)).map((d) => d.id)).toEqual([report.id]);
+    });
+
+    it("records a stage as sent once per report, stage and member; a deleted report forgets", async () => {
+      const r = await store.createReport({ draft: draft(), members: [1, 2] });
+      const stage = { reportId: r.id, stage: "publication:2026-01-31:7" };
+      const other = { reportId: r.id, stage: "publication:2026-01-31:3" };
+      expect(await store.reminders.sentStages(1, [stage, other])).toEqual(new Set());
+      await store.reminders.recordSent(1, [stage], new Date("2026-01-24T01:30:00Z"));
+      await store.reminders.recordSent(1, [stage], new Date("2026-01-24T02:00:00Z"));
+      const second = await backend.open();
+      expect(await second.reminders.sentStages(1, [stage, other])).toEqual(new Set([`${r.id} ${stage.stage}`]));
+      expect(await second.reminders.sentStages(2, [stage])).toEqual(new Set());
+      await store.deleteReport(r.id);
+      expect(await store.reminders.sentStages(1, [stage])).toEqual(new Set());
+    });
+
+    it("lets one owner at a time hold an officer's lease, until it is released or expires", async () => {
+      const other = await backend.open();
+      expect(await store.reminders.lease(5, "a", 60_000)).toBe(true);
+      expect(await other.reminders.lease(5, "b", 60_000)).toBe(false);
+      await other.reminders.release(5, "b");
+      expect(await other.reminders.lease(5, "b", 60_000)).toBe(false);
+      await store.reminders.release(5, "a");
+      expect(await other.reminders.lease(5, "b", 50)).toBe(true);
+      await new Promise((r) => setTimeout(r, 120));
+      expect(await store.reminders.lease(5, "a", 60_000)).toBe(true);
+    });
+
+    it("marks members inactive (blocked the bot) and active again", async () => {
+      await store.reminders.markInactive(3, new Date("2026-01-02T00:00:00Z"));
+      expect(await store.reminders.inactive([1, 3])).toEqual(new Map([[3, "2026-01-02T00:00:00.000Z"]]));
+      await store.reminders.clearInactive(3);
+      expect(await store.reminders.inactive([3])).toEqual(new Map());
+      expect(await store.reminders.inactive([])).toEqual(new Map());
+    });
+
+    it("shares the send rate between instances: one a second per chat, the overall rate across chats", async () => {
+      const other = await backend.open();
+      expect(await store.reminders.takeSendSlot(11, 25)).toBe(0);
+      const sameChat = await other.reminders.takeSendSlot(11, 25);
+      expect(sameChat).toBeGreaterThan(900);
+      expect(sameChat).toBeLessThanOrEqual(1000);
+      const otherChat = await other.reminders.takeSendSlot(12, 25);
+      expect(otherChat).toBeLessThanOrEqual(40);
+      await new Promise((r) => setTimeout(r, otherChat + 1));
+      expect(await other.reminders.takeSendSlot(12, 25)).toBe(0);
+    });
   });
 
   it("keeps every acknowledged write when the writing process is killed with SIGKILL", async () => {

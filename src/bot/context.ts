@@ -1,8 +1,7 @@
 import type { ConversationFlavor } from "@grammyjs/conversations";
 import type { Context } from "grammy";
 import type { Logger } from "pino";
-import type { FormatId } from "../form/draft.js";
-import type { Flow } from "../form/flow-schema.js";
+import type { FlowRegistry } from "../form/flow-registry.js";
 import type { Store } from "../store/store.js";
 
 /** What every handler needs, put on the context by the first middleware (never imported as singletons). */
@@ -10,7 +9,8 @@ export interface Deps {
   store: Store;
   logger: Logger;
   now: () => Date;
-  flowFor: (format: FormatId) => Flow;
+  /** The official formats (flows/index.ts). */
+  flows: FlowRegistry;
   allowedUserIds?: readonly number[];
   /** Downloads a file an officer sent (getFile's file_path), at most maxBytes. */
   downloadFile: (filePath: string, maxBytes: number) => Promise<Uint8Array>;

@@ -43,33 +43,28 @@ export async function mutateReport(
   report: StoredReport,
   plan: (report: StoredReport) => Mutation | string,
 ): Promise<Mutated> {
-  const user = String(ctx.from?.id ?? 0);
+  const userId = ctx.from?.id ?? 0;
   const updateId = ctx.update.update_id;
   let current: StoredReport | undefined = report;
   for (let attempt = 0; attempt < ATTEMPTS && current; attempt++) {
-    if ((current.handled?.[user] ?? -1) >= updateId) return { ok: true, report: current, repeated: true };
     const mutation = plan(current);
     if (typeof mutation === "string") return { ok: false, reason: mutation };
-    // Updates of one chat come in order, so the newest handled id per user is all that needs keeping.
-    const handled = { ...pruneHandled(current), [user]: updateId };
-    const change = { ...mutation.change, handled };
-    const result = await ctx.deps.store.updateReport(
-      current.id,
-      current.version,
-      change,
-      mutation.audit ?? [],
-      current,
-    );
-    if (result.ok) return result;
-    current = result.current;
+    const update = {
+      id: current.id,
+      expectedVersion: current.version,
+      change: mutation.change,
+      audit: mutation.audit ?? [],
+      basis: current,
+    };
+    const result = await ctx.deps.store.commit({ userId, updateId, ack: "" }, { update });
+    if (result.status === "applied" && result.report) return { ok: true, report: result.report };
+    if (result.status === "repeat") {
+      const now = await ctx.deps.store.getReport(current.id);
+      return now ? { ok: true, report: now, repeated: true } : { ok: false, reason: "这份报告已被删除。" };
+    }
+    current = result.status === "conflict" ? result.current : undefined;
   }
   return { ok: false, reason: current ? CONFLICT : "这份报告已被删除。" };
-}
-
-/** Ids of people no longer members are dropped, so the record stays as small as the member list. */
-function pruneHandled(report: StoredReport): Record<string, number> {
-  const members = new Set(report.members.map(String));
-  return Object.fromEntries(Object.entries(report.handled ?? {}).filter(([user]) => members.has(user)));
 }
 
 /** Audit trails keep the start of long texts only, so they stay small. */

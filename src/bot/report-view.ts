@@ -1,37 +1,22 @@
-import { checkReport } from "../form/check-report.js";
 import type { Finding } from "../form/finding.js";
 import type { Flow } from "../form/flow-schema.js";
 import { type FormStep, formSteps } from "../form/form-steps.js";
+import { reportFindings } from "../form/report-findings.js";
 import type { StoredReport } from "../store/store.js";
 import type { Deps } from "./context.js";
 
 /** The flow of a stored report and the findings on it, last year's report included. */
-export function flowOf(deps: Pick<Deps, "flowFor">, report: StoredReport): Flow {
-  return deps.flowFor(report.draft.format);
+export function flowOf(deps: Pick<Deps, "flows">, report: StoredReport): Flow {
+  return deps.flows.flowFor(report.draft.format);
 }
 
-/**
- * A stored version never changes, so its findings are kept for a while: an
- * answer compares the findings before and after it, and "before" is the
- * version the previous answer wrote.
- */
-const CACHE_SIZE = 500;
-const cache = new Map<string, Finding[]>();
-
+/** The findings on a report, last year's report included; kept per report by content (form/report-findings.ts). */
 export function findingsOf(
-  deps: Pick<Deps, "flowFor">,
-  report: Pick<StoredReport, "draft" | "previous"> & Partial<Pick<StoredReport, "id" | "version">>,
+  deps: Pick<Deps, "flows">,
+  report: Pick<StoredReport, "draft" | "previous"> & Partial<Pick<StoredReport, "id">>,
 ): Finding[] {
-  const key = report.id !== undefined && report.version !== undefined ? `${report.id}@${report.version}` : undefined;
-  const known = key && cache.get(key);
-  if (known) return known;
-  const previous = report.previous && { draft: report.previous, flow: deps.flowFor(report.previous.format) };
-  const findings = checkReport(deps.flowFor(report.draft.format), report.draft, previous);
-  if (key) {
-    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-    cache.set(key, findings);
-  }
-  return findings;
+  const previous = report.previous && { draft: report.previous, flow: deps.flows.flowFor(report.previous.format) };
+  return reportFindings(deps.flows.flowFor(report.draft.format), report.draft, previous, report.id);
 }
 
 /** The step under the report's cursor (the cursor is clamped: a flow may have fewer steps than an old cursor). */

@@ -1,18 +1,7 @@
+import { z } from "zod";
+import { beijingDate } from "./beijing-time.js";
+
 /** Dates of the reporting year, all in Beijing time (FORMAT.md §7). */
-
-const TIME_ZONE = "Asia/Shanghai";
-
-/** Year, month (1–12) and day of an instant in Beijing. */
-export function beijingDate(at: Date): { year: number; month: number; day: number } {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone: TIME_ZONE,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get("year"), month: get("month"), day: get("day") };
-}
 
 /** The year just ended until the end of March, the current year after. */
 export function defaultReportYear(now: Date): number {
@@ -48,3 +37,49 @@ export function parseDate(text: string): string | undefined {
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return undefined;
   return `${y}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
 }
+
+// --- Instants in Beijing. China has kept UTC+8 without daylight saving since
+// 1991, so a fixed offset is exact for every report year. ---
+
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** The instant of a Beijing wall-clock time: ("2027-01-24", "09:30") → 2027-01-24T01:30Z in ms. */
+export function beijingInstant(isoDate: string, time: string): number {
+  const [y, m, d] = isoDate.split("-").map(Number);
+  const [h, min] = time.split(":").map(Number);
+  return Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1, h ?? 0, min ?? 0) - BEIJING_OFFSET_MS;
+}
+
+/** Minutes since Beijing midnight of an instant. */
+export function beijingMinutes(at: number): number {
+  const local = (((at + BEIJING_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS;
+  return Math.floor(local / 60_000);
+}
+
+/** The Beijing date (YYYY-MM-DD) an instant falls on, shifted by whole days. */
+export function beijingIsoDate(at: number, addDays = 0): string {
+  return new Date(at + BEIJING_OFFSET_MS + addDays * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** "HH:MM" → minutes since midnight. */
+export function clockMinutes(time: string): number {
+  const [h, m] = time.split(":").map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
+
+// --- The reminder plan: stages before each deadline, and the time of day. ---
+
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time like 09:30");
+
+/** The reminder plan, stored with each report so a change of the default does not re-plan old reports. */
+export const ReminderPlan = z.strictObject({
+  /** Days before the deadline; 0 is the day itself. */
+  days: z.array(z.number().int().min(0).max(366)).min(1),
+  /** Beijing time of day. */
+  time: HHMM,
+});
+export type ReminderPlan = z.infer<typeof ReminderPlan>;
+
+/** THE place to change the schedule of new reports (README: "Deadlines and reminders"). */
+export const DEFAULT_PLAN: ReminderPlan = { days: [30, 14, 7, 3, 1, 0], time: "09:30" };

@@ -1,7 +1,10 @@
 import { z } from "zod";
 
-/** The two official formats (FORMAT.md §0). */
-export const FormatId = z.enum(["2019", "2021"]);
+/**
+ * An official format, named by the year it was issued (FORMAT.md §0). Which
+ * ones exist is the flow registry's business (flows/index.ts), not this type's.
+ */
+export const FormatId = z.string().regex(/^\d{4}$/, 'a format is named by a year, e.g. "2021"');
 export type FormatId = z.infer<typeof FormatId>;
 
 /** Narrative part ids, the same in both formats (INTERCHANGE.md). */
@@ -45,8 +48,3 @@ export const Draft = z
   })
   .strict();
 export type Draft = z.infer<typeof Draft>;
-
-/** The format a report year uses: 2019–2020 → "2019", 2021 on → "2021". */
-export function formatForYear(year: number): FormatId {
-  return year >= 2021 ? "2021" : "2019";
-}

@@ -6,6 +6,7 @@ import { FormatId, NarrativeId } from "./draft.js";
  * this: it names no row or column of the official form itself.
  */
 
+/** count: integer >= 0; signed: integer, may be negative (2019 本年增/减); money: 万元, decimals allowed, >= 0. */
 export const CellKind = z.enum(["count", "signed", "money"]);
 export type CellKind = z.infer<typeof CellKind>;
 
@@ -117,6 +118,8 @@ export const LinearRule = z.object({
   right: z.array(Term),
   forEach: z.array(z.object({ key: z.string(), name: z.string() })).optional(),
   previousFormats: z.array(FormatId).optional(),
+  /** What a cross-year relation compares, named when last year's format does not allow it. */
+  title: z.string().optional(),
   message: z.string(),
 });
 
@@ -187,6 +190,8 @@ export const FlowDef = z.object({
   format: FormatId,
   /** The notice that issued the format, for the opening paragraph. */
   notice: z.string(),
+  /** How the opening paragraph cites the format; `{notice}` stands for the notice's number. */
+  noticeTitle: z.string().includes("{notice}"),
   years: z.object({ from: z.number().int(), to: z.number().int().optional() }),
   sections: z.array(SectionDef).length(6),
   cells: z.array(CellDef).min(1),

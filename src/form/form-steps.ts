@@ -1,5 +1,6 @@
 import type { Draft } from "./draft.js";
 import type { Flow, NarrativePart, RowStep, SectionDef, TableDef } from "./flow-schema.js";
+import { hasVisibleText } from "./visible-text.js";
 
 /** The form as the officer walks it: every narrative part and every table row, in order. */
 export type FormStep =
@@ -24,7 +25,7 @@ export function formSteps(flow: Flow): FormStep[] {
 }
 
 export function isAnswered(step: FormStep, draft: Draft): boolean {
-  if (step.kind === "part") return step.part.optional || (draft.narrative[step.part.id]?.trim() ?? "") !== "";
+  if (step.kind === "part") return step.part.optional || hasVisibleText(draft.narrative[step.part.id]);
   return step.row.cells.every((id) => draft.cells[id] !== undefined);
 }
 

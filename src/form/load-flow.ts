@@ -83,6 +83,8 @@ export function loadFlow(def: unknown, source: string): Flow {
       }
     };
     for (const id of cellsOf()) if (!known(id)) fail(`rules.${i}`, `rule ${rule.id} names unknown cell ${id}`);
+    if (rule.kind === "linear" && rule.previousFormats && !rule.title)
+      fail(`rules.${i}.title`, `cross-year rule ${rule.id} needs a title`);
     if (rule.kind === "mention" && !partIds.has(rule.part)) fail(`rules.${i}.part`, `unknown part ${rule.part}`);
   });
   return flow;

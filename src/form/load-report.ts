@@ -1,5 +1,5 @@
-import { Draft, type FormatId, formatForYear, IsoDate, NARRATIVE_IDS } from "./draft.js";
-import type { Flow } from "./flow-schema.js";
+import { Draft, IsoDate, NARRATIVE_IDS } from "./draft.js";
+import type { FlowRegistry } from "./flow-registry.js";
 
 export type LoadResult = { ok: true; draft: Draft } | { ok: false; error: string };
 
@@ -11,7 +11,7 @@ const PART_IDS = new Set<string>(NARRATIVE_IDS);
  * form makes it unreadable, with a message naming the key and the value;
  * numbers that fit but are wrong load and become findings of the checks.
  */
-export function loadReport(text: string, flowFor: (format: FormatId) => Flow): LoadResult {
+export function loadReport(text: string, flows: FlowRegistry): LoadResult {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -24,11 +24,14 @@ export function loadReport(text: string, flowFor: (format: FormatId) => Flow): L
   const { year, org } = data;
   if (typeof year !== "number" || !Number.isInteger(year)) return fail(`"year" 应是年份数字，现在是 ${show(year)}`);
   if (typeof org !== "string" || org.trim() === "") return fail(`"org" 应是单位名称，现在是 ${show(org)}`);
-  const expected = formatForYear(year);
+  const expected = flows.formatForYear(year);
   const format = data.format ?? expected;
-  if (format !== "2019" && format !== "2021") return fail(`"format" 只能是 "2019" 或 "2021"，现在是 ${show(format)}`);
+  if (typeof format !== "string" || !flows.isFormat(format)) {
+    const known = flows.formats.map((f) => `"${f}"`).join("、");
+    return fail(`"format" 只能是 ${known}，现在是 ${show(format)}`);
+  }
   if (format !== expected) return fail(`"format" 是 "${format}"，但 ${year} 年度的报告应使用 "${expected}" 格式`);
-  const flow = flowFor(format);
+  const flow = flows.flowFor(format);
   if (data.date !== undefined && !IsoDate.safeParse(data.date).success)
     return fail(`"date" 应是成文日期，写成 YYYY-MM-DD（如 2023-01-20），现在是 ${show(data.date)}`);
 

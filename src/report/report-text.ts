@@ -1,4 +1,4 @@
-import type { Draft, FormatId } from "../form/draft.js";
+import type { Draft } from "../form/draft.js";
 import type { Finding } from "../form/finding.js";
 import type { Flow, NarrativePart, SectionDef } from "../form/flow-schema.js";
 import { writtenAsOneText } from "../form/form-steps.js";
@@ -35,19 +35,6 @@ export function titleLines(draft: Pick<Draft, "org" | "year">, perLine: number):
   return options[0] ?? [draft.org, `${year}${TITLE_TAIL}`];
 }
 
-const SHANGHAI_DATE = new Intl.DateTimeFormat("en-US", {
-  timeZone: "Asia/Shanghai",
-  year: "numeric",
-  month: "numeric",
-  day: "numeric",
-});
-
-/** "2023年1月20日" for the day the instant falls on in Beijing. */
-export function formatChineseDate(date: Date): string {
-  const parts = Object.fromEntries(SHANGHAI_DATE.formatToParts(date).map((p) => [p.type, p.value]));
-  return `${parts.year}年${parts.month}月${parts.day}日`;
-}
-
 /** The 成文日期 as printed ("2021年1月20日"), or a blank to fill by hand when the report has none. */
 export function formatReportDate(date: string | undefined): string {
   const m = date ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(date) : null;
@@ -55,13 +42,6 @@ export function formatReportDate(date: string | undefined): string {
   return `${Number(m[1])}年${Number(m[2])}月${Number(m[3])}日`;
 }
 
-/** The notice that issued each format; its number comes from `flow.notice`. */
-const NOTICE_TITLE: Record<FormatId, (notice: string) => string> = {
-  "2021": (n) =>
-    `《国务院办公厅政府信息与政务公开办公室关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（${n}）`,
-  "2019": (n) =>
-    `《国务院办公厅政府信息与政务公开办公室关于政府信息公开工作年度报告有关事项的通知》（${n}）所附《中华人民共和国政府信息公开工作年度报告格式（试行）》`,
-};
 const CJK_COUNT = "一二三四五六七八九十";
 
 /** Legal basis, the six parts, the statistical period, then the contact the officer gave. */
@@ -70,7 +50,7 @@ export function openingParagraph(flow: Flow, draft: Pick<Draft, "year" | "contac
   const count = CJK_COUNT[flow.sections.length - 1] ?? String(flow.sections.length);
   const contact = draft.contact?.trim();
   return [
-    `本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和${NOTICE_TITLE[flow.format](flow.notice)}要求编制。`,
+    `本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和${flow.noticeTitle.replaceAll("{notice}", flow.notice)}要求编制。`,
     `全文包括${names.join("、")}等${count}部分内容。`,
     `本报告中所列数据的统计期限自${draft.year}年1月1日起至${draft.year}年12月31日止。`,
     contact ? (/[。.！!？?]$/.test(contact) ? contact : `${contact}。`) : "",

@@ -1,26 +1,43 @@
 import Database from "better-sqlite3";
-import type { Draft } from "../form/draft.js";
+import { EmbeddedReminderLedger, REMINDER_TABLES } from "./embedded-reminders.js";
 import {
   AUDIT_LIMIT,
   AuditEntry,
   applyChange,
   byUpdatedDesc,
+  type Commit,
+  type CommitResult,
   decode,
+  decodeReport,
   encode,
+  HANDLED_LIMIT,
   memberDiff,
+  type NewReport,
   newReport,
   newReportId,
+  type Origin,
+  PENDING_ACK_LIMIT,
+  PendingAck,
+  type Position,
   type ReportChange,
   StateRecord,
   type Store,
   StoreDataError,
   StoredReport,
+  type StoreLimits,
+  serialiseReport,
   type UpdateResult,
   UserState,
+  userWith,
+  validateChange,
 } from "./store.js";
 
-/** Layout of the tables, kept in PRAGMA user_version. */
-const LAYOUT_VERSION = 1;
+/**
+ * Layout of the tables, kept in PRAGMA user_version. v2 added `handled` and
+ * `acks`, v3 the reminder tables (created if missing; v3 indexes every
+ * existing report for the scheduler).
+ */
+const LAYOUT_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS reports (id TEXT PRIMARY KEY, version INTEGER NOT NULL, json TEXT NOT NULL);
@@ -32,6 +49,13 @@ CREATE TABLE IF NOT EXISTS members (
 CREATE INDEX IF NOT EXISTS members_by_report ON members (report_id);
 CREATE TABLE IF NOT EXISTS users (user_id INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS handled (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, user_id INTEGER NOT NULL, update_id INTEGER NOT NULL,
+  UNIQUE (user_id, update_id));
+CREATE INDEX IF NOT EXISTS handled_by_user ON handled (user_id, seq);
+CREATE TABLE IF NOT EXISTS acks (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, user_id INTEGER NOT NULL, update_id INTEGER NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS acks_by_user ON acks (user_id, seq);
 `;
 
 type ReportRow = { id: string; json: string };
@@ -46,10 +70,15 @@ export class EmbeddedStore implements Store {
   private readonly db: Database.Database;
   private readonly sql;
 
+  private readonly handledLimit: number;
+  readonly reminders: EmbeddedReminderLedger;
+
   constructor(
     readonly file: string,
     private readonly now: () => Date = () => new Date(),
+    limits: StoreLimits = {},
   ) {
+    this.handledLimit = limits.handledLimit ?? HANDLED_LIMIT;
     // Waits up to 5 s for another connection's write lock instead of failing.
     this.db = new Database(file, { timeout: 5000 });
     this.db.pragma("journal_mode = WAL");
@@ -62,9 +91,12 @@ export class EmbeddedStore implements Store {
     this.db
       .transaction(() => {
         this.db.exec(SCHEMA);
+        this.db.exec(REMINDER_TABLES);
+        if (layout < 3) this.db.exec("INSERT OR IGNORE INTO remind_index (report_id, at) SELECT id, 0 FROM reports");
         this.db.pragma(`user_version = ${LAYOUT_VERSION}`);
       })
       .immediate();
+    this.reminders = new EmbeddedReminderLedger(this.db);
     const db = this.db;
     this.sql = {
       getReport: db.prepare<[string], ReportRow>("SELECT id, json FROM reports WHERE id = ?"),
@@ -95,31 +127,124 @@ export class EmbeddedStore implements Store {
         "INSERT INTO state (key, json) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET json = excluded.json",
       ),
       deleteState: db.prepare("DELETE FROM state WHERE key = ?"),
+      isHandled: db.prepare<[number, number], { seq: number }>(
+        "SELECT seq FROM handled WHERE user_id = ? AND update_id = ?",
+      ),
+      addHandled: db.prepare("INSERT INTO handled (user_id, update_id) VALUES (?, ?)"),
+      // Keeps the newest `keep` update ids of one user.
+      trimHandled: db.prepare(
+        "DELETE FROM handled WHERE user_id = @user AND seq <= (SELECT seq FROM handled WHERE user_id = @user ORDER BY seq DESC LIMIT 1 OFFSET @keep)",
+      ),
+      getAck: db.prepare<[number, number], { json: string }>(
+        "SELECT json FROM acks WHERE user_id = ? AND update_id = ?",
+      ),
+      addAck: db.prepare("INSERT INTO acks (user_id, update_id, json) VALUES (?, ?, ?)"),
+      trimAcks: db.prepare(
+        "DELETE FROM acks WHERE user_id = @user AND seq <= (SELECT seq FROM acks WHERE user_id = @user ORDER BY seq DESC LIMIT 1 OFFSET @keep)",
+      ),
+      deleteAck: db.prepare("DELETE FROM acks WHERE user_id = ? AND update_id = ?"),
+      listAcks: db.prepare<[number], { json: string }>("SELECT json FROM acks WHERE user_id = ? ORDER BY seq"),
     };
   }
 
   private readReport(row: ReportRow): StoredReport {
-    return decode(StoredReport, `reports/${row.id}`, row.json);
+    return decodeReport(`reports/${row.id}`, row.json);
   }
 
-  async createReport(input: { draft: Draft; members: number[]; deadline?: string }): Promise<StoredReport> {
+  /** Inserts a new report with its membership (inside the caller's transaction). */
+  private insertReport(input: NewReport): StoredReport {
     for (let attempt = 1; ; attempt++) {
       const report = newReport(newReportId(), input, this.now());
-      const json = encode(StoredReport, `reports/${report.id}`, report);
-      try {
-        this.db
-          .transaction(() => {
-            this.sql.insertReport.run(report.id, report.version, json);
-            for (const user of report.members) this.sql.addMember.run(user, report.id);
-          })
-          .immediate();
-        return report;
-      } catch (err) {
-        // A random id that is already taken (56 bits: practically never).
-        const taken = (err as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY";
-        if (!taken || attempt >= 3) throw err;
+      // A random id that is already taken (56 bits: practically never).
+      if (this.sql.getReport.get(report.id)) {
+        if (attempt >= 3) throw new Error(`could not find a free report id after ${attempt} attempts`);
+        continue;
       }
+      this.sql.insertReport.run(report.id, report.version, encode(StoredReport, `reports/${report.id}`, report));
+      this.reminders.touch(report.id, this.now().getTime());
+      for (const user of report.members) this.sql.addMember.run(user, report.id);
+      return report;
     }
+  }
+
+  /** Compare-and-set with audit and membership (inside the caller's transaction). */
+  private writeUpdate(id: string, expectedVersion: number, change: ReportChange, entries: string[]): UpdateResult {
+    const row = this.sql.getReport.get(id);
+    if (!row) return { ok: false, current: undefined };
+    const current = this.readReport(row);
+    if (current.version !== expectedVersion) return { ok: false, current };
+    validateChange(`reports/${id}`, current, change);
+    const next = applyChange(current, change, this.now());
+    this.sql.setReport.run(next.version, serialiseReport(next), id, expectedVersion);
+    this.reminders.touch(id, this.now().getTime());
+    for (const json of entries) this.sql.addAudit.run(id, json);
+    if (entries.length > 0) this.sql.trimAudit.run({ id, keep: AUDIT_LIMIT });
+    const { added, removed } = memberDiff(current.members, next.members);
+    for (const user of added) this.sql.addMember.run(user, id);
+    for (const user of removed) this.sql.removeMember.run(user, id);
+    return { ok: true, report: next };
+  }
+
+  private auditJson(id: string, audit: AuditEntry[]): string[] {
+    return audit.map((e, i) => encode(AuditEntry, `audit/${id}[${i}]`, e));
+  }
+
+  async commit(origin: Origin, commit: Commit): Promise<CommitResult> {
+    if (commit.create && commit.update) throw new Error("a commit creates or updates a report, not both");
+    const { userId, updateId } = origin;
+    const entries = commit.update ? this.auditJson(commit.update.id, commit.update.audit) : [];
+    const at = this.now().toISOString();
+    const ack = origin.ack ? encode(PendingAck, `acks/${userId}`, { updateId, text: origin.ack, at }) : "";
+    // One IMMEDIATE transaction: the once-only check, the change, the update id and the acknowledgement.
+    return this.db
+      .transaction((): CommitResult => {
+        if (this.sql.isHandled.get(userId, updateId)) {
+          const pending = this.sql.getAck.get(userId, updateId);
+          return pending
+            ? { status: "repeat", unsent: decode(PendingAck, `acks/${userId}`, pending.json) }
+            : { status: "repeat" };
+        }
+        let report: StoredReport | undefined;
+        if (commit.update) {
+          const { id, expectedVersion, change } = commit.update;
+          const result = this.writeUpdate(id, expectedVersion, change, entries);
+          if (!result.ok) return { status: "conflict", current: result.current };
+          report = result.report;
+        }
+        if (commit.create) report = this.insertReport(commit.create);
+        if (commit.user) {
+          const state = userWith(commit.user, commit.create ? report?.id : undefined);
+          this.sql.setUser.run(userId, encode(UserState, `users/${userId}`, state));
+        }
+        this.sql.addHandled.run(userId, updateId);
+        this.sql.trimHandled.run({ user: userId, keep: this.handledLimit });
+        if (ack) {
+          this.sql.addAck.run(userId, updateId, ack);
+          this.sql.trimAcks.run({ user: userId, keep: PENDING_ACK_LIMIT });
+        }
+        return report ? { status: "applied", report } : { status: "applied" };
+      })
+      .immediate();
+  }
+
+  async markSent(userId: number, updateIds: number[], position?: Position): Promise<void> {
+    this.db
+      .transaction(() => {
+        for (const id of updateIds) this.sql.deleteAck.run(userId, id);
+        if (!position) return;
+        const row = this.sql.getUser.get(userId);
+        const state = row ? decode(UserState, `users/${userId}`, row.json) : {};
+        this.sql.setUser.run(userId, encode(UserState, `users/${userId}`, { ...state, position }));
+      })
+      .immediate();
+  }
+
+  async unsentAcks(userId: number): Promise<PendingAck[]> {
+    return this.sql.listAcks.all(userId).map((row) => decode(PendingAck, `acks/${userId}`, row.json));
+  }
+
+  async createReport(input: NewReport): Promise<StoredReport> {
+    return this.db.transaction(() => this.insertReport(input)).immediate();
   }
 
   async getReport(id: string): Promise<StoredReport | undefined> {
@@ -140,25 +265,10 @@ export class EmbeddedStore implements Store {
     change: ReportChange,
     audit: AuditEntry[],
   ): Promise<UpdateResult> {
-    const entries = audit.map((e, i) => encode(AuditEntry, `audit/${id}[${i}]`, e));
+    const entries = this.auditJson(id, audit);
     // IMMEDIATE takes the write lock before reading, so the version read is
     // the one the UPDATE replaces (no lost update between two processes).
-    return this.db
-      .transaction((): UpdateResult => {
-        const row = this.sql.getReport.get(id);
-        if (!row) return { ok: false, current: undefined };
-        const current = this.readReport(row);
-        if (current.version !== expectedVersion) return { ok: false, current };
-        const next = applyChange(current, change, this.now());
-        this.sql.setReport.run(next.version, encode(StoredReport, `reports/${id}`, next), id, expectedVersion);
-        for (const json of entries) this.sql.addAudit.run(id, json);
-        if (entries.length > 0) this.sql.trimAudit.run({ id, keep: AUDIT_LIMIT });
-        const { added, removed } = memberDiff(current.members, next.members);
-        for (const user of added) this.sql.addMember.run(user, id);
-        for (const user of removed) this.sql.removeMember.run(user, id);
-        return { ok: true, report: next };
-      })
-      .immediate();
+    return this.db.transaction(() => this.writeUpdate(id, expectedVersion, change, entries)).immediate();
   }
 
   async deleteReport(id: string): Promise<boolean> {
@@ -166,6 +276,7 @@ export class EmbeddedStore implements Store {
       .transaction(() => {
         this.sql.deleteMembers.run(id);
         this.sql.deleteAudit.run(id);
+        this.reminders.forget(id);
         return this.sql.deleteReport.run(id).changes > 0;
       })
       .immediate();

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { EmbeddedStore } from "./embedded-store.js";
 import { RedisStore } from "./redis-store.js";
-import type { Store } from "./store.js";
+import type { Store, StoreLimits } from "./store.js";
 
 export type OpenStoreOptions = {
   /** With a URL the store is Redis (production); without, the embedded file. */
@@ -13,13 +13,15 @@ export type OpenStoreOptions = {
   dataDir: string;
   /** Clock for createdAt/updatedAt (tests). */
   now?: () => Date;
+  /** Bounds of the once-only record (tests shrink them). */
+  limits?: StoreLimits;
 };
 
 export const EMBEDDED_FILE_NAME = "nianbao.sqlite";
 
 /** Picks the store (DESIGN.md principle 6) and opens it ready for use. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  if (options.redisUrl) return RedisStore.connect(options.redisUrl, options.redisPrefix, options.now);
+  if (options.redisUrl) return RedisStore.connect(options.redisUrl, options.redisPrefix, options.now, options.limits);
   mkdirSync(options.dataDir, { recursive: true });
-  return new EmbeddedStore(join(options.dataDir, EMBEDDED_FILE_NAME), options.now);
+  return new EmbeddedStore(join(options.dataDir, EMBEDDED_FILE_NAME), options.now, options.limits);
 }

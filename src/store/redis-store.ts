@@ -1,133 +1,325 @@
 import { Redis } from "ioredis";
-import type { Draft } from "../form/draft.js";
+import { BoundedCache } from "../bounded-cache.js";
+import { RedisReminderLedger } from "./redis-reminders.js";
 import {
   AUDIT_LIMIT,
   AuditEntry,
   applyChange,
   byUpdatedDesc,
+  type Commit,
+  type CommitResult,
   decode,
+  decodeReport,
   encode,
+  HANDLED_LIMIT,
   memberDiff,
+  type NewReport,
   newReport,
   newReportId,
+  type Origin,
+  PENDING_ACK_LIMIT,
+  PendingAck,
+  type Position,
   type ReportChange,
   StateRecord,
   type Store,
   StoredReport,
+  type StoreLimits,
+  serialiseReport,
   type UpdateResult,
   UserState,
+  userWith,
+  validateChange,
 } from "./store.js";
 
 /*
  * Keys (all under the prefix):
- *   report:<id>      hash { version, json }: version is the compare-and-set token
- *   audit:<id>       list of audit entries, oldest first (RPUSH), bounded
- *   member:<userId>  set of report ids the user may edit
- *   user:<userId>    string (JSON)
- *   state:<key>      string (JSON), conversation state
+ *   report:<id>       hash { version, json }: version is the compare-and-set token
+ *   audit:<id>        list of audit entries, oldest first (RPUSH), bounded
+ *   member:<userId>   set of report ids the user may edit
+ *   user:<userId>     string (JSON): current report, position
+ *   handled:<userId>  sorted set of the update ids handled for the user, by
+ *                     arrival (score), bounded to the newest HANDLED_LIMIT
+ *   acks:<userId>     list of acknowledgements not yet accepted by Telegram (JSON), bounded
+ *   state:<key>       string (JSON), conversation state
+ *   remind            sorted set of report ids by the next time the reminder
+ *                     scheduler looks at them (ms); every report write sets it to now
+ *   sent:<reportId>   hash "<stage>|<userId>" → time: reminder stages sent
+ *   lease:<userId>    string: the runner composing the officer's reminder (expires)
+ *   inactive          hash userId → time the member blocked the bot (403)
+ *   rate:all, rate:chat:<chatId>  the shared send rates (theoretical arrival time, µs)
  * Each multi-key write is one Lua script, so it is atomic, and the promise
  * resolves only when Redis has answered: that reply is the acknowledgement.
  * All keys a script touches are passed in KEYS.
  */
 
-/** KEYS: report, member sets…  ARGV: json, id. Returns 0 if the id is taken. */
-const CREATE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'version', 1, 'json', ARGV[1])
-for i = 2, #KEYS do redis.call('SADD', KEYS[i], ARGV[2]) end
-return 1`;
-
 /**
- * KEYS: report, audit, member sets to add…, member sets to remove…
- * ARGV: expected version, json, id, audit limit, number of sets to add, audit entries…
- * Returns 1 if written, 0 if the version no longer matches.
- * The audit list is trimmed to the last ARGV[4] (AUDIT_LIMIT = 1000) entries so
- * a busy report's trail cannot grow without bound.
+ * The once-only write (Store.commit), and also the plain create and
+ * compare-and-set writes (without an update id).
+ * KEYS: handled, acks, user, report, audit, remind, member sets to add…, member sets to remove…
+ * ARGV: 1 update id ('' none), 2 ack JSON ('' none), 3 now in ms, 4 handled limit,
+ *       5 pending-ack limit, 6 user JSON ('' leaves it), 7 report mode ('' | 'create' | 'update'),
+ *       8 expected version, 9 report JSON, 10 report id, 11 audit limit,
+ *       12 number of member sets to add, 13… audit entries
+ * Returns {'repeat', ack JSON or ''} when the update id was handled before
+ * (the ack when it is still unsent), {'conflict'} when the version moved on,
+ * {'taken'} when a new report's id exists, {'ok'} when written.
  */
-const UPDATE = `
-local cur = redis.call('HGET', KEYS[1], 'version')
-if not cur or tonumber(cur) ~= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'version', tonumber(ARGV[1]) + 1, 'json', ARGV[2])
-local adds = tonumber(ARGV[5])
-for i = 3, #KEYS do
-  if i - 2 <= adds then redis.call('SADD', KEYS[i], ARGV[3]) else redis.call('SREM', KEYS[i], ARGV[3]) end
+const COMMIT = `
+local uid = ARGV[1]
+if uid ~= '' and redis.call('ZSCORE', KEYS[1], uid) then
+  for _, p in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+    if cjson.decode(p).updateId == tonumber(uid) then return {'repeat', p} end
+  end
+  return {'repeat', ''}
 end
-for i = 6, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
-if #ARGV >= 6 then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1) end
+local mode = ARGV[7]
+if mode == 'create' then
+  if redis.call('EXISTS', KEYS[4]) == 1 then return {'taken'} end
+  redis.call('HSET', KEYS[4], 'version', 1, 'json', ARGV[9])
+elseif mode == 'update' then
+  local cur = redis.call('HGET', KEYS[4], 'version')
+  if not cur or tonumber(cur) ~= tonumber(ARGV[8]) then return {'conflict'} end
+  redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1, 'json', ARGV[9])
+end
+if mode ~= '' then
+  redis.call('ZADD', KEYS[6], 'LT', ARGV[3], ARGV[10])
+  local adds = tonumber(ARGV[12])
+  for i = 7, #KEYS do
+    if i - 6 <= adds then redis.call('SADD', KEYS[i], ARGV[10]) else redis.call('SREM', KEYS[i], ARGV[10]) end
+  end
+  for i = 13, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
+  if #ARGV >= 13 then redis.call('LTRIM', KEYS[5], -tonumber(ARGV[11]), -1) end
+end
+if ARGV[6] ~= '' then redis.call('SET', KEYS[3], ARGV[6]) end
+if uid ~= '' then
+  -- Scores only order arrival (for the trim): strictly increasing even within one millisecond.
+  local score = tonumber(ARGV[3])
+  local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if top[2] and tonumber(top[2]) >= score then score = tonumber(top[2]) + 1 end
+  redis.call('ZADD', KEYS[1], score, uid)
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[4]) - 1)
+  if ARGV[2] ~= '' then
+    redis.call('RPUSH', KEYS[2], ARGV[2])
+    redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
+  end
+end
+return {'ok'}`;
+
+/**
+ * KEYS: acks, user.  ARGV: user JSON ('' leaves it), update ids…
+ * Drops the acknowledgements of these updates and writes the user record.
+ */
+const MARK_SENT = `
+local sent = {}
+for i = 2, #ARGV do sent[tonumber(ARGV[i])] = true end
+local pending = redis.call('LRANGE', KEYS[1], 0, -1)
+local keep = {}
+for _, p in ipairs(pending) do
+  if not sent[cjson.decode(p).updateId] then keep[#keep + 1] = p end
+end
+if #keep ~= #pending then
+  redis.call('DEL', KEYS[1])
+  if #keep > 0 then redis.call('RPUSH', KEYS[1], unpack(keep)) end
+end
+if ARGV[1] ~= '' then redis.call('SET', KEYS[2], ARGV[1]) end
 return 1`;
 
 /**
- * KEYS: report, audit, member sets…  ARGV: version read by the caller, id.
+ * KEYS: report, audit, remind, sent, member sets…  ARGV: version read by the caller, id.
  * Returns 1 if deleted, 0 if the version changed (members may have changed too), -1 if gone.
  */
 const DELETE = `
 local cur = redis.call('HGET', KEYS[1], 'version')
 if not cur then return -1 end
 if tonumber(cur) ~= tonumber(ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1], KEYS[2])
-for i = 3, #KEYS do redis.call('SREM', KEYS[i], ARGV[2]) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
+redis.call('ZREM', KEYS[3], ARGV[2])
+for i = 5, #KEYS do redis.call('SREM', KEYS[i], ARGV[2]) end
 return 1`;
 
 type Arg = string | number;
 type Scripts = {
-  nbCreate(numKeys: number, ...args: Arg[]): Promise<number>;
-  nbUpdate(numKeys: number, ...args: Arg[]): Promise<number>;
+  nbCommit(numKeys: number, ...args: Arg[]): Promise<string[]>;
+  nbMarkSent(numKeys: number, ...args: Arg[]): Promise<number>;
   nbDelete(numKeys: number, ...args: Arg[]): Promise<number>;
 };
 
 const KNOWN_REPORTS = 1000;
 
+/** A report write prepared for the COMMIT script. */
+type ReportWrite = {
+  mode: "create" | "update";
+  next: StoredReport;
+  /** `next` serialised: a new report validated whole, an update by what it changes. */
+  json: string;
+  expectedVersion: number;
+  added: number[];
+  removed: number[];
+  audit: string[];
+};
+
 export class RedisStore implements Store {
   private readonly redis: Redis & Scripts;
+  private readonly handledLimit: number;
+  readonly reminders: RedisReminderLedger;
 
   /** Takes ownership of the client: close() quits it. */
   constructor(
     client: Redis,
     private readonly prefix: string,
     private readonly now: () => Date = () => new Date(),
+    limits: StoreLimits = {},
   ) {
-    client.defineCommand("nbCreate", { lua: CREATE });
-    client.defineCommand("nbUpdate", { lua: UPDATE });
+    client.defineCommand("nbCommit", { lua: COMMIT });
+    client.defineCommand("nbMarkSent", { lua: MARK_SENT });
     client.defineCommand("nbDelete", { lua: DELETE });
     this.redis = client as Redis & Scripts;
+    this.reminders = new RedisReminderLedger(client, prefix);
+    this.handledLimit = limits.handledLimit ?? HANDLED_LIMIT;
   }
 
   /** Connects before returning, so a wrong URL fails at start-up. */
-  static async connect(url: string, prefix: string, now?: () => Date): Promise<RedisStore> {
+  static async connect(url: string, prefix: string, now?: () => Date, limits?: StoreLimits): Promise<RedisStore> {
     const client = new Redis(url, { lazyConnect: true });
     await client.connect();
-    return new RedisStore(client, prefix, now);
+    return new RedisStore(client, prefix, now, limits);
   }
 
-  private key(kind: "report" | "audit" | "member" | "user" | "state", id: string | number): string {
+  private key(
+    kind: "report" | "audit" | "member" | "user" | "state" | "handled" | "acks",
+    id: string | number,
+  ): string {
     return `${this.prefix}${kind}:${id}`;
   }
 
-  async createReport(input: { draft: Draft; members: number[]; deadline?: string }): Promise<StoredReport> {
+  /** Runs the COMMIT script; `origin` absent for the plain create and update writes. */
+  private async runCommit(
+    origin: Origin | undefined,
+    write: ReportWrite | undefined,
+    user: { id: number; state: UserState } | undefined,
+  ): Promise<{ status: "ok" | "taken" | "conflict" } | { status: "repeat"; unsent?: PendingAck }> {
+    const owner = origin?.userId ?? user?.id;
+    const handledKey = owner === undefined ? this.key("handled", "-") : this.key("handled", owner);
+    const acksKey = owner === undefined ? this.key("acks", "-") : this.key("acks", owner);
+    const userKey = user ? this.key("user", user.id) : this.key("user", "-");
+    const id = write?.next.id ?? "-";
+    const reportKey = this.key("report", id);
+    const setKeys = write ? [...write.added, ...write.removed].map((u) => this.key("member", u)) : [];
+    const ackJson = origin?.ack
+      ? encode(PendingAck, acksKey, { updateId: origin.updateId, text: origin.ack, at: this.now().toISOString() })
+      : "";
+    const reply = await this.redis.nbCommit(
+      6 + setKeys.length,
+      handledKey,
+      acksKey,
+      userKey,
+      reportKey,
+      this.key("audit", id),
+      this.reminders.indexKey,
+      ...setKeys,
+      origin ? origin.updateId : "",
+      ackJson,
+      this.now().getTime(),
+      this.handledLimit,
+      PENDING_ACK_LIMIT,
+      user ? encode(UserState, userKey, user.state) : "",
+      write?.mode ?? "",
+      write?.expectedVersion ?? 0,
+      write?.json ?? "",
+      id,
+      AUDIT_LIMIT,
+      write?.added.length ?? 0,
+      ...(write?.audit ?? []),
+    );
+    const [status, ack] = reply;
+    if (status === "repeat") return ack ? { status, unsent: decode(PendingAck, acksKey, ack) } : { status };
+    return { status: status as "ok" | "taken" | "conflict" };
+  }
+
+  private createWrite(input: NewReport): ReportWrite {
+    const next = newReport(newReportId(), input, this.now());
+    const json = encode(StoredReport, this.key("report", next.id), next);
+    return { mode: "create", next, json, expectedVersion: 0, added: next.members, removed: [], audit: [] };
+  }
+
+  /** The write of `change` onto `current` (at the version the script will expect). */
+  private updateWrite(id: string, current: StoredReport, change: ReportChange, audit: AuditEntry[]): ReportWrite {
+    const auditKey = this.key("audit", id);
+    const entries = audit.map((e, i) => encode(AuditEntry, `${auditKey}[${i}]`, e));
+    validateChange(this.key("report", id), current, change);
+    const next = applyChange(current, change, this.now());
+    // The script re-checks the version, so the member diff computed from
+    // `current` is exactly the change made when the write goes through.
+    const { added, removed } = memberDiff(current.members, next.members);
+    return {
+      mode: "update",
+      next,
+      json: serialiseReport(next),
+      expectedVersion: current.version,
+      added,
+      removed,
+      audit: entries,
+    };
+  }
+
+  async commit(origin: Origin, commit: Commit): Promise<CommitResult> {
+    if (commit.create && commit.update) throw new Error("a commit creates or updates a report, not both");
+    let write: ReportWrite | undefined;
+    if (commit.update) {
+      const { id, expectedVersion, change, audit, basis } = commit.update;
+      // The script checks the version, so a basis read at that version is as good as a fresh read.
+      const current = basis?.id === id && basis.version === expectedVersion ? basis : await this.getReport(id);
+      // A stale basis is a conflict; the caller plans again and the next try recognises a repeat.
+      if (!current || current.version !== expectedVersion) return { status: "conflict", current };
+      write = this.updateWrite(id, current, change, audit);
+    }
     for (let attempt = 1; ; attempt++) {
-      const report = newReport(newReportId(), input, this.now());
-      const key = this.key("report", report.id);
-      const json = encode(StoredReport, key, report);
-      const memberKeys = report.members.map((u) => this.key("member", u));
-      if ((await this.redis.nbCreate(1 + memberKeys.length, key, ...memberKeys, json, report.id)) === 1) return report;
+      if (commit.create) write = this.createWrite(commit.create);
+      const user = commit.user && { id: origin.userId, state: userWith(commit.user, write?.next.id) };
+      const result = await this.runCommit(origin, write, user);
+      if (result.status === "repeat") return result;
+      if (result.status === "ok") {
+        if (!write) return { status: "applied" };
+        return { status: "applied", report: this.remember(this.key("report", write.next.id), write.next) };
+      }
+      if (result.status === "conflict")
+        return { status: "conflict", current: await this.getReport(write?.next.id ?? "") };
       // A random id that is already taken (56 bits: practically never).
       if (attempt >= 3) throw new Error(`could not find a free report id after ${attempt} attempts`);
     }
   }
 
+  async markSent(userId: number, updateIds: number[], position?: Position): Promise<void> {
+    const userKey = this.key("user", userId);
+    const user = position ? encode(UserState, userKey, { ...(await this.getUser(userId)), position }) : "";
+    if (updateIds.length === 0 && !user) return;
+    await this.redis.nbMarkSent(2, this.key("acks", userId), userKey, user, ...updateIds);
+  }
+
+  async unsentAcks(userId: number): Promise<PendingAck[]> {
+    const key = this.key("acks", userId);
+    return (await this.redis.lrange(key, 0, -1)).map((json) => decode(PendingAck, key, json));
+  }
+
+  async createReport(input: NewReport): Promise<StoredReport> {
+    for (let attempt = 1; ; attempt++) {
+      const write = this.createWrite(input);
+      if ((await this.runCommit(undefined, write, undefined)).status === "ok") return write.next;
+      // A random id that is already taken (56 bits: practically never).
+      if (attempt >= 3) throw new Error(`could not find a free report id after ${attempt} attempts`);
+    }
+  }
   /**
    * Reports this process read or wrote, by key. A stored version never
    * changes, so asking Redis for the version alone tells whether the copy is
    * current: the 10 KB report is then neither fetched nor parsed again.
    * Bounded; callers treat reports as immutable values.
    */
-  private readonly known = new Map<string, StoredReport>();
+  private readonly known = new BoundedCache<string, StoredReport>(KNOWN_REPORTS);
 
   private remember(key: string, report: StoredReport): StoredReport {
-    this.known.delete(key);
-    if (this.known.size >= KNOWN_REPORTS) this.known.delete(this.known.keys().next().value as string);
-    this.known.set(key, report);
-    return report;
+    return this.known.set(key, report);
   }
 
   async getReport(id: string): Promise<StoredReport | undefined> {
@@ -142,7 +334,7 @@ export class RedisStore implements Store {
       this.known.delete(key);
       return undefined;
     }
-    return this.remember(key, decode(StoredReport, key, json));
+    return this.remember(key, decodeReport(key, json));
   }
 
   async listReports(userId: number): Promise<StoredReport[]> {
@@ -158,21 +350,13 @@ export class RedisStore implements Store {
     audit: AuditEntry[],
     basis?: StoredReport,
   ): Promise<UpdateResult> {
-    const key = this.key("report", id);
-    const auditKey = this.key("audit", id);
-    const entries = audit.map((e, i) => encode(AuditEntry, `${auditKey}[${i}]`, e));
     // The script checks the version, so a basis read at that version is as good as a fresh read.
     const current = basis?.id === id && basis.version === expectedVersion ? basis : await this.getReport(id);
     if (!current || current.version !== expectedVersion) return { ok: false, current };
-    const next = applyChange(current, change, this.now());
-    const json = encode(StoredReport, key, next);
-    // The script re-checks the version, so the member diff computed from
-    // `current` is exactly the change made when the write goes through.
-    const { added, removed } = memberDiff(current.members, next.members);
-    const setKeys = [...added, ...removed].map((u) => this.key("member", u));
-    const args = [expectedVersion, json, id, AUDIT_LIMIT, added.length, ...entries];
-    const written = await this.redis.nbUpdate(2 + setKeys.length, key, auditKey, ...setKeys, ...args);
-    if (written === 1) return { ok: true, report: this.remember(key, next) };
+    const write = this.updateWrite(id, current, change, audit);
+    if ((await this.runCommit(undefined, write, undefined)).status === "ok") {
+      return { ok: true, report: this.remember(this.key("report", id), write.next) };
+    }
     return { ok: false, current: await this.getReport(id) };
   }
 
@@ -183,9 +367,11 @@ export class RedisStore implements Store {
       if (!current) return false;
       const setKeys = current.members.map((u) => this.key("member", u));
       const result = await this.redis.nbDelete(
-        2 + setKeys.length,
+        4 + setKeys.length,
         key,
         this.key("audit", id),
+        this.reminders.indexKey,
+        this.reminders.sentKey(id),
         ...setKeys,
         current.version,
         id,

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { DEFAULT_PLAN, ReminderPlan } from "../form/deadline.js";
 import { Draft } from "../form/draft.js";
 
 /**
@@ -26,13 +27,31 @@ export const StoredReport = z.strictObject({
   previous: Draft.optional(),
   /** Position of the officer in the form. */
   cursor: z.number().int().min(0),
+  /** Publication deadline (default 31 January of the next year). */
   deadline: z.iso.date().optional(),
+  /** Internal due date set by the supervising office, if any. */
+  dueDate: z.iso.date().optional(),
+  /** Reminder stages, fixed when the report is created so a new default does not re-plan it. */
+  reminderPlan: ReminderPlan.optional(),
+  /** When the deadlines were last set: stages planned before are not reminded of. Default createdAt. */
+  deadlinesSetAt: z.iso.datetime().optional(),
+  /** Members who turned reminders off for this report. */
+  muted: z.array(UserId).optional(),
+  /** The final (not 草稿) document: when, and the fingerprint of the content it was generated for. */
+  finalized: z.strictObject({ at: z.iso.datetime(), fingerprint: z.string().min(1) }).optional(),
   /**
-   * The last update handled per user (Telegram user id → update_id), written
-   * with the change it made: an update Telegram delivers again after a crash
-   * is recognised and not applied twice.
+   * Values pre-filled from last year's report, by cell id: not answers yet.
+   * The officer confirms or replaces each; `from` names where it came from.
    */
-  handled: z.record(z.string(), z.number().int()).optional(),
+  prefilled: z
+    .record(
+      z.string(),
+      z.strictObject({
+        value: z.number(),
+        from: z.strictObject({ year: z.number().int(), cells: z.array(z.string()), rule: z.string() }),
+      }),
+    )
+    .optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -50,23 +69,119 @@ export const AuditEntry = z.strictObject({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
+/**
+ * Where a member is: the question last SHOWN to them (its step in the form and
+ * the message that showed it). A text answers this question, not whatever the
+ * report's cursor points at now. `previous` is the step shown before it, for a
+ * text the member sent before this question reached them.
+ */
+export const Position = z.strictObject({
+  reportId: z.string().min(1),
+  step: z.number().int().min(0),
+  messageId: z.number().int().positive(),
+  previous: z.number().int().min(0).optional(),
+});
+export type Position = z.infer<typeof Position>;
+
 /** Small per-user record; strict so a later field is added on purpose. */
 export const UserState = z.strictObject({
   currentReportId: z.string().min(1).optional(),
+  position: Position.optional(),
 });
 export type UserState = z.infer<typeof UserState>;
+
+/** An acknowledgement recorded with a write, until Telegram accepted the message that says it. */
+export const PendingAck = z.strictObject({
+  updateId: z.number().int(),
+  text: z.string(),
+  at: z.iso.datetime(),
+});
+export type PendingAck = z.infer<typeof PendingAck>;
 
 /** Conversation state is opaque JSON; the envelope still carries `v`. */
 export const StateRecord = z.strictObject({ value: z.unknown() });
 
 export type ReportChange = Partial<
-  Pick<StoredReport, "draft" | "previous" | "cursor" | "deadline" | "members" | "handled">
+  Pick<
+    StoredReport,
+    | "draft"
+    | "previous"
+    | "cursor"
+    | "deadline"
+    | "members"
+    | "dueDate"
+    | "reminderPlan"
+    | "deadlinesSetAt"
+    | "muted"
+    | "finalized"
+    | "prefilled"
+  >
 >;
 export type UpdateResult = { ok: true; report: StoredReport } | { ok: false; current: StoredReport | undefined };
+export type NewReport = {
+  draft: Draft;
+  members: number[];
+  deadline?: string;
+  previous?: Draft;
+  prefilled?: StoredReport["prefilled"];
+};
 
+/**
+ * The update a write comes from. Its exact id is recorded in the same atomic
+ * write as the change (never an ordering: Telegram picks a random next
+ * update_id after a week without updates), together with the acknowledgement
+ * the bot is about to send, so a repeat is recognised and answered from the
+ * record.
+ */
+export interface Origin {
+  userId: number;
+  updateId: number;
+  /** What the bot will reply when the write went through (shown again if it never reached the member). */
+  ack: string;
+}
+
+/** What one once-only write changes; every part is optional, all of them are written atomically. */
+export interface Commit {
+  /** Compare-and-set of an existing report, with its audit entries. */
+  update?: { id: string; expectedVersion: number; change: ReportChange; audit: AuditEntry[]; basis?: StoredReport };
+  /** A new report (its id is generated); `user` may point at it with `currentReportId: NEW_REPORT`. */
+  create?: NewReport;
+  /** The member's whole new record. */
+  user?: UserState;
+}
+
+/** Placeholder for the id of the report a commit creates, in `Commit.user.currentReportId`. */
+export const NEW_REPORT = "(new)";
+
+export type CommitResult =
+  /** Written, with the update id and the acknowledgement. `report` is the updated or created report. */
+  | { status: "applied"; report?: StoredReport }
+  /**
+   * This update was handled before; nothing was written. `unsent` is its
+   * acknowledgement when Telegram never accepted it (send it now), absent
+   * when it was sent (stay silent).
+   */
+  | { status: "repeat"; unsent?: PendingAck }
+  /** The report's version moved on (or it is gone): nothing was written. */
+  | { status: "conflict"; current: StoredReport | undefined };
 export interface Store {
+  /**
+   * The one write every handler of an update uses: applies `commit` unless
+   * this exact update was handled before, records the update id (kept for the
+   * last HANDLED_LIMIT updates of the member) and the acknowledgement, all in
+   * one atomic step.
+   */
+  commit(origin: Origin, commit: Commit): Promise<CommitResult>;
+  /**
+   * Telegram accepted the messages carrying these updates' acknowledgements:
+   * forget them. With `position`, the member's position moves in the same
+   * write (the question shown in that message).
+   */
+  markSent(userId: number, updateIds: number[], position?: Position): Promise<void>;
+  /** The member's acknowledgements Telegram has not accepted yet, oldest first (at most PENDING_ACK_LIMIT). */
+  unsentAcks(userId: number): Promise<PendingAck[]>;
   /** Generates a short random id (10 url-safe characters). */
-  createReport(input: { draft: Draft; members: number[]; deadline?: string }): Promise<StoredReport>;
+  createReport(input: NewReport): Promise<StoredReport>;
   getReport(id: string): Promise<StoredReport | undefined>;
   /** Reports where userId is a member, newest updatedAt first. */
   listReports(userId: number): Promise<StoredReport[]>;
@@ -93,11 +208,68 @@ export interface Store {
   readState(key: string): Promise<unknown | undefined>;
   writeState(key: string, value: unknown): Promise<void>;
   deleteState(key: string): Promise<void>;
+  /** What the reminder scheduler reads and records (both stores, one contract). */
+  readonly reminders: ReminderLedger;
   close(): Promise<void>;
 }
 
+/**
+ * The reminder scheduler's side of the store. Every report write (create,
+ * update, commit) makes its report due at once in the index, so the
+ * scheduler looks at it again; the scheduler then sets when it next needs a
+ * look. Sent stages are recorded once per report, stage and member; an
+ * officer's lease lets one runner at a time (of several instances) compose
+ * their message; the send rate is shared by every instance.
+ */
+export interface ReminderLedger {
+  /** Indexes reports written before the index existed (an upgrade): each gets one look. */
+  backfill(): Promise<void>;
+  /** Reports whose next look is due at or before `until`, earliest first. */
+  due(until: Date, limit: number): Promise<{ id: string; at: number }[]>;
+  /** Sets the next look (undefined: none), unless the report was written or rescheduled since `seenAt` was read. */
+  reschedule(id: string, seenAt: number, next: number | undefined): Promise<boolean>;
+  /** Takes the officer's lease for `ms` of real time; false while another owner holds it. */
+  lease(userId: number, owner: string, ms: number): Promise<boolean>;
+  release(userId: number, owner: string): Promise<void>;
+  /** Which of these stages were sent to the member, as "reportId stage" strings. */
+  sentStages(userId: number, stages: ReminderStageRef[]): Promise<Set<string>>;
+  /** Records the stages as sent to the member; a stage already recorded stays as it was. */
+  recordSent(userId: number, stages: ReminderStageRef[], at: Date): Promise<void>;
+  /** The member blocked the bot (Telegram answered 403): nothing more is sent to them. */
+  markInactive(userId: number, at: Date): Promise<void>;
+  clearInactive(userId: number): Promise<void>;
+  /** Inactive members among `userIds`, with the time they were marked. */
+  inactive(userIds: number[]): Promise<Map<number, string>>;
+  /**
+   * One message slot under the shared rates: at most `perSecond` messages a
+   * second overall and one a second per chat. Returns 0 when the slot is
+   * taken (send now), else the milliseconds to wait before asking again.
+   */
+  takeSendSlot(chatId: number, perSecond: number): Promise<number>;
+}
+
+export interface ReminderStageRef {
+  reportId: string;
+  stage: string;
+}
+
+export const stageRefKey = (ref: ReminderStageRef): string => `${ref.reportId} ${ref.stage}`;
+
 /** Audit trails are bounded so a busy report cannot grow without limit. */
 export const AUDIT_LIMIT = 1000;
+
+/**
+ * Update ids remembered per member. Telegram redelivers an unconfirmed update
+ * within a day, and a member sends far fewer updates than this in the time
+ * one delivery can be outstanding.
+ */
+export const HANDLED_LIMIT = 500;
+
+/** Unsent acknowledgements kept per member (the newest), e.g. while they have blocked the bot. */
+export const PENDING_ACK_LIMIT = 10;
+
+/** Options both stores take (tests shrink the limits). */
+export type StoreLimits = { handledLimit?: number };
 
 /** The schema version written into every persisted value. */
 export const SCHEMA_VERSION = 1;
@@ -120,12 +292,55 @@ export function encode<T extends object>(schema: z.ZodType<T>, key: string, valu
   return JSON.stringify({ v: SCHEMA_VERSION, ...parsed.data });
 }
 
+/** Serialises a report the caller has validated (see validateChange), with the schema version in front. */
+export function serialiseReport(report: StoredReport): string {
+  return JSON.stringify({ v: SCHEMA_VERSION, ...report });
+}
+
+/**
+ * Validates what a write changes, not the whole report: the fields the change
+ * sets, and of a new draft its name, year and format plus only the cells and
+ * parts that differ from `current` (which was validated when it was read or
+ * written). Throws StoreDataError naming `key`.
+ */
+export function validateChange(key: string, current: StoredReport, change: ReportChange): void {
+  const problems: string[] = [];
+  for (const field of Object.keys(change) as (keyof ReportChange)[]) {
+    const value = change[field];
+    if (value === current[field]) continue;
+    const result =
+      field === "draft" && value !== undefined
+        ? Draft.safeParse({
+            ...(value as Draft),
+            narrative: changedEntries(current.draft.narrative, (value as Draft).narrative),
+            cells: changedEntries(current.draft.cells, (value as Draft).cells),
+          })
+        : StoredReport.shape[field].safeParse(value);
+    if (!result.success) problems.push(`${field}: ${z.prettifyError(result.error)}`);
+  }
+  if (problems.length > 0) throw new StoreDataError(key, `refused to write invalid data: ${problems.join("; ")}`);
+}
+
+/** The entries of `after` that are new or differ from `before`; anything not a plain record as it is, for the schema to refuse. */
+function changedEntries(before: Record<string, unknown>, after: unknown): unknown {
+  if (after === before) return {};
+  if (typeof after !== "object" || after === null || Array.isArray(after)) return after;
+  return Object.fromEntries(
+    Object.entries(after).filter(([id, v]) => !Object.is(v, before[id]) || !Object.hasOwn(before, id)),
+  );
+}
+
 /**
  * Parses a stored value. A version this build does not know is an error,
  * never guessed at; a migration from an older version goes here when the
  * schema changes.
  */
-export function decode<T>(schema: z.ZodType<T>, key: string, raw: string): T {
+export function decode<T>(
+  schema: z.ZodType<T>,
+  key: string,
+  raw: string,
+  migrate?: (doc: Record<string, unknown>) => void,
+): T {
   let doc: unknown;
   try {
     doc = JSON.parse(raw);
@@ -139,6 +354,7 @@ export function decode<T>(schema: z.ZodType<T>, key: string, raw: string): T {
   if (v !== SCHEMA_VERSION) {
     throw new StoreDataError(key, `unknown schema version ${JSON.stringify(v)} (this build reads v${SCHEMA_VERSION})`);
   }
+  migrate?.(rest);
   const parsed = schema.safeParse(rest);
   if (!parsed.success)
     throw new StoreDataError(key, `stored value does not match the schema: ${z.prettifyError(parsed.error)}`);
@@ -150,11 +366,25 @@ export function newReportId(): string {
   return randomBytes(7).toString("base64url");
 }
 
-export function newReport(
-  id: string,
-  input: { draft: Draft; members: number[]; deadline?: string },
-  now: Date,
-): StoredReport {
+/**
+ * Reads a stored report. Reports written before the once-only record moved to
+ * the members carry `handled` (the newest update id per user): dropped.
+ */
+export function decodeReport(key: string, raw: string): StoredReport {
+  return decode(StoredReport, key, raw, (doc) => {
+    delete doc.handled;
+  });
+}
+
+/** The user record a commit writes, with a created report's id filled in. */
+export function userWith(state: UserState, createdId: string | undefined): UserState {
+  if (state.currentReportId !== NEW_REPORT) return state;
+  if (createdId === undefined)
+    throw new StoreDataError("user", "currentReportId points at a new report, but none is created");
+  return { ...state, currentReportId: createdId };
+}
+
+export function newReport(id: string, input: NewReport, now: Date): StoredReport {
   const at = now.toISOString();
   const report: StoredReport = {
     id,
@@ -162,18 +392,32 @@ export function newReport(
     version: 1,
     draft: input.draft,
     cursor: 0,
+    reminderPlan: DEFAULT_PLAN,
     createdAt: at,
     updatedAt: at,
   };
   if (input.deadline !== undefined) report.deadline = input.deadline;
+  if (input.previous !== undefined) report.previous = input.previous;
+  if (input.prefilled !== undefined) report.prefilled = input.prefilled;
   return report;
 }
+
+const OPTIONAL_FIELDS = [
+  "previous",
+  "deadline",
+  "dueDate",
+  "reminderPlan",
+  "deadlinesSetAt",
+  "muted",
+  "finalized",
+  "prefilled",
+] as const;
 
 /** The report a successful compare-and-set writes. */
 export function applyChange(current: StoredReport, change: ReportChange, now: Date): StoredReport {
   const next: StoredReport = { ...current, ...change, version: current.version + 1, updatedAt: now.toISOString() };
   // Drop keys cleared with undefined so the object equals what is read back.
-  for (const k of ["previous", "deadline", "handled"] as const) if (next[k] === undefined) delete next[k];
+  for (const k of OPTIONAL_FIELDS) if (next[k] === undefined) delete next[k];
   return next;
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunnerHandle, run } from "@grammyjs/runner";
 import pino from "pino";
-import { flowFor } from "../../flows/index.js";
+import { flows } from "../../flows/index.js";
 import { createBot } from "../../src/bot/create-bot.js";
 import type { Draft } from "../../src/form/draft.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -58,7 +58,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       store: options.wrapStore ? options.wrapStore(store) : store,
       logger: pino({ level: process.env.LOG_LEVEL ?? "silent" }),
       now: options.now ?? (() => new Date()),
-      flowFor,
+      flows,
       downloadFile: fileDownloader({ TELEGRAM_API_ROOT: fake.apiRoot, BOT_TOKEN: TOKEN }),
       ...(options.allowedUserIds ? { allowedUserIds: options.allowedUserIds } : {}),
     },

@@ -247,10 +247,25 @@ class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly description: string,
+    readonly parameters?: { retry_after?: number },
   ) {
     super(description);
   }
 }
+
+/** A refusal a test asks for: Telegram's answer to the next matching calls. */
+export interface Refusal {
+  /** Method name, any case (e.g. "sendMessage"). */
+  method: string;
+  /** 403: the officer blocked the bot; 429: too many requests (with `retryAfter` seconds). */
+  status: 403 | 429;
+  retryAfter?: number;
+  /** How many matching calls are refused (default 1). */
+  times?: number;
+  /** Only calls whose parameters match (e.g. a chat). */
+  when?: (params: Params) => boolean;
+}
+const REFUSALS = { 403: "Forbidden: bot was blocked by the user", 429: "Too Many Requests: retry after" } as const;
 const bad = (why: string) => new ApiError(400, `Bad Request: ${why}`);
 
 const NOT_MODIFIED =
@@ -454,7 +469,12 @@ export class FakeTelegram {
   private pending: Update[] = [];
   private allowedUpdates?: Set<string>;
   private poller?: Poller;
-  private nextUpdateId = 100_001;
+  private nextUpdateId = 5_100_001; // high enough for jumps down by 10^6 to stay positive
+  /** Arrival order of every update issued (offsets confirm by it), and where the last jump of ids was. */
+  private readonly issued = new Map<number, number>();
+  private issuedCount = 0;
+  private jumpedAt = 0;
+  private readonly refusals: (Refusal & { left: number })[] = [];
   private sequence = 0;
   private closing = false;
 
@@ -524,9 +544,36 @@ export class FakeTelegram {
   /** Queues an update with the next update_id and wakes a waiting getUpdates. */
   pushUpdate(body: Omit<Update, "update_id">): Update {
     const update = { update_id: this.nextUpdateId++, ...body } as Update;
+    this.issued.set(update.update_id, ++this.issuedCount);
     this.pending.push(update);
     setImmediate(() => this.poller?.wake()); // updates pushed together arrive in one batch
     return update;
+  }
+
+  /**
+   * Moves the next update_id by `delta` (e.g. -1_000_000), as Telegram does
+   * after a week without updates ("chosen randomly instead of sequentially").
+   * The bot's old offset then confirms none of the new updates.
+   */
+  jumpUpdateIds(delta: number): void {
+    this.nextUpdateId += delta;
+    this.jumpedAt = this.issuedCount;
+  }
+
+  /** Refuses the next matching calls (403 blocked, 429 with retry_after) instead of handling them. */
+  refuse(refusal: Refusal): void {
+    this.refusals.push({ ...refusal, left: refusal.times ?? 1 });
+  }
+
+  private refusalFor(method: string, params: Params): ApiError | undefined {
+    const rule = this.refusals.find(
+      (r) => r.left > 0 && r.method.toLowerCase() === method.toLowerCase() && (r.when?.(params) ?? true),
+    );
+    if (!rule) return undefined;
+    rule.left--;
+    if (rule.status === 403) return new ApiError(403, REFUSALS[403]);
+    const retryAfter = rule.retryAfter ?? 1;
+    return new ApiError(429, `${REFUSALS[429]} ${retryAfter}`, { retry_after: retryAfter });
   }
 
   /** Makes bytes available to getFile and the download route. */
@@ -564,12 +611,15 @@ export class FakeTelegram {
       const body = await readBody(req);
       params = { ...Object.fromEntries(url.searchParams), ...body.params };
       this.calls.push({ method, params, at: Date.now() });
+      const refused = this.refusalFor(method, params);
+      if (refused) throw refused;
       send(res, 200, { ok: true, result: await handler(params, body.uploads, res) });
     } catch (err) {
       if (res.destroyed || req.socket.destroyed) return; // the client went away (an aborted long poll)
       const e = err instanceof ApiError ? err : new ApiError(500, `Internal Server Error: ${String(err)}`);
       this.errors.push({ method, params, at: Date.now(), status: e.status, description: e.description });
-      send(res, e.status, { ok: false, error_code: e.status, description: e.description });
+      const parameters = e.parameters ? { parameters: e.parameters } : {};
+      send(res, e.status, { ok: false, error_code: e.status, description: e.description, ...parameters });
     }
   }
 
@@ -675,10 +725,7 @@ export class FakeTelegram {
     const timeout = Math.max(optInt(p, "timeout") ?? 0, 0);
     const allowed = optJson<string[]>(p, "allowed_updates");
     if (allowed) this.allowedUpdates = allowed.length > 0 ? new Set(allowed) : undefined; // kept, like Telegram
-    if (offset !== undefined) {
-      // Confirms (forgets) older updates; a negative offset keeps only the last -offset ones.
-      this.pending = offset < 0 ? this.pending.slice(offset) : this.pending.filter((u) => u.update_id >= offset);
-    }
+    if (offset !== undefined) this.confirm(offset);
     const previous = this.poller;
     this.poller = undefined;
     previous?.conflict();
@@ -707,6 +754,25 @@ export class FakeTelegram {
       this.poller = poller;
       res.on("close", () => finish(() => resolve([])));
     });
+  }
+
+  /**
+   * Confirms (forgets) the updates before `offset`; a negative offset keeps
+   * only the last -offset ones. An offset one past an issued update confirms
+   * everything that arrived up to it; any other offset confirms by id, but
+   * never an update issued after a jump of the ids.
+   */
+  private confirm(offset: number): void {
+    if (offset < 0) {
+      this.pending = this.pending.slice(offset);
+      return;
+    }
+    const through = this.issued.get(offset - 1);
+    const arrival = (u: Update) => this.issued.get(u.update_id) ?? 0;
+    this.pending =
+      through !== undefined
+        ? this.pending.filter((u) => arrival(u) > through)
+        : this.pending.filter((u) => u.update_id >= offset || arrival(u) > this.jumpedAt);
   }
 
   private isAllowed(update: Update): boolean {

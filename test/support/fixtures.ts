@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
-import { flowFor } from "../../flows/index.js";
+import { flows } from "../../flows/index.js";
 import type { Draft } from "../../src/form/draft.js";
 import { loadReport } from "../../src/form/load-report.js";
 
 /** A fixture of test/fixtures/, loaded the way the command line loads a file. */
 export function fixture(name: "seed-2020" | "report-2022"): Draft {
-  const result = loadReport(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), "utf8"), flowFor);
+  const result = loadReport(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), "utf8"), flows);
   if (!result.ok) throw new Error(result.error);
   return result.draft;
 }

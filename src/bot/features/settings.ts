@@ -1,15 +1,25 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
 import { Composer, type Context, InlineKeyboard } from "grammy";
 import { chineseDate, defaultDeadline, parseDate } from "../../form/deadline.js";
-import { type FormatId, formatForYear } from "../../form/draft.js";
+import type { FormatId } from "../../form/draft.js";
+import type { FlowRegistry } from "../../form/flow-registry.js";
 import type { StoredReport } from "../../store/store.js";
+import { sendCard } from "../ask.js";
 import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { auditEntry, currentReport, type Mutation, memberReport, mutateReport } from "../report-access.js";
-import { NO_REPORT } from "./fill.js";
-import { checkOrgName, checkYear, sendCard } from "./start.js";
+import {
+  checkOrgName,
+  checkYear,
+  isSettingField,
+  SETTING_NAMES,
+  type SettingField,
+  settingTarget,
+} from "../report-settings.js";
+import { NO_REPORT, REPORT_GONE } from "../views/replies.js";
+import { EDIT_SETTING, editSetting } from "../wizards.js";
 
 /**
  * /settings: unit name, year, deadline and contact line. Each change is one
@@ -17,29 +27,10 @@ import { checkOrgName, checkYear, sendCard } from "./start.js";
  * rename); the write goes through the store with an audit entry.
  */
 
-export const SETTING_FIELDS = ["org", "year", "deadline", "contact"] as const;
-export type SettingField = (typeof SETTING_FIELDS)[number];
-
-/** How each setting is named to the officer (also in /history). */
-export const SETTING_NAMES: Record<SettingField, string> = {
-  org: "单位名称",
-  year: "年度",
-  deadline: "截止日期",
-  contact: "联系方式",
-};
-
-const EDIT_SETTING = "edit-setting";
 const MAX_CONTACT = 300;
 const CLEAR_WORD = "无";
 /** A deadline more than this many years after the report year is surely a typo. */
 const DEADLINE_SPAN = 2;
-
-export function isSettingField(value: string): value is SettingField {
-  return (SETTING_FIELDS as readonly string[]).includes(value);
-}
-
-/** The audit target of a setting, e.g. settings.org. */
-export const settingTarget = (field: SettingField) => `settings.${field}`;
 
 /** The four values and a button for each. */
 export async function showSettings(ctx: BotContext, report: StoredReport): Promise<void> {
@@ -61,13 +52,7 @@ export async function showSettings(ctx: BotContext, report: StoredReport): Promi
     .row()
     .text(SETTING_NAMES.deadline, button("deadline"))
     .text(SETTING_NAMES.contact, button("contact"));
-  await ctx.reply(lines.join("\n"), { parse_mode: "HTML", reply_markup: keyboard });
-}
-
-/** Starts the dialogue that changes one setting of a report (leaving any other dialogue). */
-export async function editSetting(ctx: BotContext, reportId: string, field: SettingField): Promise<void> {
-  if (Object.keys(ctx.conversation.active()).length > 0) await ctx.conversation.exitAll();
-  await ctx.conversation.enter(EDIT_SETTING, reportId, field);
+  await ctx.reply(lines.join("\n"), { reply_markup: keyboard });
 }
 
 /** What the dialogue needs to know of the report; plain data, as conversation results are stored. */
@@ -92,16 +77,13 @@ function snapshot(report: StoredReport, now: Date): Snapshot {
   };
 }
 
-/** Years of a format: 2019–2020 for the 2019 format, 2021 on for the 2021 format. */
-const formatYears = (format: FormatId) => (format === "2019" ? "2019–2020 年" : "2021 年及以后");
-
-function prompt(field: SettingField, s: Snapshot): string {
+function prompt(field: SettingField, s: Snapshot, flows: FlowRegistry): string {
   const cancel = "（发 /cancel 取消）";
   switch (field) {
     case "org":
       return `现在的单位名称：<b>${escapeHtml(s.org)}</b>\n请发新的单位名称${cancel}。`;
     case "year":
-      return `现在是 ${s.year} 年度（${s.format}年格式）。\n请发新的年度，只能是同一格式的年份（${formatYears(s.format)}）${cancel}。`;
+      return `现在是 ${s.year} 年度（${s.format}年格式）。\n请发新的年度，只能是同一格式的年份（${flows.formatYears(s.format)}）${cancel}。`;
     case "deadline":
       return `现在的截止日期：${chineseDate(s.deadline)}。\n请发新的日期，例如 ${s.year + 1}-01-31${cancel}。`;
     case "contact":
@@ -115,7 +97,7 @@ function prompt(field: SettingField, s: Snapshot): string {
 type Checked = { ok: true; value: string | number | null } | { ok: false; problem: string };
 
 /** Validates an answer for a setting; problems are plain text. */
-function checkValue(field: SettingField, text: string, s: Snapshot): Checked {
+function checkValue(field: SettingField, text: string, s: Snapshot, flows: FlowRegistry): Checked {
   const value = text.trim();
   switch (field) {
     case "org": {
@@ -125,12 +107,12 @@ function checkValue(field: SettingField, text: string, s: Snapshot): Checked {
     case "year": {
       const year = checkYear(value, new Date(s.now));
       if (typeof year === "string") return { ok: false, problem: year };
-      if (formatForYear(year) !== s.format)
+      if (flows.formatForYear(year) !== s.format)
         return {
           ok: false,
           problem:
-            `${year} 年度要用${formatForYear(year)}年格式，这份报告是${s.format}年格式，不能直接改。` +
-            `请发 /new 单位名称 ${year} 新建一份；或发 ${formatYears(s.format)}的年份。`,
+            `${year} 年度要用${flows.formatForYear(year)}年格式，这份报告是${s.format}年格式，不能直接改。` +
+            `请发 /new 单位名称 ${year} 新建一份；或发 ${flows.formatYears(s.format)}的年份。`,
         };
       return { ok: true, value: year };
     }
@@ -169,7 +151,7 @@ function planSetting(
     case "year": {
       const year = Number(value);
       if (year === r.draft.year) return same;
-      if (formatForYear(year) !== r.draft.format) return "年度只能改成同一格式的年份，请发 /new 新建。";
+      if (ctx.deps.flows.formatForYear(year) !== r.draft.format) return "年度只能改成同一格式的年份，请发 /new 新建。";
       const audit = [auditEntry(ctx, target, r.draft.year, year)];
       const mutation: Mutation = { change: { draft: { ...r.draft, year } }, audit };
       // A deadline left at the default moves with the year; one set by hand stays.
@@ -210,7 +192,7 @@ async function saveSetting(
 ): Promise<void> {
   const report = await memberReport(ctx, reportId);
   if (!report) {
-    await ctx.reply("这份报告已不存在，或你不再是它的填报人。");
+    await ctx.reply(REPORT_GONE);
     return;
   }
   const result = await mutateReport(ctx, report, (r) => planSetting(ctx, r, field, value));
@@ -231,6 +213,7 @@ async function saveSetting(
  * handled as usual; commands leave it already in create-bot.
  */
 async function editSettingConversation(
+  flows: FlowRegistry,
   conversation: Conversation<BotContext, Context>,
   ctx: Context,
   reportId: string,
@@ -243,16 +226,16 @@ async function editSettingConversation(
     return report ? snapshot(report, outer.deps.now()) : null;
   });
   if (!start) {
-    await ctx.reply("这份报告已不存在，或你不再是它的填报人。");
+    await ctx.reply(REPORT_GONE);
     return;
   }
-  await ctx.reply(prompt(field, start), { parse_mode: "HTML" });
+  await ctx.reply(prompt(field, start, flows));
   for (;;) {
     const answer = await conversation.wait();
     const text = answer.message?.text;
     if (text === undefined) await conversation.halt({ next: true });
     else {
-      const checked = checkValue(field, text, start);
+      const checked = checkValue(field, text, start, flows);
       if (!checked.ok) await answer.reply(checked.problem);
       else {
         const { value } = checked;
@@ -263,9 +246,15 @@ async function editSettingConversation(
   }
 }
 
-export function settingsFeature(): Composer<BotContext> {
+export function settingsFeature(flows: FlowRegistry): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  composer.use(createConversation(editSettingConversation, EDIT_SETTING));
+  composer.use(
+    createConversation(
+      (conversation: Conversation<BotContext, Context>, ctx: Context, reportId: string, field: string) =>
+        editSettingConversation(flows, conversation, ctx, reportId, field),
+      EDIT_SETTING,
+    ),
+  );
 
   composer.command("settings", async (ctx) => {
     const report = await currentReport(ctx);
@@ -274,7 +263,6 @@ export function settingsFeature(): Composer<BotContext> {
   });
 
   onReportAction(composer, ["settings"], async (ctx, callback, report) => {
-    if (!isSettingField(callback.arg)) return ctx.answerCallbackQuery({ text: "按钮无效。" });
     await ctx.answerCallbackQuery();
     await editSetting(ctx, report.id, callback.arg);
   });

@@ -1,0 +1,58 @@
+import type { Draft } from "./draft.js";
+import type { Finding } from "./finding.js";
+import type { Flow } from "./flow-schema.js";
+import { formSteps, isAnswered, sectionProgress } from "./form-steps.js";
+
+/**
+ * Progress and findings counts of one report: the one source every view
+ * draws from (report card, /check, /report, reminders), so they never
+ * disagree. "Missing" means a row or required narrative part not yet
+ * answered; checkReport says it as one "missing" finding per section, which
+ * counts here as missing, never as an error.
+ */
+export interface ReportSummary {
+  sectionsDone: number;
+  sectionsTotal: number;
+  stepsAnswered: number;
+  stepsTotal: number;
+  /** Sections with at least one unanswered step. */
+  missingSections: number;
+  /** Errors other than missing answers (they block the final document too). */
+  errors: Finding[];
+  /** One per section with unanswered steps. */
+  missing: Finding[];
+  warnings: Finding[];
+  /** Everything answered and no error: the final document can be built. */
+  ready: boolean;
+}
+
+export function reportSummary(flow: Flow, draft: Draft, findings: readonly Finding[]): ReportSummary {
+  const sections = sectionProgress(flow, draft);
+  const steps = formSteps(flow);
+  const stepsAnswered = steps.filter((s) => isAnswered(s, draft)).length;
+  const missing = findings.filter((f) => f.rule === "missing");
+  const errors = findings.filter((f) => f.severity === "error" && f.rule !== "missing");
+  const warnings = findings.filter((f) => f.severity === "warning");
+  const sectionsDone = sections.filter((s) => s.answered === s.total).length;
+  return {
+    sectionsDone,
+    sectionsTotal: sections.length,
+    stepsAnswered,
+    stepsTotal: steps.length,
+    missingSections: sections.length - sectionsDone,
+    errors,
+    missing,
+    warnings,
+    ready: stepsAnswered === steps.length && errors.length === 0,
+  };
+}
+
+/** The counts in one line, the same words in every view, e.g. "2 个错误，3 个部分未填完，1 个提醒". */
+export function summaryLine(summary: ReportSummary): string {
+  const parts = [
+    summary.errors.length > 0 ? `${summary.errors.length} 个错误` : "",
+    summary.missingSections > 0 ? `${summary.missingSections} 个部分未填完` : "",
+    summary.warnings.length > 0 ? `${summary.warnings.length} 个提醒` : "",
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join("，") : "没有发现问题";
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { flowFor } from "../flows/index.js";
+import { checkReport } from "../src/form/check-report.js";
+import { formSteps, isAnswered } from "../src/form/form-steps.js";
+import { hasVisibleText, visibleLength, visibleText } from "../src/form/visible-text.js";
+
+describe("visibleText: what an officer can see", () => {
+  it.each([
+    ["\u200b", ""],
+    ["\u3000", ""],
+    ["\ufeff", ""],
+    ["\u200b\u3000\ufeff\u2060\u00a0 \n\t", ""],
+    ["\u3000本机关\u200b依法公开。\u3000", "本机关依法公开。"],
+    ["\u200e右到左\u200f", "右到左"],
+    ["👩\u200d💻 行", "👩\u200d💻 行"],
+  ])("%j → %j", (raw, seen) => {
+    expect(visibleText(raw)).toBe(seen);
+    expect(hasVisibleText(raw)).toBe(seen !== "");
+  });
+
+  it("counts code points of the visible text", () => {
+    expect(visibleLength("\u200b\u3000𠀀字\u3000")).toBe(2);
+  });
+
+  it("a part holding only a zero-width or ideographic space is not answered, and /check lists it", () => {
+    const flow = flowFor("2021");
+    const step = formSteps(flow).find((s) => s.kind === "part" && s.part.id === "overview.active");
+    if (!step) throw new Error("no part overview.active");
+    for (const text of ["\u200b", "\u3000", "\ufeff"]) {
+      const draft = {
+        format: "2021" as const,
+        org: "某街道",
+        year: 2024,
+        narrative: { "overview.active": text },
+        cells: {},
+      };
+      expect(isAnswered(step, draft)).toBe(false);
+      const missing = checkReport(flow, draft).find((f) => f.rule === "missing" && f.cells.includes("overview.active"));
+      expect(missing).toBeDefined();
+    }
+  });
+});
