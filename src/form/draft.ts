@@ -29,6 +29,9 @@ export const IsoDate = z.string().refine((s) => {
   return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
 }, "a date as YYYY-MM-DD");
 
+/** The longest narrative part, in characters: whether typed, imported or loaded. */
+export const PART_LIMIT = 20_000;
+
 /**
  * One unit's report for one year: the interchange file's content and the
  * draft the bot fills. Cells hold numbers only; whether they are sensible
