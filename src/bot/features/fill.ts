@@ -1,5 +1,5 @@
 import { Composer } from "grammy";
-import type { Draft } from "../../form/draft.js";
+import { type Draft, PART_LIMIT } from "../../form/draft.js";
 import { type FormStep, formSteps, nextOpenStep } from "../../form/form-steps.js";
 import { parseRow } from "../../form/parse-answer.js";
 import { hasVisibleText, visibleLength, visibleText } from "../../form/visible-text.js";
@@ -27,8 +27,6 @@ import { NO_REPORT, STALE_BUTTON } from "../views/replies.js";
  * answers in the stored report (never in a conversation), so the 200th answer
  * costs what the first does and a restart loses nothing acknowledged.
  */
-
-const PART_LIMIT = 20_000;
 
 type RowStepOf = Extract<FormStep, { kind: "row" }>;
 type PartStepOf = Extract<FormStep, { kind: "part" }>;
