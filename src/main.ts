@@ -1,6 +1,7 @@
 import { run } from "@grammyjs/runner";
 import { flows } from "../flows/index.js";
-import { COMMANDS, createBot } from "./bot/create-bot.js";
+import { createBot } from "./bot/create-bot.js";
+import { COMMANDS } from "./bot/views/commands.js";
 import { clockFromEnv } from "./clock.js";
 import { type Config, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
@@ -32,7 +33,7 @@ async function main(config: Config): Promise<void> {
     { client: clientOptions(config) },
   );
   await bot.init();
-  await bot.api.setMyCommands(COMMANDS);
+  await bot.api.setMyCommands([...COMMANDS]);
   const runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "edited_message", "callback_query"] } } });
   logger.info({ username: bot.botInfo.username }, "polling");
 

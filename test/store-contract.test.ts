@@ -382,6 +382,21 @@ describe.each([
     await expect(
       store.updateReport(created.id, 1, { cursor: 1 }, [{ ...entry("a", 1, 2), by: 0 }]),
     ).rejects.toBeInstanceOf(StoreDataError);
+    // Only what changes is validated, and a bad cell, part or name in a new draft is still refused.
+    const bad = (d: Partial<Draft>) => store.updateReport(created.id, 1, { draft: { ...created.draft, ...d } }, []);
+    const badCells: Record<string, number>[] = [
+      { a: Number.NaN },
+      { b: Number.POSITIVE_INFINITY },
+      { c: "3" as never },
+    ];
+    for (const cells of badCells)
+      await expect(bad({ cells: { ...created.draft.cells, ...cells } })).rejects.toBeInstanceOf(StoreDataError);
+    await expect(bad({ narrative: { nonsense: "文字" } as never })).rejects.toBeInstanceOf(StoreDataError);
+    await expect(bad({ narrative: { problems: 3 as never } })).rejects.toBeInstanceOf(StoreDataError);
+    await expect(bad({ org: "" })).rejects.toBeInstanceOf(StoreDataError);
+    await expect(bad({ extra: 1 } as never)).rejects.toBeInstanceOf(StoreDataError);
+    await expect(store.updateReport(created.id, 1, { draft: undefined }, [])).rejects.toBeInstanceOf(StoreDataError);
+    await expect(store.updateReport(created.id, 1, { members: [1, 1] }, [])).rejects.toBeInstanceOf(StoreDataError);
     expect(await store.getReport(created.id)).toEqual(created);
     expect(await store.history(created.id, 10)).toEqual([]);
   });

@@ -1,14 +1,14 @@
 import { describeCell } from "./cell-names.js";
-import type { Draft, NarrativeId } from "./draft.js";
+import { type Draft, NARRATIVE_IDS, type NarrativeId } from "./draft.js";
 import type { Finding } from "./finding.js";
-import type { CellDef, Flow } from "./flow-schema.js";
+import type { CellDef, Flow, SectionDef } from "./flow-schema.js";
 import { formSteps, isAnswered } from "./form-steps.js";
-import { checkLinear } from "./rules/linear.js";
+import { boundCell, checkLinearAt } from "./rules/linear.js";
 import { mentions } from "./rules/mention.js";
-import { checkNarrativeClaims, checkNarrativeSums } from "./rules/narrative.js";
+import { checkNarrativeClaims, checkNarrativeSums, claimsFor } from "./rules/narrative.js";
 import { checkOrgLevel } from "./rules/org-level.js";
 import { diceSimilarity } from "./rules/similarity.js";
-import { computeValues } from "./totals.js";
+import { computeValues, type Values } from "./totals.js";
 import { hasVisibleText } from "./visible-text.js";
 
 /** Last year's report, with the flow of its own format. */
@@ -17,128 +17,266 @@ export interface Previous {
   draft: Draft;
 }
 
+/** What a check unit is given: the draft, its values with totals, last year's report and values. */
+export interface CheckInput {
+  flow: Flow;
+  draft: Draft;
+  values: Values;
+  previous: Previous | undefined;
+  previousValues: Values | undefined;
+}
+
+/**
+ * What a unit reads of the draft: leaf cells (a total stands for the leaves it
+ * adds up, so a changed leaf reaches every check of its totals), narrative
+ * parts, the unit's name, and last year's report as a whole.
+ */
+export interface CheckReads {
+  cells: readonly string[];
+  parts: readonly NarrativeId[];
+  org: boolean;
+  previous: boolean;
+}
+
+/**
+ * One piece of checkReport: a rule on one binding (a column, a part, a
+ * section). A change to the draft re-runs only the units that read it
+ * (see recheck.ts); the units in order are the whole check.
+ */
+export interface CheckUnit {
+  reads: CheckReads;
+  run(input: CheckInput): Finding[];
+}
+
 /** Every check of the form on one draft: one engine, findings in the officer's words. */
 export function checkReport(flow: Flow, draft: Draft, previous?: Previous): Finding[] {
-  const values = computeValues(flow, draft.cells);
-  const previousValues = previous && computeValues(previous.flow, previous.draft.cells);
-  const label = (id: NarrativeId) => {
-    const step = formSteps(flow).find((s) => s.kind === "part" && s.part.id === id);
-    return step?.kind === "part" ? partName(step.section.heading, step.part.heading) : id;
+  const input = checkInput(flow, draft, previous);
+  return checkUnits(flow).flatMap((unit) => unit.run(input));
+}
+
+export function checkInput(flow: Flow, draft: Draft, previous: Previous | undefined): CheckInput {
+  return {
+    flow,
+    draft,
+    values: computeValues(flow, draft.cells),
+    previous,
+    previousValues: previous && computeValues(previous.flow, previous.draft.cells),
   };
-  const findings: Finding[] = [
-    ...missing(flow, draft),
-    ...valueDomain(flow, draft),
-    ...givenTotals(flow, draft, values),
-  ];
-  for (const rule of flow.rules) {
-    switch (rule.kind) {
-      case "linear":
-        if (!rule.previousFormats || (previous && rule.previousFormats.includes(previous.draft.format)))
-          findings.push(...checkLinear(rule, values, previousValues));
-        break;
-      case "org-level":
-        findings.push(...checkOrgLevel(rule, draft.org, values));
-        break;
-      case "narrative-claims":
-        findings.push(...checkNarrativeClaims(rule, draft, values, label));
-        break;
-      case "narrative-sums":
-        findings.push(...checkNarrativeSums(rule, draft, label));
-        break;
-      case "mention": {
-        const text = draft.narrative[rule.part];
-        if (hasVisibleText(text) && text && !mentions(text, rule.groups, rule.window))
-          findings.push({ severity: rule.severity, rule: rule.id, cells: [], numbers: [], message: rule.message });
-        break;
-      }
-      case "similar-to-previous":
-        if (!previous) break;
-        for (const step of formSteps(flow)) {
-          if (step.kind !== "part") continue;
-          const now = draft.narrative[step.part.id];
-          const before = previous.draft.narrative[step.part.id];
-          if (!now || !before || !hasVisibleText(now) || !hasVisibleText(before)) continue;
-          const similarity = diceSimilarity(now, before);
-          if (similarity < rule.threshold) continue;
-          findings.push({
-            severity: rule.severity,
-            rule: rule.id,
-            cells: [step.part.id],
-            numbers: [Math.round(similarity * 100) / 100],
-            message: rule.message
-              .replaceAll("{part}", partName(step.section.heading, step.part.heading))
-              .replaceAll("{similarity}", `${Math.round(similarity * 100)}%`),
-          });
-        }
-        break;
-    }
-  }
-  return findings;
 }
 
 export function partName(sectionHeading: string, partHeading: string | undefined): string {
   return partHeading ? `${sectionHeading.split("、")[0]}${partHeading}` : sectionHeading;
 }
 
-/** Unanswered rows and parts: one finding per section, an error for the final document. */
-function missing(flow: Flow, draft: Draft): Finding[] {
-  return flow.sections.flatMap((section) => {
-    const open = formSteps(flow).filter((s) => s.section === section && !isAnswered(s, draft));
-    if (open.length === 0) return [];
-    const names = open.map((s) => (s.kind === "part" ? (s.part.heading ?? "正文") : (s.row.group ?? "") + s.row.label));
-    const shown = names.slice(0, 3).join("、") + (names.length > 3 ? `等${names.length}项` : "");
-    return [
-      {
-        severity: "error" as const,
-        rule: "missing",
-        cells: open.flatMap((s) =>
-          s.kind === "part" ? [s.part.id] : s.row.cells.filter((id) => draft.cells[id] === undefined),
-        ),
-        numbers: [open.length],
-        message: `${section.heading}：未填写${shown}`,
-      },
-    ];
+const units = new WeakMap<Flow, readonly CheckUnit[]>();
+
+/** The flow's checks as units, in the order checkReport reports their findings; built once per flow. */
+export function checkUnits(flow: Flow): readonly CheckUnit[] {
+  const known = units.get(flow);
+  if (known) return known;
+  const leaves = leafCells(flow);
+  const reads = (r: Partial<CheckReads>): CheckReads => ({
+    cells: [...new Set((r.cells ?? []).flatMap(leaves))],
+    parts: r.parts ?? [],
+    org: r.org ?? false,
+    previous: r.previous ?? false,
   });
+  const made: CheckUnit[] = [
+    ...flow.sections.map((section) => missingUnit(flow, section, reads)),
+    ...flow.cells.map((cell) => valueDomainUnit(flow, cell, reads)),
+    ...flow.totals.map(
+      (total): CheckUnit => ({
+        // The written total itself and the leaves it is compared with.
+        reads: { cells: [total.id, ...leaves(total.id)], parts: [], org: false, previous: false },
+        run: ({ draft, values }) => givenTotal(flow, total, draft, values),
+      }),
+    ),
+    ...flow.rules.flatMap((rule) => ruleUnits(flow, rule, reads)),
+  ];
+  units.set(flow, made);
+  return made;
+}
+
+type Reads = (r: Partial<CheckReads>) => CheckReads;
+
+function ruleUnits(flow: Flow, rule: Flow["rules"][number], reads: Reads): CheckUnit[] {
+  switch (rule.kind) {
+    case "linear": {
+      const { previousFormats } = rule;
+      const terms = [...rule.left, ...rule.right];
+      return (rule.forEach ?? [undefined]).map((each) => ({
+        reads: reads({
+          cells: terms.filter((t) => t.of === "this").map((t) => boundCell(t.cell, each)),
+          previous: previousFormats !== undefined || terms.some((t) => t.of === "previous"),
+        }),
+        run: ({ values, previous, previousValues }) =>
+          !previousFormats || (previous && previousFormats.includes(previous.draft.format))
+            ? checkLinearAt(rule, each, values, previousValues)
+            : [],
+      }));
+    }
+    case "org-level":
+      return [
+        {
+          reads: reads({ cells: rule.cells, org: true }),
+          run: ({ draft, values }) => checkOrgLevel(rule, draft.org, values),
+        },
+      ];
+    case "narrative-claims":
+      return NARRATIVE_IDS.map((part) => {
+        const claims = claimsFor(rule, part);
+        return {
+          reads: reads({ cells: claims.flatMap((c) => c.cells), parts: [part] }),
+          run: ({ draft, values }) => {
+            const text = draft.narrative[part];
+            return text === undefined
+              ? []
+              : checkNarrativeClaims(rule, claims, part, text, values, partLabel(flow, part));
+          },
+        };
+      });
+    case "narrative-sums":
+      return NARRATIVE_IDS.map((part) => ({
+        reads: reads({ parts: [part] }),
+        run: ({ draft }) => {
+          const text = draft.narrative[part];
+          return text === undefined ? [] : checkNarrativeSums(rule, part, text, partLabel(flow, part));
+        },
+      }));
+    case "mention":
+      return [
+        {
+          reads: reads({ parts: [rule.part] }),
+          run: ({ draft }) => {
+            const text = draft.narrative[rule.part];
+            return hasVisibleText(text) && text && !mentions(text, rule.groups, rule.window)
+              ? [{ severity: rule.severity, rule: rule.id, cells: [], numbers: [], message: rule.message }]
+              : [];
+          },
+        },
+      ];
+    case "similar-to-previous":
+      return formSteps(flow).flatMap((step) => {
+        if (step.kind !== "part") return [];
+        const id = step.part.id;
+        const name = partName(step.section.heading, step.part.heading);
+        return [
+          {
+            reads: reads({ parts: [id], previous: true }),
+            run: ({ draft, previous }): Finding[] => {
+              const now = draft.narrative[id];
+              const before = previous?.draft.narrative[id];
+              if (!now || !before || !hasVisibleText(now) || !hasVisibleText(before)) return [];
+              const similarity = diceSimilarity(now, before);
+              if (similarity < rule.threshold) return [];
+              return [
+                {
+                  severity: rule.severity,
+                  rule: rule.id,
+                  cells: [id],
+                  numbers: [Math.round(similarity * 100) / 100],
+                  message: rule.message
+                    .replaceAll("{part}", name)
+                    .replaceAll("{similarity}", `${Math.round(similarity * 100)}%`),
+                },
+              ];
+            },
+          },
+        ];
+      });
+  }
+}
+
+/** A part's name in messages, e.g. 一（一）主动公开. */
+function partLabel(flow: Flow, id: NarrativeId): string {
+  const step = formSteps(flow).find((s) => s.kind === "part" && s.part.id === id);
+  return step?.kind === "part" ? partName(step.section.heading, step.part.heading) : id;
+}
+
+/** Leaf cells behind an id: itself for a leaf (or an id the flow does not know), the leaves of a total's parts. */
+function leafCells(flow: Flow): (id: string) => string[] {
+  const totals = new Map(flow.totals.map((t) => [t.id, t]));
+  const memo = new Map<string, string[]>();
+  const leaves = (id: string): string[] => {
+    const known = memo.get(id);
+    if (known) return known;
+    const total = totals.get(id);
+    const found = total ? [...new Set(total.of.flatMap(leaves))] : [id];
+    memo.set(id, found);
+    return found;
+  };
+  return leaves;
+}
+
+/** Unanswered rows and parts of a section: one finding, an error for the final document. */
+function missingUnit(flow: Flow, section: SectionDef, reads: Reads): CheckUnit {
+  const steps = formSteps(flow).filter((s) => s.section === section);
+  return {
+    reads: reads({
+      cells: steps.flatMap((s) => (s.kind === "row" ? s.row.cells : [])),
+      parts: steps.flatMap((s) => (s.kind === "part" ? [s.part.id] : [])),
+    }),
+    run: ({ draft }) => {
+      const open = steps.filter((s) => !isAnswered(s, draft));
+      if (open.length === 0) return [];
+      const names = open.map((s) =>
+        s.kind === "part" ? (s.part.heading ?? "正文") : (s.row.group ?? "") + s.row.label,
+      );
+      const shown = names.slice(0, 3).join("、") + (names.length > 3 ? `等${names.length}项` : "");
+      return [
+        {
+          severity: "error",
+          rule: "missing",
+          cells: open.flatMap((s) =>
+            s.kind === "part" ? [s.part.id] : s.row.cells.filter((id) => draft.cells[id] === undefined),
+          ),
+          numbers: [open.length],
+          message: `${section.heading}：未填写${shown}`,
+        },
+      ];
+    },
+  };
 }
 
 /** A6: counts are whole numbers ≥ 0, only 本年增/减 may be negative, money ≥ 0. */
-function valueDomain(flow: Flow, draft: Draft): Finding[] {
-  const problem = (cell: CellDef, v: number): string | undefined => {
+function valueDomainUnit(flow: Flow, cell: CellDef, reads: Reads): CheckUnit {
+  const problem = (v: number): string | undefined => {
     if (!Number.isFinite(v)) return "不是有效的数";
     if (cell.kind !== "money" && !Number.isInteger(v)) return "应为整数";
     if (cell.kind !== "signed" && v < 0) return "不能是负数";
     return undefined;
   };
-  return flow.cells.flatMap((cell) => {
-    const v = draft.cells[cell.id];
-    const why = v === undefined ? undefined : problem(cell, v);
-    if (v === undefined || !why) return [];
-    return [
-      {
-        severity: "error" as const,
-        rule: "A6",
-        cells: [cell.id],
-        numbers: [v],
-        message: `${describeCell(flow, cell.id)}填的是${v}，${why}`,
-      },
-    ];
-  });
+  return {
+    reads: reads({ cells: [cell.id] }),
+    run: ({ draft }) => {
+      const v = draft.cells[cell.id];
+      const why = v === undefined ? undefined : problem(v);
+      if (v === undefined || !why) return [];
+      return [
+        {
+          severity: "error",
+          rule: "A6",
+          cells: [cell.id],
+          numbers: [v],
+          message: `${describeCell(flow, cell.id)}填的是${v}，${why}`,
+        },
+      ];
+    },
+  };
 }
 
-/** Totals written in an imported file that differ from the sum of their parts (A2, A3, A5). */
-function givenTotals(flow: Flow, draft: Draft, values: ReadonlyMap<string, number>): Finding[] {
-  return flow.totals.flatMap((total) => {
-    const given = draft.cells[total.id];
-    const computed = values.get(total.id);
-    if (given === undefined || computed === undefined || Math.abs(given - computed) < 1e-9) return [];
-    return [
-      {
-        severity: "error" as const,
-        rule: total.rule,
-        cells: [total.id, ...total.of],
-        numbers: [given, computed],
-        message: `${describeCell(flow, total.id)}：文件里写的是${given}，各项相加是${computed}`,
-      },
-    ];
-  });
+/** A total written in an imported file that differs from the sum of its parts (A2, A3, A5). */
+function givenTotal(flow: Flow, total: Flow["totals"][number], draft: Draft, values: Values): Finding[] {
+  const given = draft.cells[total.id];
+  const computed = values.get(total.id);
+  if (given === undefined || computed === undefined || Math.abs(given - computed) < 1e-9) return [];
+  return [
+    {
+      severity: "error",
+      rule: total.rule,
+      cells: [total.id, ...total.of],
+      numbers: [given, computed],
+      message: `${describeCell(flow, total.id)}：文件里写的是${given}，各项相加是${computed}`,
+    },
+  ];
 }

@@ -1,18 +1,6 @@
+import { beijingDate } from "./beijing-time.js";
+
 /** Dates of the reporting year, all in Beijing time (FORMAT.md §7). */
-
-const TIME_ZONE = "Asia/Shanghai";
-
-/** Year, month (1–12) and day of an instant in Beijing. */
-export function beijingDate(at: Date): { year: number; month: number; day: number } {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone: TIME_ZONE,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get("year"), month: get("month"), day: get("day") };
-}
 
 /** The year just ended until the end of March, the current year after. */
 export function defaultReportYear(now: Date): number {

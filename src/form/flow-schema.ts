@@ -6,6 +6,7 @@ import { FormatId, NarrativeId } from "./draft.js";
  * this: it names no row or column of the official form itself.
  */
 
+/** count: integer >= 0; signed: integer, may be negative (2019 本年增/减); money: 万元, decimals allowed, >= 0. */
 export const CellKind = z.enum(["count", "signed", "money"]);
 export type CellKind = z.infer<typeof CellKind>;
 

@@ -1,11 +1,9 @@
 /**
  * Parses what an officer types on a phone when the bot asks for one table
  * row: one or more numbers, in whatever separators, digits and units a
- * Chinese phone keyboard produces. Pure: no I/O, no project imports.
+ * Chinese phone keyboard produces. Pure: no I/O.
  */
-
-/** count: integer >= 0; signed: integer, may be negative (2019 本年增/减); money: 万元, decimals allowed, >= 0. */
-export type CellKind = "count" | "signed" | "money";
+import type { CellKind } from "./flow-schema.js";
 
 export type RowParse = { ok: true; values: number[]; notes: string[] } | { ok: false; reason: string; example: string };
 

@@ -24,9 +24,11 @@ import {
   StoreDataError,
   StoredReport,
   type StoreLimits,
+  serialiseReport,
   type UpdateResult,
   UserState,
   userWith,
+  validateChange,
 } from "./store.js";
 
 /** Layout of the tables, kept in PRAGMA user_version. v2 added `handled` and `acks` (created if missing). */
@@ -161,8 +163,9 @@ export class EmbeddedStore implements Store {
     if (!row) return { ok: false, current: undefined };
     const current = this.readReport(row);
     if (current.version !== expectedVersion) return { ok: false, current };
+    validateChange(`reports/${id}`, current, change);
     const next = applyChange(current, change, this.now());
-    this.sql.setReport.run(next.version, encode(StoredReport, `reports/${id}`, next), id, expectedVersion);
+    this.sql.setReport.run(next.version, serialiseReport(next), id, expectedVersion);
     for (const json of entries) this.sql.addAudit.run(id, json);
     if (entries.length > 0) this.sql.trimAudit.run({ id, keep: AUDIT_LIMIT });
     const { added, removed } = memberDiff(current.members, next.members);

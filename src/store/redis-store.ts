@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { BoundedCache } from "../bounded-cache.js";
 import {
   AUDIT_LIMIT,
   AuditEntry,
@@ -23,9 +24,11 @@ import {
   type Store,
   StoredReport,
   type StoreLimits,
+  serialiseReport,
   type UpdateResult,
   UserState,
   userWith,
+  validateChange,
 } from "./store.js";
 
 /*
@@ -139,6 +142,8 @@ const KNOWN_REPORTS = 1000;
 type ReportWrite = {
   mode: "create" | "update";
   next: StoredReport;
+  /** `next` serialised: a new report validated whole, an update by what it changes. */
+  json: string;
   expectedVersion: number;
   added: number[];
   removed: number[];
@@ -209,7 +214,7 @@ export class RedisStore implements Store {
       user ? encode(UserState, userKey, user.state) : "",
       write?.mode ?? "",
       write?.expectedVersion ?? 0,
-      write ? encode(StoredReport, reportKey, write.next) : "",
+      write?.json ?? "",
       id,
       AUDIT_LIMIT,
       write?.added.length ?? 0,
@@ -222,18 +227,28 @@ export class RedisStore implements Store {
 
   private createWrite(input: NewReport): ReportWrite {
     const next = newReport(newReportId(), input, this.now());
-    return { mode: "create", next, expectedVersion: 0, added: next.members, removed: [], audit: [] };
+    const json = encode(StoredReport, this.key("report", next.id), next);
+    return { mode: "create", next, json, expectedVersion: 0, added: next.members, removed: [], audit: [] };
   }
 
   /** The write of `change` onto `current` (at the version the script will expect). */
   private updateWrite(id: string, current: StoredReport, change: ReportChange, audit: AuditEntry[]): ReportWrite {
     const auditKey = this.key("audit", id);
     const entries = audit.map((e, i) => encode(AuditEntry, `${auditKey}[${i}]`, e));
+    validateChange(this.key("report", id), current, change);
     const next = applyChange(current, change, this.now());
     // The script re-checks the version, so the member diff computed from
     // `current` is exactly the change made when the write goes through.
     const { added, removed } = memberDiff(current.members, next.members);
-    return { mode: "update", next, expectedVersion: current.version, added, removed, audit: entries };
+    return {
+      mode: "update",
+      next,
+      json: serialiseReport(next),
+      expectedVersion: current.version,
+      added,
+      removed,
+      audit: entries,
+    };
   }
 
   async commit(origin: Origin, commit: Commit): Promise<CommitResult> {
@@ -289,13 +304,10 @@ export class RedisStore implements Store {
    * current: the 10 KB report is then neither fetched nor parsed again.
    * Bounded; callers treat reports as immutable values.
    */
-  private readonly known = new Map<string, StoredReport>();
+  private readonly known = new BoundedCache<string, StoredReport>(KNOWN_REPORTS);
 
   private remember(key: string, report: StoredReport): StoredReport {
-    this.known.delete(key);
-    if (this.known.size >= KNOWN_REPORTS) this.known.delete(this.known.keys().next().value as string);
-    this.known.set(key, report);
-    return report;
+    return this.known.set(key, report);
   }
 
   async getReport(id: string): Promise<StoredReport | undefined> {

@@ -202,6 +202,44 @@ export function encode<T extends object>(schema: z.ZodType<T>, key: string, valu
   return JSON.stringify({ v: SCHEMA_VERSION, ...parsed.data });
 }
 
+/** Serialises a report the caller has validated (see validateChange), with the schema version in front. */
+export function serialiseReport(report: StoredReport): string {
+  return JSON.stringify({ v: SCHEMA_VERSION, ...report });
+}
+
+/**
+ * Validates what a write changes, not the whole report: the fields the change
+ * sets, and of a new draft its name, year and format plus only the cells and
+ * parts that differ from `current` (which was validated when it was read or
+ * written). Throws StoreDataError naming `key`.
+ */
+export function validateChange(key: string, current: StoredReport, change: ReportChange): void {
+  const problems: string[] = [];
+  for (const field of Object.keys(change) as (keyof ReportChange)[]) {
+    const value = change[field];
+    if (value === current[field]) continue;
+    const result =
+      field === "draft" && value !== undefined
+        ? Draft.safeParse({
+            ...(value as Draft),
+            narrative: changedEntries(current.draft.narrative, (value as Draft).narrative),
+            cells: changedEntries(current.draft.cells, (value as Draft).cells),
+          })
+        : StoredReport.shape[field].safeParse(value);
+    if (!result.success) problems.push(`${field}: ${z.prettifyError(result.error)}`);
+  }
+  if (problems.length > 0) throw new StoreDataError(key, `refused to write invalid data: ${problems.join("; ")}`);
+}
+
+/** The entries of `after` that are new or differ from `before`; anything not a plain record as it is, for the schema to refuse. */
+function changedEntries(before: Record<string, unknown>, after: unknown): unknown {
+  if (after === before) return {};
+  if (typeof after !== "object" || after === null || Array.isArray(after)) return after;
+  return Object.fromEntries(
+    Object.entries(after).filter(([id, v]) => !Object.is(v, before[id]) || !Object.hasOwn(before, id)),
+  );
+}
+
 /**
  * Parses a stored value. A version this build does not know is an error,
  * never guessed at; a migration from an older version goes here when the

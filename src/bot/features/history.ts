@@ -1,37 +1,23 @@
 import { Composer } from "grammy";
+import { beijingStamp } from "../../form/beijing-time.js";
 import { describeCell } from "../../form/cell-names.js";
 import { chineseDate } from "../../form/deadline.js";
 import { NARRATIVE_IDS } from "../../form/draft.js";
 import type { Flow } from "../../form/flow-schema.js";
+import { MESSAGE_LIMIT } from "../../report/split-text.js";
 import type { AuditEntry } from "../../store/store.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, MESSAGE_LIMIT, packLines } from "../html.js";
+import { escapeHtml, packLines } from "../html.js";
 import { currentReport } from "../report-access.js";
+import { isSettingField, SETTING_NAMES } from "../report-settings.js";
 import { flowOf } from "../report-view.js";
-import { NO_REPORT } from "./fill.js";
-import { isSettingField, SETTING_NAMES } from "./settings.js";
+import { NO_REPORT } from "../views/replies.js";
 
 /** /history: the last changes of the current report, who, when, what, old → new. */
 
 const ENTRIES = 15;
 const VALUE_CLIP = 30;
 const NAME_CLIP = 20;
-
-const beijingTime = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "Asia/Shanghai",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-});
-
-/** MM-DD HH:mm in Beijing. */
-export function beijingStamp(at: Date): string {
-  const parts = beijingTime.formatToParts(at);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-  return `${get("month")}-${get("day")} ${get("hour")}:${get("minute")}`;
-}
 
 function clip(text: string, limit: number): string {
   const chars = [...text.replace(/\s+/g, " ").trim()];
@@ -84,13 +70,13 @@ export function historyFeature(): Composer<BotContext> {
     const entries = await ctx.deps.store.history(report.id, ENTRIES);
     const title = `<b>${escapeHtml(report.draft.org)} ${report.draft.year}年度</b>`;
     if (entries.length === 0) {
-      await ctx.reply(`${title}\n还没有修改记录。`, { parse_mode: "HTML" });
+      await ctx.reply(`${title}\n还没有修改记录。`);
       return;
     }
     const flow = flowOf(ctx.deps, report);
     const head = `${title} 最近 ${entries.length} 条修改（北京时间，新的在前）：`;
     const lines = entries.flatMap((e) => ["", historyLine(flow, e)]);
-    for (const text of packLines([head, ...lines], MESSAGE_LIMIT)) await ctx.reply(text, { parse_mode: "HTML" });
+    for (const text of packLines([head, ...lines], MESSAGE_LIMIT)) await ctx.reply(text);
   });
   return composer;
 }

@@ -8,15 +8,15 @@ import type { Flow } from "../../form/flow-schema.js";
 import { nextOpenStep } from "../../form/form-steps.js";
 import { loadReport } from "../../form/load-report.js";
 import type { AuditEntry, StoredReport } from "../../store/store.js";
+import { sendCard } from "../ask.js";
 import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { auditEntry, currentReport, mutateReport } from "../report-access.js";
 import { findingsOf } from "../report-view.js";
-import { findingLines } from "../step-view.js";
-import { NO_REPORT } from "./fill.js";
-import { sendCard } from "./start.js";
+import { findingLines } from "../views/question.js";
+import { NO_REPORT } from "../views/replies.js";
 
 /**
  * Importing an interchange file (INTERCHANGE.md) sent as a document. A file of
@@ -181,7 +181,6 @@ async function offerReplace(ctx: BotContext, report: StoredReport, file: Draft):
   const pending: PendingImport = { token, reportId: report.id, version: report.version, draft: stripped };
   await ctx.deps.store.writeState(pendingKey(userId), pending);
   await ctx.reply(lines.join("\n"), {
-    parse_mode: "HTML",
     reply_markup: new InlineKeyboard()
       .text("确认导入", encodeCallback("importFile", report.id, `y${token}`))
       .text("取消", encodeCallback("importFile", report.id, `n${token}`)),
@@ -235,7 +234,7 @@ async function keepAsPrevious(ctx: BotContext, report: StoredReport, file: Draft
       ? ["跨年核对：目前没有发现问题。"]
       : ["跨年核对发现：", ...someFindings(crossYear, SHOWN_CROSS_YEAR)]),
   );
-  await ctx.reply(lines.join("\n"), { parse_mode: "HTML" });
+  await ctx.reply(lines.join("\n"));
 }
 
 async function onDocument(ctx: BotContext, document: Document): Promise<void> {
@@ -251,7 +250,7 @@ async function onDocument(ctx: BotContext, document: Document): Promise<void> {
   }
   const read = await readDocument(ctx, document);
   if (!read.ok) {
-    await ctx.reply(escapeHtml(read.reason), { parse_mode: "HTML" });
+    await ctx.reply(escapeHtml(read.reason));
     return;
   }
   const file = read.draft;
@@ -270,11 +269,11 @@ export function importFeature(): Composer<BotContext> {
 
   onReportAction(composer, ["importFile"], async (ctx, callback, report) => {
     const userId = ctx.from?.id ?? 0;
+    // `y` or `n` and a token (the shape is checked when decoded).
     const [choice, token] = [callback.arg.slice(0, 1), callback.arg.slice(1)];
     const stored = PendingImport.safeParse(await ctx.deps.store.readState(pendingKey(userId)));
     const pending = stored.success ? stored.data : undefined;
-    const known = choice === "y" || choice === "n";
-    if (!known || !pending || !token || pending.token !== token || pending.reportId !== report.id) {
+    if (!pending || pending.token !== token || pending.reportId !== report.id) {
       await ctx.answerCallbackQuery({ text: EXPIRED });
       return;
     }

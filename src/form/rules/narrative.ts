@@ -1,66 +1,70 @@
 import type { z } from "zod";
-import type { Draft, NarrativeId } from "../draft.js";
+import type { NarrativeId } from "../draft.js";
 import type { Finding } from "../finding.js";
-import type { NarrativeClaimsRule, NarrativeSumsRule } from "../flow-schema.js";
+import type { Claim, NarrativeClaimsRule, NarrativeSumsRule } from "../flow-schema.js";
 import { ofWhichMismatches, type Statement, statedValues, statedZeros } from "../narrative-numbers.js";
 import type { Values } from "../totals.js";
 import { roundSum } from "../totals.js";
 
+/** The claims of a rule that apply to a part, longest pattern first (see checkNarrativeClaims). */
+export function claimsFor(rule: z.infer<typeof NarrativeClaimsRule>, part: NarrativeId): Claim[] {
+  const longest = (patterns: string[]) => Math.max(...patterns.map((p) => p.replaceAll("…", "").length));
+  return rule.claims
+    .filter((claim) => !claim.parts || claim.parts.includes(part))
+    .sort((a, b) => longest(b.patterns) - longest(a.patterns));
+}
+
 /**
- * A9: figures the narrative states, compared with the table. Claims with the
- * longer pattern go first and take their number, so "予以公开及部分公开5件"
- * is not also read as 予以公开 5.
+ * A9: figures one narrative part states, compared with the table. Claims with
+ * the longer pattern go first and take their number, so "予以公开及部分公开5件"
+ * is not also read as 予以公开 5. `claims` comes from claimsFor.
  */
 export function checkNarrativeClaims(
   rule: z.infer<typeof NarrativeClaimsRule>,
-  draft: Draft,
+  claims: readonly Claim[],
+  part: NarrativeId,
+  text: string,
   values: Values,
-  label: (part: NarrativeId) => string,
+  label: string,
 ): Finding[] {
-  const longest = (patterns: string[]) => Math.max(...patterns.map((p) => p.replaceAll("…", "").length));
-  const claims = [...rule.claims].sort((a, b) => longest(b.patterns) - longest(a.patterns));
   const findings: Finding[] = [];
-  for (const [part, text] of Object.entries(draft.narrative) as [NarrativeId, string][]) {
-    const taken = new Set<number>();
-    for (const claim of claims) {
-      if (claim.parts && !claim.parts.includes(part)) continue;
-      const statements = [...statedValues(text, claim.patterns), ...statedZeros(text, claim.zeroPatterns)].filter(
-        (s) => !taken.has(s.at),
-      );
-      for (const s of statements) taken.add(s.at);
-      const cellValues = claim.cells.map((id) => values.get(id));
-      if (cellValues.some((v) => v === undefined)) continue;
-      const table = roundSum(cellValues.reduce<number>((sum, v) => sum + (v ?? 0), 0));
-      const wrong = statements.find((s: Statement) => s.value !== table);
-      if (!wrong) continue;
-      findings.push({
-        severity: rule.severity,
-        rule: rule.id,
-        cells: [part, ...claim.cells],
-        numbers: [wrong.value, table],
-        message: `${label(part)}写${claim.name}是${wrong.value}（“${wrong.quote}”），但表中是${table}`,
-      });
-    }
+  const taken = new Set<number>();
+  for (const claim of claims) {
+    const statements = [...statedValues(text, claim.patterns), ...statedZeros(text, claim.zeroPatterns)].filter(
+      (s) => !taken.has(s.at),
+    );
+    for (const s of statements) taken.add(s.at);
+    const cellValues = claim.cells.map((id) => values.get(id));
+    if (cellValues.some((v) => v === undefined)) continue;
+    const table = roundSum(cellValues.reduce<number>((sum, v) => sum + (v ?? 0), 0));
+    const wrong = statements.find((s: Statement) => s.value !== table);
+    if (!wrong) continue;
+    findings.push({
+      severity: rule.severity,
+      rule: rule.id,
+      cells: [part, ...claim.cells],
+      numbers: [wrong.value, table],
+      message: `${label}写${claim.name}是${wrong.value}（“${wrong.quote}”），但表中是${table}`,
+    });
   }
   return findings;
 }
 
-/** A9: "of which" parts that do not add up to their stated whole (the seed's 44 vs 3+3+7+1+27). */
+/** A9: "of which" parts that do not add up to their stated whole (the seed's 44 vs 3+3+7+1+27), in one part. */
 export function checkNarrativeSums(
   rule: z.infer<typeof NarrativeSumsRule>,
-  draft: Draft,
-  label: (part: NarrativeId) => string,
+  part: NarrativeId,
+  text: string,
+  label: string,
 ): Finding[] {
-  return (Object.entries(draft.narrative) as [NarrativeId, string][]).flatMap(([part, text]) =>
-    ofWhichMismatches(text).map((m) => {
-      const sum = roundSum(m.parts.reduce((a, b) => a + b, 0));
-      return {
-        severity: rule.severity,
-        rule: rule.id,
-        cells: [part],
-        numbers: [m.whole, sum],
-        message: `${label(part)}写共${m.whole}，其中${m.parts.join("+")}=${sum}，两数不一致（“${m.quote}”）`,
-      };
-    }),
-  );
+  return ofWhichMismatches(text).map((m) => {
+    const sum = roundSum(m.parts.reduce((a, b) => a + b, 0));
+    return {
+      severity: rule.severity,
+      rule: rule.id,
+      cells: [part],
+      numbers: [m.whole, sum],
+      message: `${label}写共${m.whole}，其中${m.parts.join("+")}=${sum}，两数不一致（“${m.quote}”）`,
+    };
+  });
 }

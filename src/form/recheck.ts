@@ -1,0 +1,106 @@
+import { type CheckUnit, checkInput, checkUnits, type Previous } from "./check-report.js";
+import { type Draft, NARRATIVE_IDS } from "./draft.js";
+import type { Finding } from "./finding.js";
+import type { Flow } from "./flow-schema.js";
+
+/**
+ * Incremental checks: the findings of a draft kept per check unit, so the
+ * next draft re-runs only the units that read what changed. The result is
+ * always what checkReport gives on the new draft (test/recheck.test.ts).
+ */
+export interface Checked {
+  flow: Flow;
+  draft: Draft;
+  previous: Previous | undefined;
+  /** Findings per unit of checkUnits(flow), in order. */
+  byUnit: readonly (readonly Finding[])[];
+  findings: Finding[];
+  /** How many units were run to get here. */
+  ran: number;
+}
+
+const NONE: readonly Finding[] = Object.freeze([]);
+
+/** Every unit on the draft: what checkReport does, kept per unit. */
+export function checkAll(flow: Flow, draft: Draft, previous: Previous | undefined): Checked {
+  const all = checkUnits(flow);
+  return recheckUnits(flow, draft, previous, all, new Set(all.keys()), []);
+}
+
+/** The findings of `draft`, re-running only the units of `base` that read a changed cell, part, name or last year. */
+export function recheck(base: Checked, draft: Draft, previous: Previous | undefined): Checked {
+  if (base.draft.format !== draft.format)
+    throw new Error(`recheck across formats (${base.draft.format} → ${draft.format}): use checkAll`);
+  const dirty = new Set<number>();
+  const index = readIndex(base.flow);
+  const touch = (key: string) => {
+    for (const i of index.get(key) ?? []) dirty.add(i);
+  };
+  for (const key of changedKeys(base.draft, draft)) touch(key);
+  if (!sameDraft(base.previous?.draft, previous?.draft) || base.previous?.flow !== previous?.flow) touch(PREVIOUS);
+  return recheckUnits(base.flow, draft, previous, checkUnits(base.flow), dirty, base.byUnit);
+}
+
+function recheckUnits(
+  flow: Flow,
+  draft: Draft,
+  previous: Previous | undefined,
+  all: readonly CheckUnit[],
+  dirty: ReadonlySet<number>,
+  before: readonly (readonly Finding[])[],
+): Checked {
+  const input = dirty.size > 0 ? checkInput(flow, draft, previous) : undefined;
+  const byUnit = all.map((unit, i) => {
+    if (!input || !dirty.has(i)) return before[i] ?? NONE;
+    const found = unit.run(input);
+    return found.length === 0 ? NONE : found;
+  });
+  return { flow, draft, previous, byUnit, findings: byUnit.flat(), ran: dirty.size };
+}
+
+const ORG = "org";
+const PREVIOUS = "previous";
+const cellKey = (id: string) => `c:${id}`;
+const partKey = (id: string) => `p:${id}`;
+
+const indexes = new WeakMap<Flow, Map<string, number[]>>();
+
+/** Read key → the units that read it. */
+function readIndex(flow: Flow): Map<string, number[]> {
+  const known = indexes.get(flow);
+  if (known) return known;
+  const index = new Map<string, number[]>();
+  const add = (key: string, unit: number) => {
+    const list = index.get(key);
+    if (list) list.push(unit);
+    else index.set(key, [unit]);
+  };
+  checkUnits(flow).forEach(({ reads }, i) => {
+    for (const id of reads.cells) add(cellKey(id), i);
+    for (const id of reads.parts) add(partKey(id), i);
+    if (reads.org) add(ORG, i);
+    if (reads.previous) add(PREVIOUS, i);
+  });
+  indexes.set(flow, index);
+  return index;
+}
+
+/** The read keys in which two drafts of one format differ (year and contact are read by no check). */
+function changedKeys(a: Draft, b: Draft): string[] {
+  const keys: string[] = [];
+  if (a.cells !== b.cells) {
+    for (const id in a.cells) if (a.cells[id] !== b.cells[id] || !Object.hasOwn(b.cells, id)) keys.push(cellKey(id));
+    for (const id in b.cells) if (!Object.hasOwn(a.cells, id)) keys.push(cellKey(id));
+  }
+  if (a.narrative !== b.narrative)
+    for (const id of NARRATIVE_IDS) if (a.narrative[id] !== b.narrative[id]) keys.push(partKey(id));
+  if (a.org !== b.org) keys.push(ORG);
+  return keys;
+}
+
+/** Whether two drafts hold the same content (last year's report is compared as a whole). */
+export function sameDraft(a: Draft | undefined, b: Draft | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return a.format === b.format && a.year === b.year && a.contact === b.contact && changedKeys(a, b).length === 0;
+}
