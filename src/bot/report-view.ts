@@ -1,11 +1,3 @@
-<<<<<<< HEAD
-
-import { BoundedCache } from "../bounded-cache.js";
-import { checkReport } from "../form/check-report.js";
-
-=======
->>>>>>> main
-
 import type { Finding } from "../form/finding.js";
 import type { Flow } from "../form/flow-schema.js";
 import { type FormStep, formSteps } from "../form/form-steps.js";
@@ -18,29 +10,13 @@ export function flowOf(deps: Pick<Deps, "flows">, report: StoredReport): Flow {
   return deps.flows.flowFor(report.draft.format);
 }
 
-<<<<<<< HEAD
-/**
- * A stored version never changes, so its findings are kept for a while: an
- * answer compares the findings before and after it, and "before" is the
- * version the previous answer wrote.
- */
-const cache = new BoundedCache<string, Finding[]>(500);
-
-=======
 /** The findings on a report, last year's report included; kept per report by content (form/report-findings.ts). */
->>>>>>> main
 export function findingsOf(
   deps: Pick<Deps, "flows">,
   report: Pick<StoredReport, "draft" | "previous"> & Partial<Pick<StoredReport, "id">>,
 ): Finding[] {
   const previous = report.previous && { draft: report.previous, flow: deps.flows.flowFor(report.previous.format) };
-<<<<<<< HEAD
-  const findings = checkReport(deps.flows.flowFor(report.draft.format), report.draft, previous);
-  if (key) cache.set(key, findings);
-  return findings;
-=======
   return reportFindings(deps.flows.flowFor(report.draft.format), report.draft, previous, report.id);
->>>>>>> main
 }
 
 /** The step under the report's cursor (the cursor is clamped: a flow may have fewer steps than an old cursor). */
