@@ -306,6 +306,7 @@ describe("forged callback data", () => {
       finalize: ["draft", "ok"],
       importFile: ["y", "n", "yAAAAAAAA"],
       importRead: ["p", "d", "n", "pAAAAAAAA", "dAAAAAAAA"],
+      history: ["0", "1"],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])
