@@ -164,6 +164,7 @@ export class EmbeddedStore implements Store {
       this.sql.insertReport.run(report.id, report.version, encode(StoredReport, `reports/${report.id}`, report));
       this.reminders.touch(report.id, this.now().getTime());
       for (const user of report.members) this.sql.addMember.run(user, report.id);
+      for (const json of this.auditJson(report.id, input.audit ?? [])) this.sql.addAudit.run(report.id, json);
       return report;
     }
   }

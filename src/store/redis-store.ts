@@ -249,7 +249,9 @@ export class RedisStore implements Store {
   private createWrite(input: NewReport): ReportWrite {
     const next = newReport(newReportId(), input, this.now());
     const json = encode(StoredReport, this.key("report", next.id), next);
-    return { mode: "create", next, json, expectedVersion: 0, added: next.members, removed: [], audit: [] };
+    const auditKey = this.key("audit", next.id);
+    const audit = (input.audit ?? []).map((e, i) => encode(AuditEntry, `${auditKey}[${i}]`, e));
+    return { mode: "create", next, json, expectedVersion: 0, added: next.members, removed: [], audit };
   }
 
   /** The write of `change` onto `current` (at the version the script will expect). */

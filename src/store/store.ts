@@ -134,6 +134,8 @@ export type NewReport = {
   deadline?: string;
   previous?: Draft;
   prefilled?: StoredReport["prefilled"];
+  /** Audit entries written with the new report (e.g. cells pre-filled from last year's report). */
+  audit?: AuditEntry[];
 };
 
 /**

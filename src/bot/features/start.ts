@@ -7,6 +7,7 @@ import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
+import { forgetLastYearReport, lastYearStart } from "../last-year-report.js";
 import { answerRepeat, writeOnce } from "../once-only.js";
 import { currentReport } from "../report-access.js";
 import { checkOrgName, checkYear } from "../report-settings.js";
@@ -33,14 +34,19 @@ export async function createAndOpen(ctx: BotContext, org: string, year: number):
   }
   const format = flows.formatForYear(year);
   const steps = flows.flowFor(format).sections.length;
-  const saved = `✅ 已新建：<b>${escapeHtml(org)} ${year}年度</b>（${format}年格式，共 ${steps} 部分）。随时发 /start 看进度。`;
+  const created = `✅ 已新建：<b>${escapeHtml(org)} ${year}年度</b>（${format}年格式，共 ${steps} 部分）。随时发 /start 看进度。`;
+  const draft = { format, org, year, narrative: {}, cells: {} };
+  // Last year's report the officer kept comes in the same write, with the cells it pre-fills.
+  const fromLastYear = await lastYearStart(ctx, userId, draft);
+  const saved = fromLastYear ? `${created}\n${escapeHtml(fromLastYear.note)}` : created;
   const result = await writeOnce(
     ctx,
     {
       create: {
-        draft: { format, org, year, narrative: {}, cells: {} },
+        draft: fromLastYear?.draft ?? draft,
         members: [userId],
         deadline: defaultDeadline(year),
+        ...(fromLastYear ? { previous: fromLastYear.previous, audit: fromLastYear.audit } : {}),
       },
       user: { currentReportId: NEW_REPORT },
     },
@@ -48,6 +54,7 @@ export async function createAndOpen(ctx: BotContext, org: string, year: number):
   );
   if (result.status === "repeat") return answerRepeat(ctx, result.unsent, resendAck);
   if (result.status !== "applied" || !result.report) throw new Error("creating a report wrote nothing");
+  if (fromLastYear) await forgetLastYearReport(ctx, userId);
   await askCurrent(ctx, result.report, saved);
 }
 
