@@ -5,10 +5,14 @@ import { COMMANDS } from "./bot/views/commands.js";
 import { clockFromEnv } from "./clock.js";
 import { type Config, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
+import { startReminders } from "./reminders/start-reminders.js";
 import { openStore } from "./store/open-store.js";
 import { clientOptions, fileDownloader } from "./telegram-client.js";
 
-/** Starts the bot with long polling (one instance only: a second poller gets 409 from Telegram). */
+/**
+ * Starts the bot with long polling (one instance only: a second poller gets
+ * 409 from Telegram) and the reminder scheduler.
+ */
 
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, [config.BOT_TOKEN]);
@@ -36,6 +40,8 @@ async function main(config: Config): Promise<void> {
   await bot.api.setMyCommands([...COMMANDS]);
   const runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "edited_message", "callback_query"] } } });
   logger.info({ username: bot.botInfo.username }, "polling");
+  // Reminders run on their own timer, never inside update handling.
+  const reminders = config.REMINDERS === "on" ? startReminders(config, store, logger, now) : undefined;
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -43,6 +49,7 @@ async function main(config: Config): Promise<void> {
     stopping = true;
     logger.info({ signal }, "stopping: draining in-flight updates");
     await runner.stop();
+    await reminders?.stop();
     await store.close();
     logger.info("stopped");
     process.exit(0);

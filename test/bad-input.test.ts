@@ -305,6 +305,9 @@ describe("forged callback data", () => {
       settings: ["org", "year", "deadline", "contact"],
       finalize: ["draft", "ok"],
       importFile: ["y", "n", "yAAAAAAAA"],
+      resume: [""],
+      newYear: [""],
+      mute: ["on", "off"],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])

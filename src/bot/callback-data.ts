@@ -35,6 +35,12 @@ export const ACTIONS = {
   settings: { code: "e", arg: oneOf(...SETTING_FIELDS) },
   finalize: { code: "f", arg: oneOf(...FINALIZE_BUTTONS) },
   importFile: { code: "i", arg: IMPORT_CHOICE },
+  /** From a reminder: open the report at its next open question. */
+  resume: { code: "u", arg: NONE },
+  /** From the 1 December message: create next year's report from this one. */
+  newYear: { code: "n", arg: NONE },
+  /** /settings: reminders of this report on or off for the presser. */
+  mute: { code: "q", arg: oneOf("on", "off") },
 } as const;
 export type Action = keyof typeof ACTIONS;
 type ArgSpec = (typeof ACTIONS)[Action]["arg"];
