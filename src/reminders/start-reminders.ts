@@ -6,7 +6,7 @@ import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
 import { clientOptions } from "../telegram-client.js";
-import { ReminderRunner } from "./runner.js";
+import { ReminderRunner, type RunnerDeps } from "./runner.js";
 
 /**
  * The scheduler as main.ts and scheduler.ts start it: its own Api (auto-retry
@@ -18,22 +18,20 @@ export function startReminders(
   logger: Logger,
   now: Clock,
 ): ReminderRunner {
-  const api = new Api(config.BOT_TOKEN, clientOptions(config));
-  api.config.use(autoRetry({ maxRetryAttempts: 6, maxDelaySeconds: 120 }));
   const runner = new ReminderRunner(
-    {
-      store,
-      flows,
-      now,
-      logger: logger.child({ part: "reminders" }),
-      sendMessage: (chatId, view) =>
-        api.sendMessage(chatId, view.text, {
-          parse_mode: "HTML",
-          ...(view.keyboard ? { reply_markup: view.keyboard } : {}),
-        }),
-    },
+    { store, flows, now, logger: logger.child({ part: "reminders" }), sendMessage: reminderSender(config) },
     { tickMs: config.REMINDER_TICK_MS },
   );
   void runner.start();
   return runner;
+}
+
+/** Sends a reminder view as HTML through an Api of its own that retries 429 answers and network errors. */
+export function reminderSender(
+  config: Pick<Config, "BOT_TOKEN" | "TELEGRAM_API_ROOT" | "TELEGRAM_PROXY">,
+): RunnerDeps["sendMessage"] {
+  const api = new Api(config.BOT_TOKEN, clientOptions(config));
+  api.config.use(autoRetry({ maxRetryAttempts: 6, maxDelaySeconds: 120 }));
+  return (chatId, view) =>
+    api.sendMessage(chatId, view.text, { parse_mode: "HTML", ...(view.keyboard ? { reply_markup: view.keyboard } : {}) });
 }
