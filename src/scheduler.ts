@@ -3,6 +3,7 @@ import { type Config, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startReminders } from "./reminders/start-reminders.js";
 import { openStore } from "./store/open-store.js";
+import { NoAofError, waitForRedis } from "./store/redis-connection.js";
 
 /**
  * The reminder scheduler alone, without polling: for a second instance beside
@@ -12,6 +13,13 @@ import { openStore } from "./store/open-store.js";
 
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, [config.BOT_TOKEN]);
+  if (config.REDIS_URL) {
+    const ready = await waitForRedis(config.REDIS_URL, {
+      allowNoAof: config.REDIS_ALLOW_NO_AOF,
+      onRetry: (reason, retryInMs) => logger.warn({ reason, retryInMs }, "Redis does not answer; retrying"),
+    });
+    if (!ready) return;
+  }
   const now = clockFromEnv(process.env);
   const store = await openStore({
     now,
@@ -38,4 +46,10 @@ try {
   process.stderr.write(`${(e as Error).message}\n`);
   process.exit(2);
 }
-await main(config);
+try {
+  await main(config);
+} catch (e) {
+  if (!(e instanceof NoAofError)) throw e;
+  process.stderr.write(`${e.message}\n`);
+  process.exit(2);
+}

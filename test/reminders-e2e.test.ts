@@ -160,7 +160,9 @@ describe.each(["redis", "embedded"] as const)("a reminder season on the %s store
       LOG_LEVEL: "info",
       NIANBAO_FAKE_CLOCK_FILE: clockFile,
       REMINDER_TICK_MS: "40",
-      ...(kind === "redis" ? { REDIS_URL, REDIS_PREFIX: prefix } : { DATA_DIR: join(dir, "data") }),
+      ...(kind === "redis"
+        ? { REDIS_URL, REDIS_PREFIX: prefix, REDIS_ALLOW_NO_AOF: "1" }
+        : { DATA_DIR: join(dir, "data") }),
     };
     // The bot polls and runs a scheduler; on Redis a second scheduler instance runs beside it.
     const instances = [new BotProcess(fake, env, "src/main.ts")];

@@ -33,5 +33,8 @@ export function reminderSender(
   const api = new Api(config.BOT_TOKEN, clientOptions(config));
   api.config.use(autoRetry({ maxRetryAttempts: 6, maxDelaySeconds: 120 }));
   return (chatId, view) =>
-    api.sendMessage(chatId, view.text, { parse_mode: "HTML", ...(view.keyboard ? { reply_markup: view.keyboard } : {}) });
+    api.sendMessage(chatId, view.text, {
+      parse_mode: "HTML",
+      ...(view.keyboard ? { reply_markup: view.keyboard } : {}),
+    });
 }

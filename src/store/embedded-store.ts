@@ -309,6 +309,11 @@ export class EmbeddedStore implements Store {
     this.sql.deleteState.run(key);
   }
 
+  /** Resolves when the file answers a query (readiness). */
+  async ping(): Promise<void> {
+    this.db.prepare("SELECT 1").get();
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }

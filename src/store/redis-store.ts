@@ -1,5 +1,6 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { BoundedCache } from "../bounded-cache.js";
+import { connectRedis } from "./redis-connection.js";
 import { RedisReminderLedger } from "./redis-reminders.js";
 import {
   AUDIT_LIMIT,
@@ -180,10 +181,19 @@ export class RedisStore implements Store {
   }
 
   /** Connects before returning, so a wrong URL fails at start-up. */
-  static async connect(url: string, prefix: string, now?: () => Date, limits?: StoreLimits): Promise<RedisStore> {
-    const client = new Redis(url, { lazyConnect: true });
-    await client.connect();
-    return new RedisStore(client, prefix, now, limits);
+  static async connect(
+    url: string,
+    prefix: string,
+    now?: () => Date,
+    limits?: StoreLimits,
+    onError?: (err: Error) => void,
+  ): Promise<RedisStore> {
+    return new RedisStore(await connectRedis(url, onError), prefix, now, limits);
+  }
+
+  /** Resolves when Redis answers (readiness). */
+  async ping(): Promise<void> {
+    await this.redis.ping();
   }
 
   private key(

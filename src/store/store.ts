@@ -208,6 +208,8 @@ export interface Store {
   readState(key: string): Promise<unknown | undefined>;
   writeState(key: string, value: unknown): Promise<void>;
   deleteState(key: string): Promise<void>;
+  /** Resolves when the store answers; rejects when it is unreachable (readiness). */
+  ping(): Promise<void>;
   /** What the reminder scheduler reads and records (both stores, one contract). */
   readonly reminders: ReminderLedger;
   close(): Promise<void>;
