@@ -1,4 +1,4 @@
-import { Draft, type FormatId, type NarrativeId } from "../form/draft.js";
+import { Draft, type FormatId, IsoDate, type NarrativeId } from "../form/draft.js";
 import type { FlowRegistry } from "../form/flow-registry.js";
 import type { Flow } from "../form/flow-schema.js";
 import { findSectionHeadings, readSectionParts } from "./read-narrative.js";
@@ -44,8 +44,9 @@ export const IMPORT_REFUSALS = {
 } as const;
 
 const TITLE_WORDS = "政府信息公开工作年度报告";
+// The date under the unit's name, or the blank the renderer prints when the report has none ("　　年　月　日").
 const DATE_LINE =
-  /^[\d〇○零一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日$/;
+  /^(?:[\d〇○零一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日|年月日)$/;
 
 /** The notice number each format was issued by, as printed in a preamble: "〔2021〕30号". */
 function noticeNumber(flow: Flow): string {
@@ -53,7 +54,15 @@ function noticeNumber(flow: Flow): string {
 }
 
 function titleOf(paragraphs: string[]): string | undefined {
-  return paragraphs.map(trimSpaces).find((p) => p.includes(TITLE_WORDS) && p.length <= 80);
+  const lines = paragraphs.map(trimSpaces);
+  const at = lines.findIndex((p) => p.includes(TITLE_WORDS) && p.length <= 80);
+  if (at < 0) return undefined;
+  // A long title set on two lines: the unit's name alone on the line before "2022年政府信息公开…".
+  const before = at > 0 ? lines[at - 1]! : "";
+  const unitFirst = /^(?:\d{4}年度?)?政府信息公开工作年度报告/.test(lines[at]!.replace(/\s+/g, ""));
+  return unitFirst && before && before.length <= 40 && !/[。；，,：:]/.test(before)
+    ? `${before}${lines[at]}`
+    : lines[at];
 }
 
 /** "平潭综合实验区2021年政府信息公开工作年度报告", "2022年上海市政府信息公开工作年度报告", "大关街道政府信息公开工作年度报告". */
@@ -86,6 +95,15 @@ function contactFrom(preamble: string[]): string | undefined {
   return undefined;
 }
 
+/** The 成文日期 under the unit's name, as ISO, when written in Arabic digits. */
+function dateFrom(paragraphs: string[]): string | undefined {
+  for (let i = paragraphs.length - 1; i > 0; i--) {
+    const m = /^(\d{4})年(\d{1,2})月(\d{1,2})日$/.exec(trimSpaces(paragraphs[i]!).replace(/\s+/g, ""));
+    if (m) return `${m[1]}-${m[2]!.padStart(2, "0")}-${m[3]!.padStart(2, "0")}`;
+  }
+  return undefined;
+}
+
 /** The last section ends before the body's name and the date (and anything a web page adds after them). */
 function withoutClosing(paragraphs: string[], org: string | undefined): string[] {
   const date = paragraphs.findIndex((p, i) => i > 0 && DATE_LINE.test(trimSpaces(p).replace(/\s+/g, "")));
@@ -96,28 +114,20 @@ function withoutClosing(paragraphs: string[], org: string | undefined): string[]
   return paragraphs.slice(0, end);
 }
 
-interface Layout {
-  paragraphs: string[];
-  /** For each block index, the paragraph index it follows (tables) or is (paragraphs). */
-  blockParagraph: number[];
+/** The non-empty lines of the text outside tables, in order. */
+function paragraphsOf(source: SourceDocument): string[] {
+  return source.blocks.flatMap((block) =>
+    block.kind === "paragraph" ? block.text.split("\n").filter((line) => trimSpaces(line) !== "") : [],
+  );
 }
 
-function layoutOf(source: SourceDocument): Layout {
-  const paragraphs: string[] = [];
-  const blockParagraph: number[] = [];
-  for (const block of source.blocks) {
-    if (block.kind === "paragraph") {
-      for (const line of block.text.split("\n")) if (trimSpaces(line) !== "") paragraphs.push(line);
-    }
-    blockParagraph.push(paragraphs.length - 1);
-  }
-  return { paragraphs, blockParagraph };
-}
-
-/** The tables' cells as tokens, per section with tables (or one region when the file has no headings). */
-function regionsOf(flow: Flow, source: SourceDocument, layout: Layout, headings: number[]): Region[] {
-  const tableSections = flow.sections.map((s, i) => ({ s, i })).filter(({ s }) => s.tables.length > 0);
-  const located = tableSections.every(({ i }) => (headings[i] ?? -1) >= 0);
+/**
+ * The tables' cells as tokens, per section with tables. Lines of text inside
+ * those sections are cells flattened one per line. Tables outside them (no
+ * heading found, or a page that starts mid-report) are matched against every
+ * table, without listing their stray figures (page numbers, dates).
+ */
+function regionsOf(flow: Flow, source: SourceDocument, headings: number[]): Region[] {
   const sectionOf = (paragraphIndex: number): number => {
     let at = -1;
     headings.forEach((h, i) => {
@@ -125,6 +135,7 @@ function regionsOf(flow: Flow, source: SourceDocument, layout: Layout, headings:
     });
     return at;
   };
+  const hasTables = (section: number) => (flow.sections[section]?.tables.length ?? 0) > 0;
   const tokens = new Map<number, Token[]>();
   let row = 0;
   const add = (section: number, text: string) => {
@@ -133,29 +144,31 @@ function regionsOf(flow: Flow, source: SourceDocument, layout: Layout, headings:
     tokens.set(section, list);
   };
   let paragraphIndex = -1;
-  source.blocks.forEach((block, b) => {
+  for (const block of source.blocks) {
     if (block.kind === "paragraph") {
       for (const line of block.text.split("\n")) {
         if (trimSpaces(line) === "") continue;
         paragraphIndex++;
-        const section = located ? sectionOf(paragraphIndex) : -1;
-        // Text lines inside the table sections are cells flattened one per line.
-        if (located && flow.sections[section]?.tables.length && paragraphIndex !== headings[section]) {
+        const section = sectionOf(paragraphIndex);
+        if (hasTables(section) && paragraphIndex !== headings[section]) {
           add(section, line);
           row++;
         }
       }
-      return;
+      continue;
     }
-    const section = located ? sectionOf(layout.blockParagraph[b]!) : -1;
-    if (located && !flow.sections[section]?.tables.length) return;
+    const section = sectionOf(paragraphIndex);
     for (const cells of block.rows) {
-      for (const cell of cells) add(section, cell);
+      for (const cell of cells) add(hasTables(section) ? section : -1, cell);
       row++;
     }
-  });
-  if (!located) return [{ tables: flow.sections.flatMap((s) => s.tables), tokens: tokens.get(-1) ?? [] }];
-  return tableSections.map(({ s, i }) => ({ tables: s.tables, tokens: tokens.get(i) ?? [] }));
+  }
+  const regions: Region[] = flow.sections.flatMap((s, i) =>
+    s.tables.length > 0 && tokens.has(i) ? [{ tables: s.tables, tokens: tokens.get(i)! }] : [],
+  );
+  const elsewhere = tokens.get(-1);
+  if (elsewhere) regions.push({ tables: flow.sections.flatMap((s) => s.tables), tokens: elsewhere, quiet: true });
+  return regions;
 }
 
 function narrativeOf(flow: Flow, paragraphs: string[], headings: number[], org: string | undefined) {
@@ -176,8 +189,7 @@ function leafCells(flow: Flow): string[] {
 }
 
 export function importReport(source: SourceDocument, flows: FlowRegistry, options: ImportOptions = {}): ImportResult {
-  const layout = layoutOf(source);
-  const { paragraphs } = layout;
+  const paragraphs = paragraphsOf(source);
   const probe = flows.flowFor(flows.formats[flows.formats.length - 1]!);
   const headings = findSectionHeadings(probe, paragraphs);
   const firstHeading = headings.find((h) => h >= 0) ?? paragraphs.length;
@@ -201,7 +213,7 @@ export function importReport(source: SourceDocument, flows: FlowRegistry, option
     return {
       format,
       flow,
-      tables: readTables(flow, regionsOf(flow, source, layout, findSectionHeadings(flow, paragraphs))),
+      tables: readTables(flow, regionsOf(flow, source, findSectionHeadings(flow, paragraphs))),
     };
   });
   const best = reads.reduce((a, b) =>
@@ -220,11 +232,13 @@ export function importReport(source: SourceDocument, flows: FlowRegistry, option
   const sectionHeadings = findSectionHeadings(flow, paragraphs);
   const narrative = narrativeOf(flow, paragraphs, sectionHeadings, org);
   const contact = contactFrom(preamble);
+  const date = dateFrom(paragraphs);
   const parsed = Draft.safeParse({
     format: best.format,
     org,
     year,
     ...(contact ? { contact } : {}),
+    ...(date && IsoDate.safeParse(date).success ? { date } : {}),
     narrative,
     cells: tables.cells,
   });
