@@ -115,6 +115,8 @@ describe.each<StoreKind>(["redis", "embedded"])("the bot end to end on the %s st
         BOT_TOKEN: TOKEN,
         TELEGRAM_API_ROOT: fake.apiRoot,
         LOG_LEVEL: "warn",
+        // This test is about filling; reminders have their own season test (reminders-e2e).
+        REMINDERS: "off",
         ...storeEnv,
       });
       cleanups.push(() => bot.stop());

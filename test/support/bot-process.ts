@@ -17,12 +17,15 @@ export class BotProcess {
   constructor(
     private readonly fake: FakeTelegram,
     private readonly env: Record<string, string>,
+    /** src/main.ts (the bot, polling, with its scheduler) or src/scheduler.ts (the scheduler alone). */
+    private readonly script: "src/main.ts" | "src/scheduler.ts" = "src/main.ts",
   ) {}
 
-  /** Starts the bot and waits for its first getUpdates. */
+  /** Starts the process and waits until it polls (the bot) or has looked at the reminders once (the scheduler). */
   async start(): Promise<void> {
     const from = this.fake.calls.length;
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const logsFrom = this.logLines.length;
+    const child = spawn(process.execPath, ["--import", "tsx", this.script], {
       cwd: ROOT,
       env: this.env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -38,13 +41,14 @@ export class BotProcess {
       this.logLines.push(...lines.filter(Boolean));
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
-    await waitUntil(
-      () => this.fake.calls.slice(from).some((c) => c.method === "getUpdates"),
-      START_TIMEOUT,
-      () =>
-        child.exitCode !== null
-          ? `the bot exited with ${child.exitCode} before polling:\n${err}${out}${this.logLines.join("\n")}`
-          : undefined,
+    const ready =
+      this.script === "src/main.ts"
+        ? () => this.fake.calls.slice(from).some((c) => c.method === "getUpdates")
+        : () => this.logLines.slice(logsFrom).some((l) => l.includes('"msg":"reminders tick"'));
+    await waitUntil(ready, START_TIMEOUT, () =>
+      child.exitCode !== null
+        ? `the bot exited with ${child.exitCode} before polling:\n${err}${out}${this.logLines.join("\n")}`
+        : undefined,
     );
   }
 

@@ -1,11 +1,11 @@
 import { InlineKeyboard } from "grammy";
-import { chineseDate, daysLeft, defaultDeadline } from "../../form/deadline.js";
 import type { Finding } from "../../form/finding.js";
 import type { Flow } from "../../form/flow-schema.js";
 import { reportSummary, summaryLine } from "../../form/report-summary.js";
 import type { StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
 import { escapeHtml } from "../html.js";
+import { deadlineLines } from "./deadline.js";
 import type { View } from "./question.js";
 
 /**
@@ -15,13 +15,11 @@ import type { View } from "./question.js";
  */
 export function cardView(flow: Flow, report: StoredReport, now: Date, findings: readonly Finding[]): View {
   const summary = reportSummary(flow, report.draft, findings);
-  const deadline = report.deadline ?? defaultDeadline(report.draft.year);
-  const left = daysLeft(deadline, now);
   const lines = [
     `<b>${escapeHtml(report.draft.org)} ${report.draft.year}年度</b>（${report.draft.format}年格式）`,
     `进度：${summary.sectionsDone}/${summary.sectionsTotal} 部分已填完`,
     `问题：${summaryLine(summary)}`,
-    `截止：${chineseDate(deadline)}，${left >= 0 ? `还有 ${left} 天` : `已过 ${-left} 天`}`,
+    ...deadlineLines(report, now),
   ];
   const id = report.id;
   const keyboard = new InlineKeyboard()
