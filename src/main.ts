@@ -4,6 +4,7 @@ import { COMMANDS, createBot } from "./bot/create-bot.js";
 import { clockFromEnv } from "./clock.js";
 import { type Config, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
+import { renderPool } from "./render-pool.js";
 import { openStore } from "./store/open-store.js";
 import { clientOptions, fileDownloader } from "./telegram-client.js";
 
@@ -19,6 +20,8 @@ async function main(config: Config): Promise<void> {
     dataDir: config.DATA_DIR,
   });
   logger.info({ store: config.REDIS_URL ? "redis" : "embedded" }, "store open");
+  // One worker kept ready so the first /report does not wait for a thread to start.
+  const renderer = renderPool({ minThreads: 1, maxThreads: 2 });
   const bot = createBot(
     config.BOT_TOKEN,
     {
@@ -26,6 +29,7 @@ async function main(config: Config): Promise<void> {
       logger,
       now,
       flows,
+      renderDocx: renderer.render,
       allowedUserIds: config.ALLOWED_USER_IDS,
       downloadFile: fileDownloader(config),
     },
@@ -42,6 +46,7 @@ async function main(config: Config): Promise<void> {
     stopping = true;
     logger.info({ signal }, "stopping: draining in-flight updates");
     await runner.stop();
+    await renderer.close();
     await store.close();
     logger.info("stopped");
     process.exit(0);
