@@ -326,7 +326,7 @@ class Officer {
 
 function isAction(data: string, action: string, arg: number): boolean {
   const callback = decodeCallback(data);
-  return callback?.action === action && callback.arg === String(arg);
+  return callback?.action === action && String(callback.arg) === String(arg);
 }
 
 // ---------------------------------------------------------------------------

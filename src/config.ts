@@ -1,6 +1,10 @@
 import { z } from "zod";
 
-/** Configuration from the environment, validated once at start-up. */
+/**
+ * Configuration from the environment, validated once at start-up: one union
+ * of the two ways updates arrive. Setting WEBHOOK_URL (or WEBHOOK_SECRET)
+ * selects webhook mode, which then needs both; otherwise the bot polls.
+ */
 
 const userIds = z
   .string()
@@ -11,24 +15,58 @@ const proxyUrl = z
   .url()
   .refine((u) => /^(https?|socks5h?):\/\//.test(u), "should be an http://, https:// or socks5:// URL");
 
-export const Config = z.object({
+const port = z.coerce
+  .number({ error: "should be a TCP port number" })
+  .int("should be a TCP port number")
+  .min(1, "should be a TCP port number (1–65535)")
+  .max(65535, "should be a TCP port number (1–65535)");
+
+const flag = z.enum(["0", "1"], { error: "should be 1 or 0" }).transform((v) => v === "1");
+
+const common = {
   BOT_TOKEN: z
     .string({ error: "is missing: create a bot with @BotFather and set BOT_TOKEN to its token" })
     .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "does not look like a bot token (123456:ABC-…) from @BotFather"),
   REDIS_URL: z.url().optional(),
   REDIS_PREFIX: z.string().min(1).default("nianbao:"),
+  /** A Redis without AOF loses acknowledged answers on a restart: refused unless this is 1. */
+  REDIS_ALLOW_NO_AOF: flag.default(false),
   DATA_DIR: z.string().min(1).default("./data"),
   TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
   TELEGRAM_PROXY: proxyUrl.optional(),
   ALLOWED_USER_IDS: userIds.optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** /healthz and /readyz; off when unset (the Docker image sets it). */
+  HEALTH_PORT: port.optional(),
+  /** How long SIGTERM waits for the updates in flight before exiting anyway. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+};
+
+const Polling = z.object({ mode: z.literal("polling"), ...common });
+
+const Webhook = z.object({
+  mode: z.literal("webhook"),
+  ...common,
+  WEBHOOK_URL: z
+    .url({ error: "is missing or not a URL: the public https:// address Telegram posts updates to" })
+    .refine((u) => u.startsWith("https://"), "should be an https:// URL (Telegram posts to HTTPS only)"),
+  // Telegram's secret_token: 1–256 characters A-Z a-z 0-9 _ -.
+  WEBHOOK_SECRET: z
+    .string({ error: "is missing: webhook mode needs a secret that Telegram sends with every update" })
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, "should be 16–256 characters of A-Z a-z 0-9 _ -"),
+  /** Where the webhook server listens (behind the HTTPS proxy). */
+  PORT: port.default(8080),
 });
+
+export const Config = z.discriminatedUnion("mode", [Polling, Webhook]);
 export type Config = z.infer<typeof Config>;
+export type WebhookConfig = z.infer<typeof Webhook>;
 
 /** Reads the environment; empty strings count as unset. Throws one message naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const values = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
-  const parsed = Config.safeParse(values);
+  const mode = values.WEBHOOK_URL !== undefined || values.WEBHOOK_SECRET !== undefined ? "webhook" : "polling";
+  const parsed = Config.safeParse({ ...values, mode });
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")} ${i.message}`);
   throw new Error(`bad configuration:\n${lines.join("\n")}`);

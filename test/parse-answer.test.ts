@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type CellKind, parseRow, type RowParse } from "../src/form/parse-answer.js";
+import type { CellKind } from "../src/form/flow-schema.js";
+import { parseRow, type RowParse } from "../src/form/parse-answer.js";
 
 const SIX: CellKind[] = ["count", "count", "count", "count", "count", "count"];
 const THREE: CellKind[] = ["count", "count", "count"];

@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { flowFor } from "../flows/index.js";
+import { DEFAULT_PLAN } from "../src/form/deadline.js";
 import { draftFingerprint, reportState } from "../src/form/report-state.js";
-import {
-  DEFAULT_PLAN,
-  dueStages,
-  isQuietTime,
-  nextStageAt,
-  outOfQuietHours,
-  stagesOf,
-} from "../src/reminders/schedule.js";
+import { dueStages, isQuietTime, nextStageAt, outOfQuietHours, stagesOf } from "../src/reminders/schedule.js";
 import { fixture } from "./support/fixtures.js";
 
 /** A Beijing wall-clock time as an instant. */

@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { flowFor } from "../flows/index.js";
+import { formatChineseDate } from "../src/form/beijing-time.js";
 import type { NarrativeId } from "../src/form/draft.js";
-import {
-  formatChineseDate,
-  narrativeParagraphs,
-  openingParagraph,
-  splitParagraphs,
-} from "../src/report/report-text.js";
+import { narrativeParagraphs, openingParagraph, splitParagraphs } from "../src/report/report-text.js";
 
 const flow = flowFor("2021");
 function paragraphsOf(id: NarrativeId, text: string): string[] {

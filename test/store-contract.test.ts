@@ -560,6 +560,97 @@ describe.each([
     });
   });
 
+  describe("the reminder ledger", () => {
+    const FAR = new Date("2100-01-01T00:00:00Z");
+
+    it("every report write makes the report due at once; the scheduler sets the next look", async () => {
+      const a = await store.createReport({ draft: draft(), members: [1] });
+      const b = await store.createReport({ draft: draft(), members: [2] });
+      const due = await store.reminders.due(FAR, 10);
+      expect(due.map((d) => d.id)).toEqual([a.id, b.id]);
+      const [dueA] = due;
+      expect(dueA!.at).toBeGreaterThanOrEqual(Date.parse(a.createdAt));
+      const later = Date.parse("2030-01-01T00:00:00Z");
+      expect(await store.reminders.reschedule(a.id, dueA!.at, later)).toBe(true);
+      expect((await store.reminders.due(new Date(later - 1), 10)).map((d) => d.id)).toEqual([b.id]);
+      expect(await store.reminders.due(new Date(later), 10)).toEqual([
+        { id: b.id, at: due[1]!.at },
+        { id: a.id, at: later },
+      ]);
+      // A write in between wins over a reschedule based on what was read before it.
+      await store.updateReport(a.id, 1, { dueDate: "2026-01-15" }, []);
+      expect(await store.reminders.reschedule(a.id, later, later + 1)).toBe(false);
+      const again = (await store.reminders.due(new Date(later - 1), 10)).find((d) => d.id === a.id);
+      expect(again!.at).toBeLessThan(later);
+      // No further stage: out of the index until the next write.
+      expect(await store.reminders.reschedule(a.id, again!.at, undefined)).toBe(true);
+      expect((await store.reminders.due(FAR, 10)).map((d) => d.id)).toEqual([b.id]);
+      await store.reminders.backfill();
+      expect((await store.reminders.due(FAR, 10)).map((d) => d.id).sort()).toEqual([a.id, b.id].sort());
+      await store.deleteReport(b.id);
+      expect((await store.reminders.due(FAR, 10)).map((d) => d.id)).toEqual([a.id]);
+      expect(await store.reminders.due(FAR, 0)).toEqual([]);
+    });
+
+    it("a once-only commit also makes its report due", async () => {
+      const report = await store.createReport({ draft: draft(), members: [7] });
+      const [first] = await store.reminders.due(FAR, 1);
+      await store.reminders.reschedule(report.id, first!.at, Date.parse("2099-01-01T00:00:00Z"));
+      const change = { draft: { ...report.draft, cells: { n: 1 } } };
+      await store.commit(
+        { userId: 7, updateId: 1, ack: "" },
+        { update: { id: report.id, expectedVersion: 1, change, audit: [] } },
+      );
+      expect((await store.reminders.due(new Date("2098-01-01T00:00:00Z"), 1)).map((d) => d.id)).toEqual([report.id]);
+    });
+
+    it("records a stage as sent once per report, stage and member; a deleted report forgets", async () => {
+      const r = await store.createReport({ draft: draft(), members: [1, 2] });
+      const stage = { reportId: r.id, stage: "publication:2026-01-31:7" };
+      const other = { reportId: r.id, stage: "publication:2026-01-31:3" };
+      expect(await store.reminders.sentStages(1, [stage, other])).toEqual(new Set());
+      await store.reminders.recordSent(1, [stage], new Date("2026-01-24T01:30:00Z"));
+      await store.reminders.recordSent(1, [stage], new Date("2026-01-24T02:00:00Z"));
+      const second = await backend.open();
+      expect(await second.reminders.sentStages(1, [stage, other])).toEqual(new Set([`${r.id} ${stage.stage}`]));
+      expect(await second.reminders.sentStages(2, [stage])).toEqual(new Set());
+      await store.deleteReport(r.id);
+      expect(await store.reminders.sentStages(1, [stage])).toEqual(new Set());
+    });
+
+    it("lets one owner at a time hold an officer's lease, until it is released or expires", async () => {
+      const other = await backend.open();
+      expect(await store.reminders.lease(5, "a", 60_000)).toBe(true);
+      expect(await other.reminders.lease(5, "b", 60_000)).toBe(false);
+      await other.reminders.release(5, "b");
+      expect(await other.reminders.lease(5, "b", 60_000)).toBe(false);
+      await store.reminders.release(5, "a");
+      expect(await other.reminders.lease(5, "b", 50)).toBe(true);
+      await new Promise((r) => setTimeout(r, 120));
+      expect(await store.reminders.lease(5, "a", 60_000)).toBe(true);
+    });
+
+    it("marks members inactive (blocked the bot) and active again", async () => {
+      await store.reminders.markInactive(3, new Date("2026-01-02T00:00:00Z"));
+      expect(await store.reminders.inactive([1, 3])).toEqual(new Map([[3, "2026-01-02T00:00:00.000Z"]]));
+      await store.reminders.clearInactive(3);
+      expect(await store.reminders.inactive([3])).toEqual(new Map());
+      expect(await store.reminders.inactive([])).toEqual(new Map());
+    });
+
+    it("shares the send rate between instances: one a second per chat, the overall rate across chats", async () => {
+      const other = await backend.open();
+      expect(await store.reminders.takeSendSlot(11, 25)).toBe(0);
+      const sameChat = await other.reminders.takeSendSlot(11, 25);
+      expect(sameChat).toBeGreaterThan(900);
+      expect(sameChat).toBeLessThanOrEqual(1000);
+      const otherChat = await other.reminders.takeSendSlot(12, 25);
+      expect(otherChat).toBeLessThanOrEqual(40);
+      await new Promise((r) => setTimeout(r, otherChat + 1));
+      expect(await other.reminders.takeSendSlot(12, 25)).toBe(0);
+    });
+  });
+
   it("keeps every acknowledged write when the writing process is killed with SIGKILL", async () => {
     const report = await store.createReport({ draft: draft(), members: [101] });
     const child: ChildProcessWithoutNullStreams = spawn(

@@ -1,52 +1,119 @@
+import { SETTING_FIELDS } from "./report-settings.js";
+
 /**
  * Callback data: short, versioned, never trusted. `1|<action>|<reportId>|<arg>`
- * stays far below Telegram's 64 bytes; whoever presses is checked against the
- * report's members by the handler.
+ * stays far below Telegram's 64 bytes. Each action declares the kind of its
+ * argument here, and decoding checks it, so no handler parses a raw argument;
+ * whoever presses is checked against the report's members (callbacks.ts).
  */
 
-const VERSION = "1";
+/** A step of the report's form, or a section of its flow: digits, checked against the flow once the report is known. */
+const STEP = { kind: "step" } as const;
+const SECTION = { kind: "section" } as const;
+const NONE = { kind: "none" } as const;
+/** A page of a list: digits, any number. */
+const PAGE = { kind: "page" } as const;
+const oneOf = <const T extends readonly string[]>(...values: T) => ({ kind: "oneOf", values }) as const;
+
+export const CARD_BUTTONS = ["fill", "check", "preview", "report", "settings"] as const;
+export const REPORT_BUTTONS = ["list", "open", "sw", "mv", "rm", "rmok"] as const;
+export const FINALIZE_BUTTONS = ["draft", "ok"] as const;
+/** `y` or `n` and the pending import's token (6 random bytes, base64url). */
+const IMPORT_CHOICE = { kind: "pattern", pattern: /^[yn][A-Za-z0-9_-]{8}$/ } as const;
+
 export const ACTIONS = {
-  rowZero: "z",
-  tableZero: "t",
-  previous: "p",
-  skip: "s",
-  partDone: "d",
-  partReuse: "y",
-  partClear: "x",
-  sections: "m",
-  section: "l",
-  goto: "g",
-  card: "c",
-  reports: "r",
-  settings: "e",
-  finalize: "f",
-  importFile: "i",
+  rowZero: { code: "z", arg: STEP },
+  tableZero: { code: "t", arg: STEP },
+  previous: { code: "p", arg: STEP },
+  skip: { code: "s", arg: STEP },
+  partDone: { code: "d", arg: STEP },
+  partReuse: { code: "y", arg: STEP },
+  partClear: { code: "x", arg: STEP },
+  sections: { code: "m", arg: NONE },
+  section: { code: "l", arg: SECTION },
+  goto: { code: "g", arg: STEP },
+  card: { code: "c", arg: oneOf(...CARD_BUTTONS) },
+  reports: { code: "r", arg: oneOf(...REPORT_BUTTONS) },
+  settings: { code: "e", arg: oneOf(...SETTING_FIELDS) },
+  finalize: { code: "f", arg: oneOf(...FINALIZE_BUTTONS) },
+  importFile: { code: "i", arg: IMPORT_CHOICE },
+  history: { code: "h", arg: PAGE },
 } as const;
 export type Action = keyof typeof ACTIONS;
+type ArgSpec = (typeof ACTIONS)[Action]["arg"];
 
-const CODES = new Map<string, Action>(Object.entries(ACTIONS).map(([name, code]) => [code, name as Action]));
+type ArgOf<S extends ArgSpec> = S extends { kind: "step" | "section" | "page" }
+  ? number
+  : S extends { kind: "oneOf"; values: readonly (infer V)[] }
+    ? V
+    : S extends { kind: "none" }
+      ? ""
+      : string;
+
+/** A decoded button of one action, its argument already of the declared kind. */
+export type CallbackOf<A extends Action> = {
+  [K in A]: { action: K; reportId: string; arg: ArgOf<(typeof ACTIONS)[K]["arg"]> };
+}[A];
+export type Callback = CallbackOf<Action>;
+
+const VERSION = "1";
+const CODES = new Map<string, Action>(Object.entries(ACTIONS).map(([name, spec]) => [spec.code, name as Action]));
 const REPORT_ID = /^[A-Za-z0-9_-]{1,16}$/;
 const ARG = /^[A-Za-z0-9_-]{0,24}$/;
+/** Digits only: Number() would also read "" as 0 and "1e1" as 10 from forged data. */
+const INDEX = /^\d{1,6}$/;
 
-export interface Callback {
-  action: Action;
-  reportId: string;
-  arg: string;
-}
-
+/** The data of a button. The argument is only checked for shape, so tests can forge any argument. */
 export function encodeCallback(action: Action, reportId: string, arg: string | number = ""): string {
-  const data = [VERSION, ACTIONS[action], reportId, String(arg)].join("|");
+  const data = [VERSION, ACTIONS[action].code, reportId, String(arg)].join("|");
   if (!REPORT_ID.test(reportId) || !ARG.test(String(arg)) || Buffer.byteLength(data) > 64)
     throw new Error(`callback data out of shape: ${data}`);
   return data;
 }
 
-export function decodeCallback(data: string | undefined): Callback | undefined {
+function parseArg(spec: ArgSpec, raw: string): string | number | undefined {
+  switch (spec.kind) {
+    case "none":
+      return raw === "" ? raw : undefined;
+    case "step":
+    case "section":
+    case "page":
+      return INDEX.test(raw) ? Number(raw) : undefined;
+    case "oneOf":
+      return (spec.values as readonly string[]).includes(raw) ? raw : undefined;
+    case "pattern":
+      return spec.pattern.test(raw) ? raw : undefined;
+  }
+}
+
+/** The envelope of a button: version, action and report id checked, the argument still raw. */
+export interface Envelope {
+  action: Action;
+  reportId: string;
+  raw: string;
+}
+
+export function decodeEnvelope(data: string | undefined): Envelope | undefined {
   if (data === undefined || data.length > 64) return undefined;
-  const [version, code, reportId, arg, ...rest] = data.split("|");
+  const [version, code, reportId, raw, ...rest] = data.split("|");
   const action = code === undefined ? undefined : CODES.get(code);
-  if (version !== VERSION || !action || rest.length > 0 || reportId === undefined || arg === undefined)
+  if (version !== VERSION || !action || rest.length > 0 || reportId === undefined || raw === undefined)
     return undefined;
-  if (!REPORT_ID.test(reportId) || !ARG.test(arg)) return undefined;
-  return { action, reportId, arg };
+  if (!REPORT_ID.test(reportId) || !ARG.test(raw)) return undefined;
+  return { action, reportId, raw };
+}
+
+/** What kind of argument an action takes. */
+export const argKind = (action: Action): ArgSpec["kind"] => ACTIONS[action].arg.kind;
+
+/** The button with its argument parsed as its action declares, or undefined when the argument is out of shape. */
+export function parseCallback(envelope: Envelope): Callback | undefined {
+  const arg = parseArg(ACTIONS[envelope.action].arg, envelope.raw);
+  return arg === undefined ? undefined : ({ action: envelope.action, reportId: envelope.reportId, arg } as Callback);
+}
+
+/** The button, or undefined for anything out of shape (the shared refusal answers it). */
+export function decodeCallback(data: string | undefined): Callback | undefined {
+  const envelope = decodeEnvelope(data);
+  return envelope && parseCallback(envelope);
 }

@@ -1,29 +1,54 @@
 import type { Composer } from "grammy";
+import { formSteps } from "../form/form-steps.js";
 import type { StoredReport } from "../store/store.js";
-import { type Action, type Callback, decodeCallback } from "./callback-data.js";
+import {
+  type Action,
+  argKind,
+  type Callback,
+  type CallbackOf,
+  decodeEnvelope,
+  parseCallback,
+} from "./callback-data.js";
 import type { BotContext } from "./context.js";
 import { memberReport } from "./report-access.js";
+import { flowOf } from "./report-view.js";
+import { INVALID_BUTTON, NOT_MEMBER } from "./views/replies.js";
 
 /**
- * Registers a handler for some callback actions. The data is decoded and the
- * presser must be a member of the report it names; anything else is answered
- * by the catch-all in create-bot and changes nothing.
+ * Registers a handler for some callback actions. The presser must be a
+ * member of the report the data names, the argument must be of the kind its
+ * action declares (callback-data.ts), and a step or section index must exist
+ * in that report's flow: the handler only sees valid buttons, and every
+ * forged one gets the same refusal (data out of shape altogether is answered
+ * by the catch-all in create-bot with it too).
  */
-export function onReportAction(
+export function onReportAction<A extends Action>(
   composer: Composer<BotContext>,
-  actions: readonly Action[],
-  handler: (ctx: BotContext, callback: Callback, report: StoredReport) => Promise<unknown>,
+  actions: readonly A[],
+  handler: (ctx: BotContext, callback: CallbackOf<A>, report: StoredReport) => Promise<unknown>,
 ): void {
   composer.on("callback_query:data", async (ctx, next) => {
-    const callback = decodeCallback(ctx.callbackQuery.data);
-    if (!callback || !actions.includes(callback.action)) return next();
-    const report = await memberReport(ctx, callback.reportId);
+    const envelope = decodeEnvelope(ctx.callbackQuery.data);
+    if (!envelope || !(actions as readonly Action[]).includes(envelope.action)) return next();
+    const report = await memberReport(ctx, envelope.reportId);
     if (!report) {
-      await ctx.answerCallbackQuery({ text: "这个按钮对应的报告不存在，或你不是它的填报人。" });
+      await ctx.answerCallbackQuery({ text: NOT_MEMBER });
       return;
     }
-    await handler(ctx, callback, report);
+    const decoded = parseCallback(envelope);
+    if (!decoded || !inFlow(decoded, report, ctx)) {
+      await ctx.answerCallbackQuery({ text: INVALID_BUTTON });
+      return;
+    }
+    await handler(ctx, decoded as CallbackOf<A>, report);
   });
 }
 
-export const STALE_BUTTON = "这是旧消息上的按钮，请用最新一条消息。";
+/** A step or section index names one of the report's flow. */
+function inFlow(callback: Callback, report: StoredReport, ctx: BotContext): boolean {
+  const kind = argKind(callback.action);
+  if (kind !== "step" && kind !== "section") return true;
+  const flow = flowOf(ctx.deps, report);
+  const count = kind === "section" ? flow.sections.length : formSteps(flow).length;
+  return Number(callback.arg) < count;
+}

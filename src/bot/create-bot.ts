@@ -2,7 +2,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { conversations } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotConfig, Composer, type Context } from "grammy";
-import { decodeCallback } from "./callback-data.js";
+import { decodeEnvelope } from "./callback-data.js";
 import type { BotContext, Deps } from "./context.js";
 import { cancelFeature } from "./features/cancel.js";
 import { fillFeature } from "./features/fill.js";
@@ -13,23 +13,8 @@ import { reportsFeature } from "./features/reports.js";
 import { sectionsFeature } from "./features/sections.js";
 import { settingsFeature, showSettings } from "./features/settings.js";
 import { startFeature } from "./features/start.js";
-
-/** The commands shown in Telegram's menu (setMyCommands). */
-export const COMMANDS = [
-  { command: "start", description: "报告卡片：进度、问题、截止日期" },
-  { command: "fill", description: "继续填写" },
-  { command: "sections", description: "各部分目录，查看或修改" },
-  { command: "check", description: "核对数字和文字" },
-  { command: "preview", description: "预览全文" },
-  { command: "report", description: "生成 Word 报告" },
-  { command: "export", description: "导出数据文件（JSON）" },
-  { command: "reports", description: "我的报告：切换、改名、删除" },
-  { command: "new", description: "新建报告：/new 单位名称 年度" },
-  { command: "history", description: "最近的修改记录" },
-  { command: "settings", description: "单位名称、年度、截止日期、联系方式" },
-  { command: "help", description: "使用说明" },
-  { command: "cancel", description: "取消当前操作" },
-];
+import { htmlParseMode } from "./html-parse-mode.js";
+import { EXPIRED_BUTTON, INVALID_BUTTON } from "./views/replies.js";
 
 const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理消息。";
 
@@ -43,6 +28,7 @@ const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理�
 export function createBot(token: string, deps: Deps, config: Partial<BotConfig<BotContext>> = {}): Bot<BotContext> {
   const bot = new Bot<BotContext>(token, config);
   bot.api.config.use(autoRetry());
+  bot.api.config.use(htmlParseMode);
 
   // Updates of one chat are handled one after another (the runner runs chats in parallel).
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
@@ -66,8 +52,9 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
     }
     const allowed = deps.allowedUserIds;
     if (allowed && ctx.from && !allowed.includes(ctx.from.id)) {
-      const refusal = "你没有使用这个机器人的权限，请联系管理员。";
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: refusal });
+      // The administrator needs the id for ALLOWED_USER_IDS.
+      const refusal = `你没有使用这个机器人的权限。你的 Telegram 用户 ID 是 ${ctx.from.id}，请把它发给管理员开通。`;
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: refusal, show_alert: true });
       else await ctx.reply(refusal);
       return;
     }
@@ -91,10 +78,11 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
           delete: (key) => deps.store.deleteState(key),
         },
       },
-      // Conversations build their own Api object: auto-retry must be installed again inside.
+      // Conversations build their own Api object: auto-retry and the parse mode must be installed again inside.
       plugins: [
         async (ctx, next) => {
           ctx.api.config.use(autoRetry());
+          ctx.api.config.use(htmlParseMode);
           await next();
         },
       ],
@@ -125,7 +113,7 @@ function fallbacks(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.on("callback_query", (ctx) =>
     ctx.answerCallbackQuery({
-      text: decodeCallback(ctx.callbackQuery.data) ? "这个按钮已过期。" : "按钮无效，请用最新一条消息上的按钮。",
+      text: decodeEnvelope(ctx.callbackQuery.data) ? EXPIRED_BUTTON : INVALID_BUTTON,
     }),
   );
   composer.on("message::bot_command", (ctx) => ctx.reply("没有这个命令。发 /help 看能做什么。"));

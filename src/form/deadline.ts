@@ -1,18 +1,7 @@
+import { z } from "zod";
+import { beijingDate } from "./beijing-time.js";
+
 /** Dates of the reporting year, all in Beijing time (FORMAT.md §7). */
-
-const TIME_ZONE = "Asia/Shanghai";
-
-/** Year, month (1–12) and day of an instant in Beijing. */
-export function beijingDate(at: Date): { year: number; month: number; day: number } {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone: TIME_ZONE,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get("year"), month: get("month"), day: get("day") };
-}
 
 /** The year just ended until the end of March, the current year after. */
 export function defaultReportYear(now: Date): number {
@@ -78,3 +67,19 @@ export function clockMinutes(time: string): number {
   const [h, m] = time.split(":").map(Number);
   return (h ?? 0) * 60 + (m ?? 0);
 }
+
+// --- The reminder plan: stages before each deadline, and the time of day. ---
+
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time like 09:30");
+
+/** The reminder plan, stored with each report so a change of the default does not re-plan old reports. */
+export const ReminderPlan = z.strictObject({
+  /** Days before the deadline; 0 is the day itself. */
+  days: z.array(z.number().int().min(0).max(366)).min(1),
+  /** Beijing time of day. */
+  time: HHMM,
+});
+export type ReminderPlan = z.infer<typeof ReminderPlan>;
+
+/** THE place to change the schedule of new reports (README: "Deadlines and reminders"). */
+export const DEFAULT_PLAN: ReminderPlan = { days: [30, 14, 7, 3, 1, 0], time: "09:30" };

@@ -4,6 +4,8 @@
  * lists whose parts do not add up. Knows no cells: the phrases come from the flows.
  */
 
+import { BoundedCache } from "../bounded-cache.js";
+
 /** 0–9 for a Chinese digit, -1 for anything else. */
 const digitOf = (c: string): number => (c === "两" ? 2 : c === "〇" ? 0 : "零一二三四五六七八九".indexOf(c));
 const MULTS: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
@@ -97,8 +99,7 @@ function quantityAfter(text: string, qs: readonly Quantity[], pos: number): Quan
 const GAP = `([^。；;！？!?\\n]{0,12}?)`;
 
 /** Compiled phrases: the flows' patterns are a fixed set, compiled once (matchAll copies the regex, so sharing is safe). */
-const compiled = new Map<string, { re: RegExp; gaps: number }>();
-const MAX_COMPILED = 2000;
+const compiled = new BoundedCache<string, { re: RegExp; gaps: number }>(2000);
 
 /** "收到…申请" → regex; "…" is a short gap inside one clause. */
 function compile(pattern: string): { re: RegExp; gaps: number } {
@@ -107,9 +108,7 @@ function compile(pattern: string): { re: RegExp; gaps: number } {
   const pieces = pattern.split(/…+|\.{3,}/).filter((p) => p !== "");
   const escaped = pieces.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   const made = { re: new RegExp(escaped.join(GAP), "dg"), gaps: pieces.length - 1 };
-  if (compiled.size >= MAX_COMPILED) compiled.clear();
-  compiled.set(pattern, made);
-  return made;
+  return compiled.set(pattern, made);
 }
 
 export interface Statement {
@@ -165,21 +164,12 @@ interface TextAnalysis {
   zeros: WeakMap<readonly string[], Statement[]>;
   ofWhich?: OfWhich[];
 }
-const recent = new Map<string, TextAnalysis>();
-const RECENT_TEXTS = 512;
+const recent = new BoundedCache<string, TextAnalysis>(512);
 
 function analysisOf(text: string): TextAnalysis {
-  const known = recent.get(text);
-  if (known) {
-    // Least recently used goes first: move this one to the end.
-    recent.delete(text);
-    recent.set(text, known);
-    return known;
-  }
-  const made: TextAnalysis = { quantities: quantities(text), values: new WeakMap(), zeros: new WeakMap() };
-  recent.set(text, made);
-  if (recent.size > RECENT_TEXTS) recent.delete(recent.keys().next().value as string);
-  return made;
+  return (
+    recent.get(text) ?? recent.set(text, { quantities: quantities(text), values: new WeakMap(), zeros: new WeakMap() })
+  );
 }
 
 function remembered<T>(cache: WeakMap<readonly string[], T[]>, patterns: readonly string[], find: () => T[]): T[] {

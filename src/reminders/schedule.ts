@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { beijingInstant, beijingIsoDate, beijingMinutes, clockMinutes } from "../form/deadline.js";
+import { beijingInstant, beijingIsoDate, beijingMinutes, clockMinutes, type ReminderPlan } from "../form/deadline.js";
 
 /**
  * When reminders fall due (pure). A report has one or two deadlines (the
@@ -11,20 +10,6 @@ import { beijingInstant, beijingIsoDate, beijingMinutes, clockMinutes } from "..
  * come. Nothing is due at night: a stage that falls in the quiet hours waits
  * for the morning.
  */
-
-const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time like 09:30");
-
-/** The reminder plan, stored with each report so a change of the default does not re-plan old reports. */
-export const ReminderPlan = z.strictObject({
-  /** Days before the deadline; 0 is the day itself. */
-  days: z.array(z.number().int().min(0).max(366)).min(1),
-  /** Beijing time of day. */
-  time: HHMM,
-});
-export type ReminderPlan = z.infer<typeof ReminderPlan>;
-
-/** THE place to change the schedule of new reports (README: "Deadlines and reminders"). */
-export const DEFAULT_PLAN: ReminderPlan = { days: [30, 14, 7, 3, 1, 0], time: "09:30" };
 
 /** No reminder between these Beijing times. */
 export const QUIET_HOURS = { from: "21:00", to: "08:00" } as const;

@@ -20,19 +20,13 @@ import {
   VerticalMergeType,
   WidthType,
 } from "docx";
+import { formatChineseDate } from "../form/beijing-time.js";
 import type { Draft } from "../form/draft.js";
 import type { Finding } from "../form/finding.js";
 import type { CellDef, Flow, GridCell, SectionDef, TableDef } from "../form/flow-schema.js";
 import { computeValues, type Values } from "../form/totals.js";
 import { formatCellValue } from "./format-number.js";
-import {
-  formatChineseDate,
-  MISSING_TEXT,
-  narrativeParagraphs,
-  openingParagraph,
-  reportTitle,
-  splitParagraphs,
-} from "./report-text.js";
+import { MISSING_TEXT, narrativeParagraphs, openingParagraph, reportTitle, splitParagraphs } from "./report-text.js";
 
 /**
  * Draft → .docx in the layout of a published report: GB/T 9704 page and

@@ -11,19 +11,6 @@ export function reportTitle(draft: Pick<Draft, "org" | "year">): string {
   return `${draft.org}${draft.year}年政府信息公开工作年度报告`;
 }
 
-const SHANGHAI_DATE = new Intl.DateTimeFormat("en-US", {
-  timeZone: "Asia/Shanghai",
-  year: "numeric",
-  month: "numeric",
-  day: "numeric",
-});
-
-/** "2023年1月20日" for the day the instant falls on in Beijing. */
-export function formatChineseDate(date: Date): string {
-  const parts = Object.fromEntries(SHANGHAI_DATE.formatToParts(date).map((p) => [p.type, p.value]));
-  return `${parts.year}年${parts.month}月${parts.day}日`;
-}
-
 const CJK_COUNT = "一二三四五六七八九十";
 
 /** Legal basis, the six parts, the statistical period, then the contact the officer gave. */

@@ -3,14 +3,13 @@ import type { CellDef, Flow, RowStep, SectionDef, TableDef, TotalDef } from "../
 import type { Values } from "../form/totals.js";
 import { formatCellValue } from "./format-number.js";
 import { MISSING_TEXT, narrativeParagraphs, openingParagraph, reportTitle } from "./report-text.js";
+import { MESSAGE_LIMIT, splitText } from "./split-text.js";
 
 /**
  * Plain-text previews for the chat. The caller escapes HTML and wraps a
  * table preview in <pre>; texts here are raw and sized to fit one message.
  */
 
-/** Telegram's limit for one message's text. */
-const MESSAGE_LIMIT = 4096;
 /** Room left for the caller's HTML escaping and wrapping of a narrative message. */
 const NARRATIVE_LIMIT = 4000;
 const LABEL_CHARS = 14;
@@ -188,7 +187,7 @@ export function narrativePreview(flow: Flow, draft: Draft, opts: NarrativePrevie
   for (const block of blocks) {
     let separator = "\n\n";
     for (const unit of keepHeadingsWithText(block)) {
-      for (const piece of splitLong(unit, max)) {
+      for (const piece of splitText(unit, max)) {
         add(piece, separator);
         separator = "\n";
       }
@@ -225,21 +224,6 @@ function keepHeadingsWithText(lines: string[]): string[] {
   }
   if (pending) out.push(pending);
   return out;
-}
-
-/** Pieces of at most `max` characters, cut after a sentence end where there is one. */
-function splitLong(text: string, max: number): string[] {
-  const pieces: string[] = [];
-  let rest = text;
-  while (rest.length > max) {
-    const window = rest.slice(0, max);
-    const cut = Math.max(...["。", "！", "？", "；", "\n"].map((p) => window.lastIndexOf(p)));
-    const at = cut >= max / 2 ? cut + 1 : max;
-    pieces.push(rest.slice(0, at));
-    rest = rest.slice(at).replace(/^\n/, "");
-  }
-  if (rest) pieces.push(rest);
-  return pieces;
 }
 
 // --- Monospace layout. ---

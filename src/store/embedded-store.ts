@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { EmbeddedReminderLedger, REMINDER_TABLES } from "./embedded-reminders.js";
 import {
   AUDIT_LIMIT,
   AuditEntry,
@@ -31,8 +32,12 @@ import {
   validateChange,
 } from "./store.js";
 
-/** Layout of the tables, kept in PRAGMA user_version. v2 added `handled` and `acks` (created if missing). */
-const LAYOUT_VERSION = 2;
+/**
+ * Layout of the tables, kept in PRAGMA user_version. v2 added `handled` and
+ * `acks`, v3 the reminder tables (created if missing; v3 indexes every
+ * existing report for the scheduler).
+ */
+const LAYOUT_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS reports (id TEXT PRIMARY KEY, version INTEGER NOT NULL, json TEXT NOT NULL);
@@ -66,6 +71,7 @@ export class EmbeddedStore implements Store {
   private readonly sql;
 
   private readonly handledLimit: number;
+  readonly reminders: EmbeddedReminderLedger;
 
   constructor(
     readonly file: string,
@@ -85,9 +91,12 @@ export class EmbeddedStore implements Store {
     this.db
       .transaction(() => {
         this.db.exec(SCHEMA);
+        this.db.exec(REMINDER_TABLES);
+        if (layout < 3) this.db.exec("INSERT OR IGNORE INTO remind_index (report_id, at) SELECT id, 0 FROM reports");
         this.db.pragma(`user_version = ${LAYOUT_VERSION}`);
       })
       .immediate();
+    this.reminders = new EmbeddedReminderLedger(this.db);
     const db = this.db;
     this.sql = {
       getReport: db.prepare<[string], ReportRow>("SELECT id, json FROM reports WHERE id = ?"),
@@ -152,6 +161,7 @@ export class EmbeddedStore implements Store {
         continue;
       }
       this.sql.insertReport.run(report.id, report.version, encode(StoredReport, `reports/${report.id}`, report));
+      this.reminders.touch(report.id, this.now().getTime());
       for (const user of report.members) this.sql.addMember.run(user, report.id);
       return report;
     }
@@ -166,6 +176,7 @@ export class EmbeddedStore implements Store {
     validateChange(`reports/${id}`, current, change);
     const next = applyChange(current, change, this.now());
     this.sql.setReport.run(next.version, serialiseReport(next), id, expectedVersion);
+    this.reminders.touch(id, this.now().getTime());
     for (const json of entries) this.sql.addAudit.run(id, json);
     if (entries.length > 0) this.sql.trimAudit.run({ id, keep: AUDIT_LIMIT });
     const { added, removed } = memberDiff(current.members, next.members);
@@ -265,6 +276,7 @@ export class EmbeddedStore implements Store {
       .transaction(() => {
         this.sql.deleteMembers.run(id);
         this.sql.deleteAudit.run(id);
+        this.reminders.forget(id);
         return this.sql.deleteReport.run(id).changes > 0;
       })
       .immediate();
@@ -295,6 +307,11 @@ export class EmbeddedStore implements Store {
 
   async deleteState(key: string): Promise<void> {
     this.sql.deleteState.run(key);
+  }
+
+  /** Resolves when the file answers a query (readiness). */
+  async ping(): Promise<void> {
+    this.db.prepare("SELECT 1").get();
   }
 
   async close(): Promise<void> {

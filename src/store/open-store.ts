@@ -15,13 +15,16 @@ export type OpenStoreOptions = {
   now?: () => Date;
   /** Bounds of the once-only record (tests shrink them). */
   limits?: StoreLimits;
+  /** Told of Redis connection errors (the client reconnects by itself). */
+  onRedisError?: (err: Error) => void;
 };
 
 export const EMBEDDED_FILE_NAME = "nianbao.sqlite";
 
 /** Picks the store (DESIGN.md principle 6) and opens it ready for use. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  if (options.redisUrl) return RedisStore.connect(options.redisUrl, options.redisPrefix, options.now, options.limits);
+  if (options.redisUrl)
+    return RedisStore.connect(options.redisUrl, options.redisPrefix, options.now, options.limits, options.onRedisError);
   mkdirSync(options.dataDir, { recursive: true });
   return new EmbeddedStore(join(options.dataDir, EMBEDDED_FILE_NAME), options.now, options.limits);
 }

@@ -1,4 +1,7 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { BoundedCache } from "../bounded-cache.js";
+import { connectRedis } from "./redis-connection.js";
+import { RedisReminderLedger } from "./redis-reminders.js";
 import {
   AUDIT_LIMIT,
   AuditEntry,
@@ -40,6 +43,12 @@ import {
  *                     arrival (score), bounded to the newest HANDLED_LIMIT
  *   acks:<userId>     list of acknowledgements not yet accepted by Telegram (JSON), bounded
  *   state:<key>       string (JSON), conversation state
+ *   remind            sorted set of report ids by the next time the reminder
+ *                     scheduler looks at them (ms); every report write sets it to now
+ *   sent:<reportId>   hash "<stage>|<userId>" → time: reminder stages sent
+ *   lease:<userId>    string: the runner composing the officer's reminder (expires)
+ *   inactive          hash userId → time the member blocked the bot (403)
+ *   rate:all, rate:chat:<chatId>  the shared send rates (theoretical arrival time, µs)
  * Each multi-key write is one Lua script, so it is atomic, and the promise
  * resolves only when Redis has answered: that reply is the acknowledgement.
  * All keys a script touches are passed in KEYS.
@@ -48,7 +57,7 @@ import {
 /**
  * The once-only write (Store.commit), and also the plain create and
  * compare-and-set writes (without an update id).
- * KEYS: handled, acks, user, report, audit, member sets to add…, member sets to remove…
+ * KEYS: handled, acks, user, report, audit, remind, member sets to add…, member sets to remove…
  * ARGV: 1 update id ('' none), 2 ack JSON ('' none), 3 now in ms, 4 handled limit,
  *       5 pending-ack limit, 6 user JSON ('' leaves it), 7 report mode ('' | 'create' | 'update'),
  *       8 expected version, 9 report JSON, 10 report id, 11 audit limit,
@@ -75,9 +84,10 @@ elseif mode == 'update' then
   redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1, 'json', ARGV[9])
 end
 if mode ~= '' then
+  redis.call('ZADD', KEYS[6], 'LT', ARGV[3], ARGV[10])
   local adds = tonumber(ARGV[12])
-  for i = 6, #KEYS do
-    if i - 5 <= adds then redis.call('SADD', KEYS[i], ARGV[10]) else redis.call('SREM', KEYS[i], ARGV[10]) end
+  for i = 7, #KEYS do
+    if i - 6 <= adds then redis.call('SADD', KEYS[i], ARGV[10]) else redis.call('SREM', KEYS[i], ARGV[10]) end
   end
   for i = 13, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
   if #ARGV >= 13 then redis.call('LTRIM', KEYS[5], -tonumber(ARGV[11]), -1) end
@@ -117,15 +127,16 @@ if ARGV[1] ~= '' then redis.call('SET', KEYS[2], ARGV[1]) end
 return 1`;
 
 /**
- * KEYS: report, audit, member sets…  ARGV: version read by the caller, id.
+ * KEYS: report, audit, remind, sent, member sets…  ARGV: version read by the caller, id.
  * Returns 1 if deleted, 0 if the version changed (members may have changed too), -1 if gone.
  */
 const DELETE = `
 local cur = redis.call('HGET', KEYS[1], 'version')
 if not cur then return -1 end
 if tonumber(cur) ~= tonumber(ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1], KEYS[2])
-for i = 3, #KEYS do redis.call('SREM', KEYS[i], ARGV[2]) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
+redis.call('ZREM', KEYS[3], ARGV[2])
+for i = 5, #KEYS do redis.call('SREM', KEYS[i], ARGV[2]) end
 return 1`;
 
 type Arg = string | number;
@@ -152,6 +163,7 @@ type ReportWrite = {
 export class RedisStore implements Store {
   private readonly redis: Redis & Scripts;
   private readonly handledLimit: number;
+  readonly reminders: RedisReminderLedger;
 
   /** Takes ownership of the client: close() quits it. */
   constructor(
@@ -164,14 +176,24 @@ export class RedisStore implements Store {
     client.defineCommand("nbMarkSent", { lua: MARK_SENT });
     client.defineCommand("nbDelete", { lua: DELETE });
     this.redis = client as Redis & Scripts;
+    this.reminders = new RedisReminderLedger(client, prefix);
     this.handledLimit = limits.handledLimit ?? HANDLED_LIMIT;
   }
 
   /** Connects before returning, so a wrong URL fails at start-up. */
-  static async connect(url: string, prefix: string, now?: () => Date, limits?: StoreLimits): Promise<RedisStore> {
-    const client = new Redis(url, { lazyConnect: true });
-    await client.connect();
-    return new RedisStore(client, prefix, now, limits);
+  static async connect(
+    url: string,
+    prefix: string,
+    now?: () => Date,
+    limits?: StoreLimits,
+    onError?: (err: Error) => void,
+  ): Promise<RedisStore> {
+    return new RedisStore(await connectRedis(url, onError), prefix, now, limits);
+  }
+
+  /** Resolves when Redis answers (readiness). */
+  async ping(): Promise<void> {
+    await this.redis.ping();
   }
 
   private key(
@@ -198,12 +220,13 @@ export class RedisStore implements Store {
       ? encode(PendingAck, acksKey, { updateId: origin.updateId, text: origin.ack, at: this.now().toISOString() })
       : "";
     const reply = await this.redis.nbCommit(
-      5 + setKeys.length,
+      6 + setKeys.length,
       handledKey,
       acksKey,
       userKey,
       reportKey,
       this.key("audit", id),
+      this.reminders.indexKey,
       ...setKeys,
       origin ? origin.updateId : "",
       ackJson,
@@ -303,13 +326,10 @@ export class RedisStore implements Store {
    * current: the 10 KB report is then neither fetched nor parsed again.
    * Bounded; callers treat reports as immutable values.
    */
-  private readonly known = new Map<string, StoredReport>();
+  private readonly known = new BoundedCache<string, StoredReport>(KNOWN_REPORTS);
 
   private remember(key: string, report: StoredReport): StoredReport {
-    this.known.delete(key);
-    if (this.known.size >= KNOWN_REPORTS) this.known.delete(this.known.keys().next().value as string);
-    this.known.set(key, report);
-    return report;
+    return this.known.set(key, report);
   }
 
   async getReport(id: string): Promise<StoredReport | undefined> {
@@ -357,9 +377,11 @@ export class RedisStore implements Store {
       if (!current) return false;
       const setKeys = current.members.map((u) => this.key("member", u));
       const result = await this.redis.nbDelete(
-        2 + setKeys.length,
+        4 + setKeys.length,
         key,
         this.key("audit", id),
+        this.reminders.indexKey,
+        this.reminders.sentKey(id),
         ...setKeys,
         current.version,
         id,

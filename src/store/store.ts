@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { DEFAULT_PLAN, ReminderPlan } from "../form/deadline.js";
 import { Draft } from "../form/draft.js";
 
 /**
@@ -26,7 +27,31 @@ export const StoredReport = z.strictObject({
   previous: Draft.optional(),
   /** Position of the officer in the form. */
   cursor: z.number().int().min(0),
+  /** Publication deadline (default 31 January of the next year). */
   deadline: z.iso.date().optional(),
+  /** Internal due date set by the supervising office, if any. */
+  dueDate: z.iso.date().optional(),
+  /** Reminder stages, fixed when the report is created so a new default does not re-plan it. */
+  reminderPlan: ReminderPlan.optional(),
+  /** When the deadlines were last set: stages planned before are not reminded of. Default createdAt. */
+  deadlinesSetAt: z.iso.datetime().optional(),
+  /** Members who turned reminders off for this report. */
+  muted: z.array(UserId).optional(),
+  /** The final (not 草稿) document: when, and the fingerprint of the content it was generated for. */
+  finalized: z.strictObject({ at: z.iso.datetime(), fingerprint: z.string().min(1) }).optional(),
+  /**
+   * Values pre-filled from last year's report, by cell id: not answers yet.
+   * The officer confirms or replaces each; `from` names where it came from.
+   */
+  prefilled: z
+    .record(
+      z.string(),
+      z.strictObject({
+        value: z.number(),
+        from: z.strictObject({ year: z.number().int(), cells: z.array(z.string()), rule: z.string() }),
+      }),
+    )
+    .optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -76,9 +101,30 @@ export type PendingAck = z.infer<typeof PendingAck>;
 /** Conversation state is opaque JSON; the envelope still carries `v`. */
 export const StateRecord = z.strictObject({ value: z.unknown() });
 
-export type ReportChange = Partial<Pick<StoredReport, "draft" | "previous" | "cursor" | "deadline" | "members">>;
+export type ReportChange = Partial<
+  Pick<
+    StoredReport,
+    | "draft"
+    | "previous"
+    | "cursor"
+    | "deadline"
+    | "members"
+    | "dueDate"
+    | "reminderPlan"
+    | "deadlinesSetAt"
+    | "muted"
+    | "finalized"
+    | "prefilled"
+  >
+>;
 export type UpdateResult = { ok: true; report: StoredReport } | { ok: false; current: StoredReport | undefined };
-export type NewReport = { draft: Draft; members: number[]; deadline?: string };
+export type NewReport = {
+  draft: Draft;
+  members: number[];
+  deadline?: string;
+  previous?: Draft;
+  prefilled?: StoredReport["prefilled"];
+};
 
 /**
  * The update a write comes from. Its exact id is recorded in the same atomic
@@ -162,8 +208,54 @@ export interface Store {
   readState(key: string): Promise<unknown | undefined>;
   writeState(key: string, value: unknown): Promise<void>;
   deleteState(key: string): Promise<void>;
+  /** Resolves when the store answers; rejects when it is unreachable (readiness). */
+  ping(): Promise<void>;
+  /** What the reminder scheduler reads and records (both stores, one contract). */
+  readonly reminders: ReminderLedger;
   close(): Promise<void>;
 }
+
+/**
+ * The reminder scheduler's side of the store. Every report write (create,
+ * update, commit) makes its report due at once in the index, so the
+ * scheduler looks at it again; the scheduler then sets when it next needs a
+ * look. Sent stages are recorded once per report, stage and member; an
+ * officer's lease lets one runner at a time (of several instances) compose
+ * their message; the send rate is shared by every instance.
+ */
+export interface ReminderLedger {
+  /** Indexes reports written before the index existed (an upgrade): each gets one look. */
+  backfill(): Promise<void>;
+  /** Reports whose next look is due at or before `until`, earliest first. */
+  due(until: Date, limit: number): Promise<{ id: string; at: number }[]>;
+  /** Sets the next look (undefined: none), unless the report was written or rescheduled since `seenAt` was read. */
+  reschedule(id: string, seenAt: number, next: number | undefined): Promise<boolean>;
+  /** Takes the officer's lease for `ms` of real time; false while another owner holds it. */
+  lease(userId: number, owner: string, ms: number): Promise<boolean>;
+  release(userId: number, owner: string): Promise<void>;
+  /** Which of these stages were sent to the member, as "reportId stage" strings. */
+  sentStages(userId: number, stages: ReminderStageRef[]): Promise<Set<string>>;
+  /** Records the stages as sent to the member; a stage already recorded stays as it was. */
+  recordSent(userId: number, stages: ReminderStageRef[], at: Date): Promise<void>;
+  /** The member blocked the bot (Telegram answered 403): nothing more is sent to them. */
+  markInactive(userId: number, at: Date): Promise<void>;
+  clearInactive(userId: number): Promise<void>;
+  /** Inactive members among `userIds`, with the time they were marked. */
+  inactive(userIds: number[]): Promise<Map<number, string>>;
+  /**
+   * One message slot under the shared rates: at most `perSecond` messages a
+   * second overall and one a second per chat. Returns 0 when the slot is
+   * taken (send now), else the milliseconds to wait before asking again.
+   */
+  takeSendSlot(chatId: number, perSecond: number): Promise<number>;
+}
+
+export interface ReminderStageRef {
+  reportId: string;
+  stage: string;
+}
+
+export const stageRefKey = (ref: ReminderStageRef): string => `${ref.reportId} ${ref.stage}`;
 
 /** Audit trails are bounded so a busy report cannot grow without limit. */
 export const AUDIT_LIMIT = 1000;
@@ -302,18 +394,32 @@ export function newReport(id: string, input: NewReport, now: Date): StoredReport
     version: 1,
     draft: input.draft,
     cursor: 0,
+    reminderPlan: DEFAULT_PLAN,
     createdAt: at,
     updatedAt: at,
   };
   if (input.deadline !== undefined) report.deadline = input.deadline;
+  if (input.previous !== undefined) report.previous = input.previous;
+  if (input.prefilled !== undefined) report.prefilled = input.prefilled;
   return report;
 }
+
+const OPTIONAL_FIELDS = [
+  "previous",
+  "deadline",
+  "dueDate",
+  "reminderPlan",
+  "deadlinesSetAt",
+  "muted",
+  "finalized",
+  "prefilled",
+] as const;
 
 /** The report a successful compare-and-set writes. */
 export function applyChange(current: StoredReport, change: ReportChange, now: Date): StoredReport {
   const next: StoredReport = { ...current, ...change, version: current.version + 1, updatedAt: now.toISOString() };
   // Drop keys cleared with undefined so the object equals what is read back.
-  for (const k of ["previous", "deadline"] as const) if (next[k] === undefined) delete next[k];
+  for (const k of OPTIONAL_FIELDS) if (next[k] === undefined) delete next[k];
   return next;
 }
 

@@ -469,6 +469,11 @@ export class FakeTelegram {
   private pending: Update[] = [];
   private allowedUpdates?: Set<string>;
   private poller?: Poller;
+  /** Set by setWebhook: updates are then posted there (retried until 200) instead of polled. */
+  webhook?: { url: string; secret?: string };
+  /** Where webhook posts really go (the HTTPS proxy's job in production): public URL → local address. */
+  webhookProxy?: (url: string) => string;
+  private delivering = false;
   private nextUpdateId = 5_100_001; // high enough for jumps down by 10^6 to stay positive
   /** Arrival order of every update issued (offsets confirm by it), and where the last jump of ids was. */
   private readonly issued = new Map<number, number>();
@@ -546,8 +551,36 @@ export class FakeTelegram {
     const update = { update_id: this.nextUpdateId++, ...body } as Update;
     this.issued.set(update.update_id, ++this.issuedCount);
     this.pending.push(update);
-    setImmediate(() => this.poller?.wake()); // updates pushed together arrive in one batch
+    if (this.webhook) void this.deliver();
+    else setImmediate(() => this.poller?.wake()); // updates pushed together arrive in one batch
     return update;
+  }
+
+  /** Posts pending updates to the webhook one by one, as Telegram does: each again until answered 200. */
+  private async deliver(): Promise<void> {
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      while (this.webhook && this.pending.length > 0 && !this.closing) {
+        const { url, secret } = this.webhook;
+        const update = this.pending[0]!;
+        const status = await fetch(this.webhookProxy ? this.webhookProxy(url) : url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(secret ? { "x-telegram-bot-api-secret-token": secret } : {}),
+          },
+          body: JSON.stringify(update),
+        }).then(
+          (r) => r.status,
+          () => 0,
+        );
+        if (status === 200) this.pending.shift();
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      this.delivering = false;
+    }
   }
 
   /**
@@ -642,9 +675,25 @@ export class FakeTelegram {
     getme: () => this.botUser,
     deletewebhook: (p) => {
       if (String(p.drop_pending_updates) === "true") this.pending = [];
+      this.webhook = undefined;
       return true;
     },
-    getupdates: (p, _uploads, res) => this.getUpdates(p, res),
+    setwebhook: (p) => {
+      const url = optString(p, "url");
+      if (!url) throw bad('parameter "url" is required');
+      const secret = optString(p, "secret_token");
+      this.webhook = { url, ...(secret ? { secret } : {}) };
+      void this.deliver();
+      return true;
+    },
+    getupdates: (p, _uploads, res) => {
+      if (this.webhook)
+        throw new ApiError(
+          409,
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+        );
+      return this.getUpdates(p, res);
+    },
     setmycommands: (p) => {
       const commands = optJson<BotCommand[]>(p, "commands");
       if (!Array.isArray(commands)) throw bad('parameter "commands" is required');

@@ -10,12 +10,22 @@ import { Redis } from "ioredis";
  * for fault tests that stall or kill Redis: the shared Redis at 6379 is never
  * touched.
  */
+export type PrivateRedisOptions = {
+  /** AOF on (default) or off (the test of the refusal to start without it). */
+  aof?: boolean;
+  /** A given port (a test that starts Redis after the bot); a free one otherwise. */
+  port?: number;
+  /** More redis-server arguments, e.g. ["--rename-command", "CONFIG", ""]. */
+  args?: string[];
+};
+
 export class PrivateRedis {
   private process?: ChildProcess;
 
   private constructor(
     readonly dir: string,
     readonly port: number,
+    private readonly options: PrivateRedisOptions = {},
   ) {}
 
   get url(): string {
@@ -23,8 +33,9 @@ export class PrivateRedis {
   }
 
   /** Starts a server and waits until it answers PING. */
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(mkdtempSync(join(tmpdir(), "nianbao-redis-")), await freePort());
+  static async start(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
+    const dir = mkdtempSync(join(tmpdir(), "nianbao-redis-"));
+    const redis = new PrivateRedis(dir, options.port ?? (await freePort()), options);
     await redis.launch();
     return redis;
   }
@@ -35,7 +46,9 @@ export class PrivateRedis {
       throw new Error("the private redis-server is already running");
     }
     const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--save", ""];
-    args.push("--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--logfile", "");
+    const aof = this.options.aof === false ? "no" : "yes";
+    args.push("--appendonly", aof, "--appendfsync", "always", "--daemonize", "no", "--logfile", "");
+    args.push(...(this.options.args ?? []));
     this.process = spawn("redis-server", args, { stdio: "ignore" });
     const until = Date.now() + 10_000;
     for (;;) {
@@ -87,7 +100,7 @@ export class PrivateRedis {
 }
 
 /** A port nobody listens on right now. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -1,15 +1,17 @@
 import { Composer } from "grammy";
-import type { Draft } from "../../form/draft.js";
+import { type Draft, PART_LIMIT } from "../../form/draft.js";
 import { type FormStep, formSteps, nextOpenStep } from "../../form/form-steps.js";
 import { parseRow } from "../../form/parse-answer.js";
 import type { AuditEntry, StoredReport } from "../../store/store.js";
-import type { Callback } from "../callback-data.js";
-import { onReportAction, STALE_BUTTON } from "../callbacks.js";
+import { askCurrent } from "../ask.js";
+import type { CallbackOf } from "../callback-data.js";
+import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, splitText } from "../html.js";
+import { escapeHtml } from "../html.js";
 import { auditEntry, currentReport, type Mutation, mutateReport } from "../report-access.js";
 import { findingsOf, flowOf, stepAt } from "../report-view.js";
-import { newFindings, partKeyboard, questionView, rowSavedText } from "../step-view.js";
+import { newFindings, partKeyboard, rowSavedText } from "../views/question.js";
+import { ALL_DONE, NO_REPORT, STALE_BUTTON } from "../views/replies.js";
 
 /**
  * Walking the form: one row or narrative part per step, the cursor and the
@@ -17,35 +19,8 @@ import { newFindings, partKeyboard, questionView, rowSavedText } from "../step-v
  * costs what the first does and a restart loses nothing acknowledged.
  */
 
-export const NO_REPORT = "还没有报告。发 /start 新建一份。";
-const PART_LIMIT = 20_000;
-const ALL_DONE = "🎉 全部填完了！发 /report 生成报告，或点「目录」修改。";
-
 type RowStepOf = Extract<FormStep, { kind: "row" }>;
 type PartStepOf = Extract<FormStep, { kind: "part" }>;
-
-/** Sends the question under the cursor, after `before` (e.g. what was just saved). */
-export async function askCurrent(ctx: BotContext, report: StoredReport, before?: string): Promise<void> {
-  const flow = flowOf(ctx.deps, report);
-  const step = stepAt(flow, report.cursor);
-  if (step.kind === "part") await sendPreviousText(ctx, report, step);
-  const view = questionView(flow, report, step);
-  await ctx.reply(before ? `${before}\n\n${view.text}` : view.text, {
-    parse_mode: "HTML",
-    ...(view.keyboard ? { reply_markup: view.keyboard } : {}),
-  });
-}
-
-/** Last year's text of a part, shown before its question when known (and not already taken over). */
-async function sendPreviousText(ctx: BotContext, report: StoredReport, step: PartStepOf): Promise<void> {
-  const text = report.previous?.narrative[step.part.id]?.trim();
-  if (!text || report.draft.narrative[step.part.id]?.trim() === text) return;
-  const pieces = splitText(text);
-  for (const [i, piece] of pieces.entries()) {
-    const head = i === 0 ? `去年（${report.previous?.year}年）这一部分写的是：\n` : "";
-    await ctx.reply(`${head}<blockquote>${escapeHtml(piece)}</blockquote>`, { parse_mode: "HTML" });
-  }
-}
 
 /** Writes a change made at `step` (refused when the cursor has moved on), then asks the next question. */
 async function commitAt(
@@ -103,7 +78,6 @@ async function answerRow(ctx: BotContext, report: StoredReport, step: RowStepOf,
   if (!parsed.ok) {
     await ctx.reply(
       `${escapeHtml(parsed.reason)}\n这一行是：${escapeHtml(step.row.label)}\n请发：<code>${escapeHtml(parsed.example)}</code>`,
-      { parse_mode: "HTML" },
     );
     return;
   }
@@ -155,16 +129,28 @@ async function onText(ctx: BotContext, text: string): Promise<void> {
   else await appendToPart(ctx, report, step, text);
 }
 
-async function onButton(ctx: BotContext, callback: Callback, report: StoredReport): Promise<void> {
+const FILL_ACTIONS = [
+  "rowZero",
+  "tableZero",
+  "previous",
+  "skip",
+  "partDone",
+  "partReuse",
+  "partClear",
+  "goto",
+] as const;
+
+/** The step index is valid for the report's flow (checked by onReportAction). */
+async function onButton(
+  ctx: BotContext,
+  callback: CallbackOf<(typeof FILL_ACTIONS)[number]>,
+  report: StoredReport,
+): Promise<void> {
   const flow = flowOf(ctx.deps, report);
-  // Digits only: Number() would also read "" as 0 and "1e1" as 10 from forged data.
-  const index = /^\d{1,6}$/.test(callback.arg) ? Number(callback.arg) : Number.NaN;
+  const index = callback.arg;
   const steps = formSteps(flow);
   const step = steps[index];
-  if (!step) {
-    await ctx.answerCallbackQuery({ text: "按钮无效。" });
-    return;
-  }
+  if (!step) return;
   if (callback.action === "goto") {
     await ctx.answerCallbackQuery();
     await moveCursor(ctx, report, index, undefined);
@@ -256,7 +242,7 @@ function similarWarning(ctx: BotContext, report: StoredReport, part: string): st
 }
 
 /** Moves the cursor (from `expected`, when a button of that step was pressed) and asks there. */
-export async function moveCursor(
+async function moveCursor(
   ctx: BotContext,
   report: StoredReport,
   to: number,
@@ -277,11 +263,7 @@ export function fillFeature(): Composer<BotContext> {
     if (!report) await ctx.reply(NO_REPORT);
     else await askCurrent(ctx, report);
   });
-  onReportAction(
-    composer,
-    ["rowZero", "tableZero", "previous", "skip", "partDone", "partReuse", "partClear", "goto"],
-    onButton,
-  );
+  onReportAction(composer, FILL_ACTIONS, onButton);
   composer.on("message:text", async (ctx, next) => {
     if (ctx.message.text.startsWith("/")) return next();
     await onText(ctx, ctx.message.text);

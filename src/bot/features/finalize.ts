@@ -3,16 +3,18 @@ import type { Finding } from "../../form/finding.js";
 import { exportReport } from "../../form/load-report.js";
 import { computeValues } from "../../form/totals.js";
 import { reportTitle } from "../../report/report-text.js";
+import { MESSAGE_LIMIT } from "../../report/split-text.js";
 import { narrativePreview, tablePreview } from "../../report/table-preview.js";
 import type { StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, MESSAGE_LIMIT, packLines } from "../html.js";
+import { safeFileName } from "../file-name.js";
+import { escapeHtml, packLines } from "../html.js";
 import { currentReport } from "../report-access.js";
 import { findingsOf, flowOf } from "../report-view.js";
-import { findingLines } from "../step-view.js";
-import { NO_REPORT } from "./fill.js";
+import { findingLines } from "../views/question.js";
+import { NO_REPORT } from "../views/replies.js";
 
 /**
  * The end of the way: /check lists what the checks found, /preview shows the
@@ -40,7 +42,7 @@ export async function sendCheck(ctx: BotContext, report: StoredReport): Promise<
     return;
   }
   for (const message of packLines(checkLines(findings), CHECK_LIMIT)) {
-    await ctx.reply(message, { parse_mode: "HTML" });
+    await ctx.reply(message);
   }
 }
 
@@ -74,7 +76,7 @@ export async function sendPreview(ctx: BotContext, report: StoredReport): Promis
   const { draft } = report;
   // narrativePreview keeps each piece at 4,000 characters; Telegram counts after entity parsing, so escaping adds nothing.
   for (const text of narrativePreview(flow, draft)) {
-    if (text.trim()) await ctx.reply(escapeHtml(text), { parse_mode: "HTML" });
+    if (text.trim()) await ctx.reply(escapeHtml(text));
   }
   const values = computeValues(flow, draft.cells);
   for (const section of flow.sections) {
@@ -82,7 +84,7 @@ export async function sendPreview(ctx: BotContext, report: StoredReport): Promis
       const head = `${section.heading}\n${table.name}`;
       // Room for the heading and the line break before the table; tablePreview notes rows it had to leave out.
       const body = tablePreview(flow, table, values, { maxLength: MESSAGE_LIMIT - head.length - 8 });
-      await ctx.reply(`<b>${escapeHtml(head)}</b>\n<pre>${escapeHtml(body)}</pre>`, { parse_mode: "HTML" });
+      await ctx.reply(`<b>${escapeHtml(head)}</b>\n<pre>${escapeHtml(body)}</pre>`);
     }
   }
   await ctx.reply("预览完毕。发 /check 核对，发 /report 生成 Word 报告。");
@@ -103,20 +105,14 @@ export async function startReport(ctx: BotContext, report: StoredReport): Promis
         "",
         "改正后再发 /report。也可以先生成一份草稿，文末列出这些问题。",
       ].join("\n"),
-      {
-        parse_mode: "HTML",
-        reply_markup: new InlineKeyboard().text("生成草稿", encodeCallback("finalize", report.id, DRAFT)),
-      },
+      { reply_markup: new InlineKeyboard().text("生成草稿", encodeCallback("finalize", report.id, DRAFT)) },
     );
     return;
   }
   if (warnings.length > 0) {
     await ctx.reply(
       [`有 ${warnings.length} 个提醒，请核实：`, ...listed(warnings), "", "核实无误就点「确认生成」。"].join("\n"),
-      {
-        parse_mode: "HTML",
-        reply_markup: new InlineKeyboard().text("确认生成", encodeCallback("finalize", report.id, CONFIRM)),
-      },
+      { reply_markup: new InlineKeyboard().text("确认生成", encodeCallback("finalize", report.id, CONFIRM)) },
     );
     return;
   }
@@ -153,12 +149,6 @@ async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding
   });
 }
 
-/** Unit names come from officers and imported files: no path separators or control characters in a file name. */
-function safeFileName(name: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  return name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, "_");
-}
-
 // --- /export ---
 
 async function sendExport(ctx: BotContext, report: StoredReport): Promise<void> {
@@ -186,10 +176,6 @@ export function finalizeFeature(): Composer<BotContext> {
   // `report` is the stored report as it is now (onReportAction reloads it), so the checks run again:
   // a 确认生成 pressed after errors appeared must not produce a final document.
   onReportAction(composer, ["finalize"], async (ctx, callback, report) => {
-    if (callback.arg !== DRAFT && callback.arg !== CONFIRM) {
-      await ctx.answerCallbackQuery({ text: "按钮无效。" });
-      return;
-    }
     const errors = findingsOf(ctx.deps, report).filter((f) => f.severity === "error");
     if (callback.arg === DRAFT && errors.length > 0) {
       await ctx.answerCallbackQuery({ text: "正在生成草稿……" });

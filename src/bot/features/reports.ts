@@ -1,14 +1,14 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { sectionProgress } from "../../form/form-steps.js";
 import type { StoredReport } from "../../store/store.js";
-import { type Callback, encodeCallback } from "../callback-data.js";
+import { sendCard } from "../ask.js";
+import { type CallbackOf, encodeCallback, type REPORT_BUTTONS } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { flowOf } from "../report-view.js";
-import { NO_REPORT } from "./fill.js";
-import { editSetting } from "./settings.js";
-import { sendCard } from "./start.js";
+import { NO_REPORT } from "../views/replies.js";
+import { editSetting } from "../wizards.js";
 
 /** /reports: the officer's reports; open one to switch to it, rename it or delete it (creator only). */
 
@@ -52,7 +52,7 @@ async function sendList(ctx: BotContext): Promise<void> {
       "",
       "点一份查看，可切换、改名或删除。新建请发 /new 单位名称 年度。",
     ].join("\n"),
-    { parse_mode: "HTML", reply_markup: keyboard },
+    { reply_markup: keyboard },
   );
 }
 
@@ -72,7 +72,7 @@ async function sendReport(ctx: BotContext, report: StoredReport): Promise<void> 
     .text("删除", encodeCallback("reports", report.id, "rm"))
     .row()
     .text("« 返回列表", encodeCallback("reports", report.id, "list"));
-  await ctx.reply(lines.join("\n"), { parse_mode: "HTML", reply_markup: keyboard });
+  await ctx.reply(lines.join("\n"), { reply_markup: keyboard });
 }
 
 async function switchTo(ctx: BotContext, report: StoredReport): Promise<void> {
@@ -88,7 +88,6 @@ async function askDelete(ctx: BotContext, report: StoredReport): Promise<void> {
     .text("确认删除", encodeCallback("reports", report.id, "rmok"))
     .text("不删了", encodeCallback("reports", report.id, "open"));
   await ctx.reply(`确定删除「${escapeHtml(title(report))}」吗？已填的内容和修改记录会一起删除，不能恢复。`, {
-    parse_mode: "HTML",
     reply_markup: keyboard,
   });
 }
@@ -105,33 +104,27 @@ async function remove(ctx: BotContext, report: StoredReport): Promise<void> {
   const others = (await ctx.deps.store.listReports(userId)).length > 0;
   await ctx.reply(
     `🗑 已删除「${escapeHtml(title(report))}」。${others ? "发 /reports 选另一份报告。" : "发 /start 新建一份。"}`,
-    { parse_mode: "HTML" },
   );
 }
 
-/** The buttons' args (a Map, so an arg like "constructor" finds nothing). */
-const ACTIONS = new Map<string, (ctx: BotContext, report: StoredReport) => Promise<void>>([
-  ["list", sendList],
-  ["open", sendReport],
-  ["sw", switchTo],
-  ["mv", (ctx, report) => editSetting(ctx, report.id, "org")],
-  ["rm", askDelete],
-  ["rmok", remove],
-]);
+/** What each button does (its argument is one of REPORT_BUTTONS, checked when decoded). */
+const ACTIONS: Record<(typeof REPORT_BUTTONS)[number], (ctx: BotContext, report: StoredReport) => Promise<void>> = {
+  list: sendList,
+  open: sendReport,
+  sw: switchTo,
+  mv: (ctx, report) => editSetting(ctx, report.id, "org"),
+  rm: askDelete,
+  rmok: remove,
+};
 
-async function onButton(ctx: BotContext, callback: Callback, report: StoredReport): Promise<void> {
+async function onButton(ctx: BotContext, callback: CallbackOf<"reports">, report: StoredReport): Promise<void> {
   const creator = isCreator(report, ctx.from?.id);
   if ((callback.arg === "rm" || callback.arg === "rmok") && !creator) {
     await ctx.answerCallbackQuery({ text: NOT_CREATOR, show_alert: true });
     return;
   }
-  const action = ACTIONS.get(callback.arg);
-  if (!action) {
-    await ctx.answerCallbackQuery({ text: "按钮无效。" });
-    return;
-  }
   await ctx.answerCallbackQuery();
-  await action(ctx, report);
+  await ACTIONS[callback.arg](ctx, report);
 }
 
 export function reportsFeature(): Composer<BotContext> {

@@ -7,7 +7,7 @@ import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { currentReport } from "../report-access.js";
 import { flowOf } from "../report-view.js";
-import { NO_REPORT } from "./fill.js";
+import { NO_REPORT } from "../views/replies.js";
 
 /** /sections: the six sections with progress, then the rows and parts of one, each a button to (re)answer it. */
 
@@ -21,7 +21,6 @@ export async function sendSections(ctx: BotContext, report: StoredReport): Promi
     keyboard.text(`${p.section.heading.slice(0, 16)} ${mark}`, encodeCallback("section", report.id, i)).row();
   });
   await ctx.reply(`<b>${escapeHtml(report.draft.org)} ${report.draft.year}年度</b>\n选一个部分查看或修改：`, {
-    parse_mode: "HTML",
     reply_markup: keyboard,
   });
 }
@@ -39,7 +38,6 @@ async function sendSection(ctx: BotContext, report: StoredReport, index: number)
   }
   keyboard.text("« 返回目录", encodeCallback("sections", report.id));
   await ctx.reply(`<b>${escapeHtml(section.heading)}</b>\n点一项修改（✅ 为已填）：`, {
-    parse_mode: "HTML",
     reply_markup: keyboard,
   });
 }
@@ -54,7 +52,7 @@ export function sectionsFeature(): Composer<BotContext> {
   onReportAction(composer, ["sections", "section"], async (ctx, callback, report) => {
     await ctx.answerCallbackQuery();
     if (callback.action === "sections") await sendSections(ctx, report);
-    else if (/^\d$/.test(callback.arg)) await sendSection(ctx, report, Number(callback.arg));
+    else await sendSection(ctx, report, callback.arg);
   });
   return composer;
 }

@@ -4,13 +4,22 @@ import { chineseDate, defaultDeadline, parseDate } from "../../form/deadline.js"
 import type { FormatId } from "../../form/draft.js";
 import type { FlowRegistry } from "../../form/flow-registry.js";
 import type { StoredReport } from "../../store/store.js";
+import { sendCard } from "../ask.js";
 import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { auditEntry, currentReport, type Mutation, memberReport, mutateReport } from "../report-access.js";
-import { NO_REPORT } from "./fill.js";
-import { checkOrgName, checkYear, sendCard } from "./start.js";
+import {
+  checkOrgName,
+  checkYear,
+  isSettingField,
+  SETTING_NAMES,
+  type SettingField,
+  settingTarget,
+} from "../report-settings.js";
+import { NO_REPORT, REPORT_GONE } from "../views/replies.js";
+import { EDIT_SETTING, editSetting } from "../wizards.js";
 
 /**
  * /settings: unit name, year, deadline and contact line. Each change is one
@@ -18,29 +27,10 @@ import { checkOrgName, checkYear, sendCard } from "./start.js";
  * rename); the write goes through the store with an audit entry.
  */
 
-export const SETTING_FIELDS = ["org", "year", "deadline", "contact"] as const;
-export type SettingField = (typeof SETTING_FIELDS)[number];
-
-/** How each setting is named to the officer (also in /history). */
-export const SETTING_NAMES: Record<SettingField, string> = {
-  org: "单位名称",
-  year: "年度",
-  deadline: "截止日期",
-  contact: "联系方式",
-};
-
-const EDIT_SETTING = "edit-setting";
 const MAX_CONTACT = 300;
 const CLEAR_WORD = "无";
 /** A deadline more than this many years after the report year is surely a typo. */
 const DEADLINE_SPAN = 2;
-
-export function isSettingField(value: string): value is SettingField {
-  return (SETTING_FIELDS as readonly string[]).includes(value);
-}
-
-/** The audit target of a setting, e.g. settings.org. */
-export const settingTarget = (field: SettingField) => `settings.${field}`;
 
 /** The four values and a button for each. */
 export async function showSettings(ctx: BotContext, report: StoredReport): Promise<void> {
@@ -62,13 +52,7 @@ export async function showSettings(ctx: BotContext, report: StoredReport): Promi
     .row()
     .text(SETTING_NAMES.deadline, button("deadline"))
     .text(SETTING_NAMES.contact, button("contact"));
-  await ctx.reply(lines.join("\n"), { parse_mode: "HTML", reply_markup: keyboard });
-}
-
-/** Starts the dialogue that changes one setting of a report (leaving any other dialogue). */
-export async function editSetting(ctx: BotContext, reportId: string, field: SettingField): Promise<void> {
-  if (Object.keys(ctx.conversation.active()).length > 0) await ctx.conversation.exitAll();
-  await ctx.conversation.enter(EDIT_SETTING, reportId, field);
+  await ctx.reply(lines.join("\n"), { reply_markup: keyboard });
 }
 
 /** What the dialogue needs to know of the report; plain data, as conversation results are stored. */
@@ -208,7 +192,7 @@ async function saveSetting(
 ): Promise<void> {
   const report = await memberReport(ctx, reportId);
   if (!report) {
-    await ctx.reply("这份报告已不存在，或你不再是它的填报人。");
+    await ctx.reply(REPORT_GONE);
     return;
   }
   const result = await mutateReport(ctx, report, (r) => planSetting(ctx, r, field, value));
@@ -242,10 +226,10 @@ async function editSettingConversation(
     return report ? snapshot(report, outer.deps.now()) : null;
   });
   if (!start) {
-    await ctx.reply("这份报告已不存在，或你不再是它的填报人。");
+    await ctx.reply(REPORT_GONE);
     return;
   }
-  await ctx.reply(prompt(field, start, flows), { parse_mode: "HTML" });
+  await ctx.reply(prompt(field, start, flows));
   for (;;) {
     const answer = await conversation.wait();
     const text = answer.message?.text;
@@ -279,7 +263,6 @@ export function settingsFeature(flows: FlowRegistry): Composer<BotContext> {
   });
 
   onReportAction(composer, ["settings"], async (ctx, callback, report) => {
-    if (!isSettingField(callback.arg)) return ctx.answerCallbackQuery({ text: "按钮无效。" });
     await ctx.answerCallbackQuery();
     await editSetting(ctx, report.id, callback.arg);
   });

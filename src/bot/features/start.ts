@@ -1,51 +1,16 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
 import { Composer, type Context, InlineKeyboard } from "grammy";
-import { chineseDate, daysLeft, defaultDeadline, defaultReportYear } from "../../form/deadline.js";
-import { sectionProgress } from "../../form/form-steps.js";
+import { defaultDeadline, defaultReportYear } from "../../form/deadline.js";
 import type { StoredReport } from "../../store/store.js";
-import { encodeCallback } from "../callback-data.js";
+import { askCurrent, sendCard } from "../ask.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { currentReport } from "../report-access.js";
-import { findingsOf, flowOf } from "../report-view.js";
-import { askCurrent } from "./fill.js";
+import { checkOrgName, checkYear } from "../report-settings.js";
+import { CREATE_REPORT } from "../wizards.js";
 
 /** /start: the report card, and creating a report (a short conversation, or /new in one step). */
-
-const MAX_ORG = 40;
-const FIRST_YEAR = 2019;
-
-/** The card: unit, year, progress, open problems, deadline and days left, with the main buttons. */
-export async function sendCard(ctx: BotContext, report: StoredReport, before?: string): Promise<void> {
-  const flow = flowOf(ctx.deps, report);
-  const sections = sectionProgress(flow, report.draft);
-  const done = sections.filter((s) => s.answered === s.total).length;
-  const findings = findingsOf(ctx.deps, report).filter((f) => f.rule !== "missing");
-  const errors = findings.filter((f) => f.severity === "error").length;
-  const deadline = report.deadline ?? defaultDeadline(report.draft.year);
-  const left = daysLeft(deadline, ctx.deps.now());
-  const lines = [
-    `<b>${escapeHtml(report.draft.org)} ${report.draft.year}年度</b>（${report.draft.format}年格式）`,
-    `进度：${done}/${sections.length} 部分已填完`,
-    findings.length === 0 ? "问题：暂无" : `问题：${errors} 个错误，${findings.length - errors} 个提醒`,
-    `截止：${chineseDate(deadline)}，${left >= 0 ? `还有 ${left} 天` : `已过 ${-left} 天`}`,
-  ];
-  const id = report.id;
-  const keyboard = new InlineKeyboard()
-    .text("继续填写", encodeCallback("card", id, "fill"))
-    .text("各部分", encodeCallback("sections", id))
-    .row()
-    .text("核对", encodeCallback("card", id, "check"))
-    .text("预览", encodeCallback("card", id, "preview"))
-    .row()
-    .text("生成报告", encodeCallback("card", id, "report"))
-    .text("设置", encodeCallback("card", id, "settings"));
-  await ctx.reply(before ? `${before}\n\n${lines.join("\n")}` : lines.join("\n"), {
-    parse_mode: "HTML",
-    reply_markup: keyboard,
-  });
-}
 
 /** Creates a report for the user, makes it current and asks its first question. */
 export async function createAndOpen(ctx: BotContext, org: string, year: number): Promise<void> {
@@ -65,22 +30,6 @@ export async function createAndOpen(ctx: BotContext, org: string, year: number):
     report,
     `✅ 已新建：<b>${escapeHtml(org)} ${year}年度</b>（${format}年格式，共 ${steps} 部分）。随时发 /start 看进度。`,
   );
-}
-
-export function checkOrgName(text: string): string | undefined {
-  const name = text.trim();
-  if (!name || name.startsWith("/")) return "请发单位名称，例如：大关街道";
-  if ([...name].length > MAX_ORG) return `单位名称太长了，请在 ${MAX_ORG} 字以内。`;
-  if (/[\n<>]/.test(name)) return "单位名称里不能有换行或尖括号。";
-  return undefined;
-}
-
-export function checkYear(text: string, now: Date): number | string {
-  const year = Number(text.trim().replace(/年度?$/, ""));
-  const latest = defaultReportYear(now) + 1;
-  if (!Number.isInteger(year) || year < FIRST_YEAR || year > latest)
-    return `请发 ${FIRST_YEAR}–${latest} 之间的年份，例如：${defaultReportYear(now)}`;
-  return year;
 }
 
 /** The wizard: unit name, then the year (buttons for the likely ones); the format follows from the year. */
@@ -125,18 +74,18 @@ export type CardActions = Record<
 
 export function startFeature(card: CardActions): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  composer.use(createConversation(createReportConversation, "create-report"));
+  composer.use(createConversation(createReportConversation, CREATE_REPORT));
 
   composer.command("start", async (ctx) => {
     const report = await currentReport(ctx);
     if (report) await sendCard(ctx, report);
-    else await ctx.conversation.enter("create-report");
+    else await ctx.conversation.enter(CREATE_REPORT);
   });
 
   composer.command("new", async (ctx) => {
     const words = ctx.match.trim().split(/\s+/).filter(Boolean);
     const yearText = words.at(-1);
-    if (words.length === 0) return ctx.conversation.enter("create-report");
+    if (words.length === 0) return ctx.conversation.enter(CREATE_REPORT);
     if (words.length < 2 || !yearText) {
       await ctx.reply("用法：/new 单位名称 年度，例如：/new 大关街道 2025");
       return;
@@ -149,10 +98,8 @@ export function startFeature(card: CardActions): Composer<BotContext> {
   });
 
   onReportAction(composer, ["card"], async (ctx, callback, report) => {
-    // Own keys only: forged data such as "__proto__" or "hasOwnProperty" must not reach Object.prototype.
-    const known = callback.arg === "fill" || Object.hasOwn(card, callback.arg);
-    const action = callback.arg === "fill" ? askCurrent : known ? card[callback.arg as keyof CardActions] : undefined;
-    if (!action) return ctx.answerCallbackQuery({ text: "按钮无效。" });
+    // The argument is one of CARD_BUTTONS (checked when decoded).
+    const action = callback.arg === "fill" ? askCurrent : card[callback.arg];
     await ctx.answerCallbackQuery();
     await action(ctx, report);
   });

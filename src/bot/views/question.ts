@@ -1,13 +1,13 @@
 import { InlineKeyboard } from "grammy";
-import type { Draft } from "../form/draft.js";
-import type { Finding } from "../form/finding.js";
-import type { Flow } from "../form/flow-schema.js";
-import type { FormStep } from "../form/form-steps.js";
-import { computeValues } from "../form/totals.js";
-import { formatNumber } from "../report/format-number.js";
-import type { StoredReport } from "../store/store.js";
-import { encodeCallback } from "./callback-data.js";
-import { escapeHtml } from "./html.js";
+import type { Draft } from "../../form/draft.js";
+import type { Finding } from "../../form/finding.js";
+import type { Flow } from "../../form/flow-schema.js";
+import type { FormStep } from "../../form/form-steps.js";
+import { computeValues } from "../../form/totals.js";
+import { formatNumber } from "../../report/format-number.js";
+import type { StoredReport } from "../../store/store.js";
+import { encodeCallback } from "../callback-data.js";
+import { escapeHtml } from "../html.js";
 
 /** What the officer reads for one step of the form: pure text and buttons. */
 

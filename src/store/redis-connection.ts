@@ -1,0 +1,120 @@
+import { Redis, type RedisOptions } from "ioredis";
+
+/**
+ * How the bot talks to Redis when Redis misbehaves (issue "Production" 3):
+ * a stalled or dead Redis makes a command fail within COMMAND_TIMEOUT_MS
+ * instead of silencing the officer, commands are never queued while the
+ * connection is down (the caller answers "暂时无法保存" at once), and the
+ * client reconnects by itself.
+ */
+
+export const COMMAND_TIMEOUT_MS = 1500;
+const CONNECT_TIMEOUT_MS = 2000;
+
+export const REDIS_OPTIONS: RedisOptions = {
+  lazyConnect: true,
+  connectTimeout: CONNECT_TIMEOUT_MS,
+  commandTimeout: COMMAND_TIMEOUT_MS,
+  // No offline queue: a command while disconnected fails at once rather than waiting unbounded.
+  enableOfflineQueue: false,
+  // A command in flight when the connection drops fails instead of being sent again after reconnecting.
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+  // Reconnect for ever, quickly at first, at most every 2 s.
+  retryStrategy: (times) => Math.min(100 * times, 2000),
+};
+
+/** A Redis client with the fault options; connects before returning, so a wrong URL fails early. */
+export async function connectRedis(
+  url: string,
+  onError?: (err: Error) => void,
+  options: RedisOptions = {},
+): Promise<Redis> {
+  const client = new Redis(url, { ...REDIS_OPTIONS, ...options });
+  let last: Error | undefined;
+  // Without a listener ioredis prints every connection error with a stack trace.
+  client.on("error", (err: Error) => {
+    last = err;
+    onError?.(err);
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    // connect() only says "Connection is closed."; the error event says why.
+    throw last ?? err;
+  }
+  return client;
+}
+
+/** Short, stack-free reason for a connection failure: "ECONNREFUSED", "WRONGPASS …". */
+export function redisFailure(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  return e.code ?? e.message?.split("\n")[0] ?? String(err);
+}
+
+/**
+ * Whether Redis appends every write to its AOF. CONFIG may be refused
+ * (managed Redis renames it), then INFO persistence says it too.
+ */
+export async function aofEnabled(redis: Redis): Promise<boolean> {
+  try {
+    const reply = (await redis.config("GET", "appendonly")) as string[];
+    if (reply.length >= 2) return reply[1] === "yes";
+  } catch {
+    // CONFIG refused: fall back to INFO.
+  }
+  const info = await redis.info("persistence");
+  return /^aof_enabled:1\s*$/m.test(info);
+}
+
+export const NO_AOF_REFUSAL =
+  "Redis runs without AOF (appendonly no): every answer acknowledged with 已保存 since the last snapshot " +
+  "would be lost when Redis restarts. Turn it on (redis-server --appendonly yes, or CONFIG SET appendonly yes " +
+  "and CONFIG REWRITE), or set REDIS_ALLOW_NO_AOF=1 to start anyway.";
+
+export type WaitForRedisOptions = {
+  allowNoAof: boolean;
+  /** Told of each failed attempt, with the delay before the next. */
+  onRetry: (reason: string, delayMs: number) => void;
+  /** Resolves when start-up should give up (SIGTERM while waiting). */
+  aborted?: AbortSignal;
+  maxDelayMs?: number;
+};
+
+export class NoAofError extends Error {}
+
+/**
+ * Waits until Redis answers (retrying with a growing delay), then checks
+ * its durability. Resolves false when aborted while waiting.
+ */
+export async function waitForRedis(url: string, options: WaitForRedisOptions): Promise<boolean> {
+  const maxDelay = options.maxDelayMs ?? 5000;
+  for (let attempt = 1; !options.aborted?.aborted; attempt++) {
+    let probe: Redis | undefined;
+    try {
+      probe = await connectRedis(url, undefined, { retryStrategy: () => null });
+      const aof = await aofEnabled(probe);
+      if (!aof && !options.allowNoAof) throw new NoAofError(NO_AOF_REFUSAL);
+      return true;
+    } catch (err) {
+      if (err instanceof NoAofError) throw err;
+      const delay = Math.min(500 * 2 ** (attempt - 1), maxDelay);
+      options.onRetry(redisFailure(err), delay);
+      await sleep(delay, options.aborted);
+    } finally {
+      probe?.disconnect();
+    }
+  }
+  return false;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
