@@ -571,7 +571,7 @@ try {
     return { without: p99(without), with: p99(withRenders), renders: rendered.slice(from) };
   }
 
-  await pool.render(renderDraft, { date: new Date() }); // a warm worker, as in production (minThreads 1)
+  await pool.render(renderDraft, {}); // a warm worker, as in production (minThreads 1)
   const rounds: { without: number; with: number; renders: number[] }[] = [];
   for (let round = 0; round < THROUGHPUT_ROUNDS; round++) rounds.push(await renderRound(handle, RENDER_OFFICERS));
   const poolRenders = rounds.flatMap((r) => r.renders);

@@ -133,7 +133,7 @@ async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding
   await ctx.replyWithChatAction("upload_document");
   let buffer: Uint8Array;
   try {
-    buffer = await ctx.deps.renderDocx(draft, { date: ctx.deps.now(), problems });
+    buffer = await ctx.deps.renderDocx(draft, { problems });
   } catch (error) {
     const { name, message } = error instanceof Error ? error : new Error(String(error));
     ctx.log.error({ reportId: report.id, version: report.version, error: { name, message } }, "report render failed");
