@@ -59,22 +59,25 @@ const text = (updateId: number, value: string): Update =>
     },
   }) as Update;
 
+const newBot = () =>
+  createBot(
+    "42:AAredeliveryTestTokenOnly_abcdefghij",
+    {
+      store,
+      logger: pino({ level: "silent" }),
+      now: () => new Date("2026-01-10T00:00:00Z"),
+      flows,
+      renderDocx: async () => {
+        throw new Error("this test builds no report");
+      },
+      downloadFile: async () => new Uint8Array(),
+    },
+    { botInfo, client: { fetch: fetchStub as never } },
+  );
+
 describe("an update delivered twice", () => {
   it("is applied once; its reply was sent, so the repeat is answered with silence", async () => {
-    const bot = createBot(
-      "42:AAredeliveryTestTokenOnly_abcdefghij",
-      {
-        store,
-        logger: pino({ level: "silent" }),
-        now: () => new Date("2026-01-10T00:00:00Z"),
-        flows,
-        renderDocx: async () => {
-          throw new Error("this test builds no report");
-        },
-        downloadFile: async () => new Uint8Array(),
-      },
-      { botInfo, client: { fetch: fetchStub as never } },
-    );
+    const bot = newBot();
     const cursor = formSteps(flowFor("2021")).find((s) => s.kind === "row" && s.row.id === "apply.new")!.index;
     const created = await store.createReport({
       draft: { format: "2021", org: "某街道", year: 2025, narrative: {}, cells: {} },
@@ -101,17 +104,7 @@ describe("an update delivered twice", () => {
   });
 
   it("whose reply never reached the officer is answered with the stored acknowledgement, not the step now under the cursor", async () => {
-    const bot = createBot(
-      "42:AAredeliveryTestTokenOnly_abcdefghij",
-      {
-        store,
-        logger: pino({ level: "silent" }),
-        now: () => new Date("2026-01-10T00:00:00Z"),
-        flows,
-        downloadFile: async () => new Uint8Array(),
-      },
-      { botInfo, client: { fetch: fetchStub as never } },
-    );
+    const bot = newBot();
     const cursor = formSteps(flowFor("2021")).find((s) => s.kind === "row" && s.row.id === "apply.new")!.index;
     const created = await store.createReport({
       draft: { format: "2021", org: "某街道", year: 2025, narrative: {}, cells: {} },
