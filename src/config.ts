@@ -35,6 +35,8 @@ const common = {
   TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
   TELEGRAM_PROXY: proxyUrl.optional(),
   ALLOWED_USER_IDS: userIds.optional(),
+  /** Who may create campaigns (/campaign) and manage their links. */
+  BOT_ADMINS: userIds.optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** /healthz and /readyz; off when unset (the Docker image sets it). */
   HEALTH_PORT: port.optional(),
