@@ -37,6 +37,10 @@ const common = {
   ALLOWED_USER_IDS: userIds.optional(),
   /** Who may create campaigns (/campaign) and manage their links. */
   BOT_ADMINS: userIds.optional(),
+  /** Real time between two looks of the reminder scheduler. */
+  REMINDER_TICK_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+  /** "off" runs the bot without its scheduler (another process runs src/scheduler.ts). */
+  REMINDERS: z.enum(["on", "off"]).default("on"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** /healthz and /readyz; off when unset (the Docker image sets it). */
   HEALTH_PORT: port.optional(),
