@@ -76,6 +76,7 @@ async function main(config: Config): Promise<void> {
       now,
       flows,
       allowedUserIds: config.ALLOWED_USER_IDS,
+      admins: config.BOT_ADMINS ?? [],
       downloadFile: fileDownloader(config),
     },
     { client: clientOptions(config) },

@@ -12,6 +12,8 @@ export interface Deps {
   /** The official formats (flows/index.ts). */
   flows: FlowRegistry;
   allowedUserIds?: readonly number[];
+  /** BOT_ADMINS: who may create campaigns. */
+  admins?: readonly number[];
   /** Downloads a file an officer sent (getFile's file_path), at most maxBytes. */
   downloadFile: (filePath: string, maxBytes: number) => Promise<Uint8Array>;
 }

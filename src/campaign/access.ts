@@ -79,7 +79,7 @@ const allow = (role: Role): Decision => ({ ok: true, role });
 
 export const isAdmin = (actor: Actor): boolean => actor.admins.includes(actor.userId);
 const supervises = (actor: Actor, campaign: Campaign | undefined): boolean =>
-  campaign !== undefined && campaign.supervisors.includes(actor.userId);
+  campaign?.supervisors.includes(actor.userId) === true;
 /** The campaign of the target records the report as one of its units. */
 const reportInCampaign = (t: Target): boolean =>
   t.report !== undefined &&

@@ -104,8 +104,7 @@ export function parseUnitList(text: string): { ok: true; units: string[] } | { o
   const long = names.find((n) => n.length > UNIT_NAME_LIMIT);
   if (long !== undefined)
     return { ok: false, message: `单位名称太长（最多 ${UNIT_NAME_LIMIT} 字）：${long.slice(0, 20)}…` };
-  const seen = new Set<string>();
-  const twice = names.find((n) => (seen.has(n) ? true : (seen.add(n), false)));
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice !== undefined) return { ok: false, message: `单位重复了：${twice}。每个单位只写一次。` };
   return { ok: true, units: names };
 }
