@@ -315,6 +315,7 @@ describe("forged callback data", () => {
       dashboard: ["a0", "s1"],
       unit: ["vu1", "du1", "ru1"],
       join: ["attach", "new"],
+      removeOfficer: ["161", "162"],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])

@@ -268,6 +268,23 @@ describe("a campaign through the bot (real Redis)", () => {
     ).toContain("甲街道");
   });
 
+  it("lets an officer remove one who left; the audit trail keeps what they wrote", async () => {
+    const a = await reportOf("甲街道");
+    const o1 = h.officer(A1);
+    o1.send("/members");
+    await replyMatching(o1, /甲街道 2022年度的填报人/);
+    o1.press(/^移除/);
+    await replyMatching(o1, /已把这位填报人移出/);
+    expect((await reportOf("甲街道")).members).toEqual([A1]);
+    const trail = await h.store.history(a.id, 50);
+    expect(trail.some((e) => e.target === "members" && e.old === A2 && e.new === null)).toBe(true);
+    expect(trail.some((e) => e.by === A2 && e.target === "overview.intro")).toBe(true);
+    await replyMatching(h.officer(A2), /你已被移出/);
+    // The last officer cannot be removed.
+    const q = o1.pressData(encodeCallback("removeOfficer", a.id, A1), 1);
+    expect(await answerOf(o1, q)).toMatch(/唯一的填报人/);
+  });
+
   describe("intrusions: each refused with what to do, and the store unchanged", () => {
     /** Every report and campaign as stored. */
     const snapshot = async () => {
@@ -363,6 +380,8 @@ describe("a campaign through the bot (real Redis)", () => {
       expect(await answerOf(sup, q8)).toContain(ASK);
       const q9 = c.pressData(encodeCallback("join", campaignId, "attach"), 1);
       expect(await answerOf(c, q9)).toMatch(/按钮已失效/);
+      const q10 = c.pressData(encodeCallback("removeOfficer", a.id, A1), 1);
+      expect(await answerOf(c, q10)).toContain(ASK);
       expect(sup3.documents).toHaveLength(0);
       expect(await snapshot()).toBe(before);
     });

@@ -49,6 +49,8 @@ export const ACTIONS = {
   /** v preview, d .docx, r 催办, and the unit id. */
   unit: { code: "U", arg: { kind: "pattern", pattern: /^[vdr]u\d{1,4}$/ } },
   join: { code: "J", arg: oneOf("attach", "new") },
+  /** The Telegram user id of the officer to remove. */
+  removeOfficer: { code: "X", arg: { kind: "pattern", pattern: /^\d{1,15}$/ } },
   /** From a reminder: open the report at its next open question. */
   resume: { code: "u", arg: NONE },
   /** From the 1 December message: create next year's report from this one. */
