@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import { run } from "@grammyjs/runner";
+import { Api } from "grammy";
 import { flows } from "../flows/index.js";
 import { createBot } from "./bot/create-bot.js";
 import { COMMANDS } from "./bot/views/commands.js";
@@ -8,9 +9,11 @@ import { type Config, loadConfig } from "./config.js";
 import { startHealthServer } from "./health-server.js";
 import { createLogger } from "./logger.js";
 import { startReminders } from "./reminders/start-reminders.js";
+import { renderPool } from "./render-pool.js";
 import { openStore } from "./store/open-store.js";
 import { NoAofError, redisFailure, waitForRedis } from "./store/redis-connection.js";
 import { clientOptions, fileDownloader } from "./telegram-client.js";
+import { connectToTelegram, TokenRejected } from "./telegram-start.js";
 import { startWebhookServer } from "./webhook-server.js";
 
 /**
@@ -68,6 +71,8 @@ async function main(config: Config): Promise<void> {
     logger.info({ port: config.HEALTH_PORT }, "health listener");
   }
 
+  // One worker kept ready so the first /report does not wait for a thread to start.
+  const renderer = renderPool({ minThreads: 1, maxThreads: 2 });
   const bot = createBot(
     config.BOT_TOKEN,
     {
@@ -75,13 +80,22 @@ async function main(config: Config): Promise<void> {
       logger,
       now,
       flows,
+      renderDocx: renderer.render,
       allowedUserIds: config.ALLOWED_USER_IDS,
       admins: config.BOT_ADMINS ?? [],
       downloadFile: fileDownloader(config),
     },
     { client: clientOptions(config) },
   );
-  await bot.init();
+  // A blackholed connection fails after 15 s, so every attempt is logged.
+  const probe = new Api(config.BOT_TOKEN, { ...clientOptions(config), timeoutSeconds: 15 });
+  const me = await connectToTelegram(() => probe.getMe(), {
+    logger,
+    proxy: Boolean(config.TELEGRAM_PROXY),
+    aborted: starting.signal,
+  });
+  if (!me) return;
+  bot.botInfo = me;
   await bot.api.setMyCommands([...COMMANDS]);
 
   let stopTaking: () => Promise<void>;
@@ -129,6 +143,7 @@ async function main(config: Config): Promise<void> {
       await stopTaking();
       await reminders?.stop();
       for (const server of servers) server.close();
+      await renderer.close();
       await store.close();
       logger.info("stopped");
       process.exit(0);
@@ -153,6 +168,10 @@ try {
 try {
   await main(config);
 } catch (e) {
+  if (e instanceof TokenRejected) {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(1);
+  }
   if (!(e instanceof NoAofError)) throw e;
   process.stderr.write(`${e.message}\n`);
   process.exit(2);

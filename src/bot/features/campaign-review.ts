@@ -3,7 +3,6 @@ import { Composer, type Context, InlineKeyboard, InputFile } from "grammy";
 import { formSteps, sectionNumber } from "../../form/form-steps.js";
 import { reportSummary } from "../../form/report-summary.js";
 import { REVIEW_COMMENT_LIMIT, type Review, type ReviewComment } from "../../form/review.js";
-import { renderDocx } from "../../report/render-docx.js";
 import { reportTitle } from "../../report/report-text.js";
 import type { StoredReport } from "../../store/store.js";
 import { decodeCallback, encodeCallback } from "../callback-data.js";
@@ -83,7 +82,7 @@ async function startSubmit(ctx: BotContext, report: StoredReport, confirmed: boo
   await ctx.reply("📨 已提交审核。报告已锁定，审核人退回后才能再改；通过后会通知你。");
   const campaign = target.campaign;
   if (!campaign) return;
-  const docx = await renderDocx(flowOf(ctx.deps, written.report), written.report.draft);
+  const docx = await ctx.deps.renderDocx(written.report.draft, {});
   const fileName = safeFileName(`${reportTitle(written.report.draft)}.docx`);
   const keyboard = new InlineKeyboard()
     .text("审核通过", encodeCallback("review", report.id, "ok"))

@@ -6,7 +6,6 @@ import { reportState } from "../../form/report-state.js";
 import { reportSummary } from "../../form/report-summary.js";
 import { isQuietTime } from "../../reminders/schedule.js";
 import { collectZip } from "../../report/collect-zip.js";
-import { renderDocx } from "../../report/render-docx.js";
 import { reportTitle } from "../../report/report-text.js";
 import type { StoredReport } from "../../store/store.js";
 import { decodeCallback, encodeCallback } from "../callback-data.js";
@@ -149,7 +148,7 @@ async function urge(ctx: BotContext, campaign: Campaign, unitId: string, report:
 
 async function sendDocx(ctx: BotContext, report: StoredReport): Promise<void> {
   await ctx.replyWithChatAction("upload_document");
-  const docx = await renderDocx(flowOf(ctx.deps, report), report.draft);
+  const docx = await ctx.deps.renderDocx(report.draft, {});
   await ctx.replyWithDocument(new InputFile(docx, safeFileName(`${reportTitle(report.draft)}.docx`)));
 }
 
@@ -166,7 +165,8 @@ async function collect(ctx: BotContext, campaign: Campaign): Promise<void> {
     flow,
     title: { org: `${campaign.name}（汇总）`, year: campaign.year },
     units,
-    render: (f, d) => renderDocx(f, d),
+    // The render pool works on several documents at once.
+    render: (_flow, draft) => ctx.deps.renderDocx(draft, {}),
   });
   ctx.log.info({ campaignId: campaign.id, included: result.included.length, bytes: result.zip.length }, "collected");
   const missing =
