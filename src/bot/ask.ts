@@ -6,6 +6,7 @@ import { sendAck } from "./once-only.js";
 import { findingsOf, flowOf, stepAt } from "./report-view.js";
 import { cardView, finishView } from "./views/card.js";
 import { questionView, type View } from "./views/question.js";
+import { reviewNote } from "./views/review-note.js";
 
 /** Sending the two views every feature ends on: the question under the cursor, and the report card. */
 
@@ -24,12 +25,14 @@ export async function askCurrent(
   const step = stepAt(flow, at.step ?? report.cursor);
   if (step.kind === "part") await sendPreviousText(ctx, report, step);
   const view = questionView(flow, report, step);
+  const note = reviewNote(report, step.index);
+  const head = [before, note].filter(Boolean).join("\n\n");
   const shown = {
     reportId: report.id,
     step: step.index,
     ...(at.previous !== undefined ? { previous: at.previous } : {}),
   };
-  await sendAck(ctx, before ? `${before}\n\n${view.text}` : view.text, keyboardOf(view), shown);
+  await sendAck(ctx, head ? `${head}\n\n${view.text}` : view.text, keyboardOf(view), shown);
 }
 
 const keyboardOf = (view: View) => (view.keyboard ? { reply_markup: view.keyboard } : {});
@@ -81,5 +84,6 @@ async function sendPreviousText(
 /** The report card, after `before` (e.g. what was just saved). */
 export async function sendCard(ctx: BotContext, report: StoredReport, before?: string): Promise<void> {
   const view = cardView(flowOf(ctx.deps, report), report, ctx.deps.now(), findingsOf(ctx.deps, report));
-  await sendAck(ctx, before ? `${before}\n\n${view.text}` : view.text, keyboardOf(view));
+  const head = [before, reviewNote(report)].filter(Boolean).join("\n\n");
+  await sendAck(ctx, head ? `${head}\n\n${view.text}` : view.text, keyboardOf(view));
 }

@@ -41,6 +41,8 @@ export interface HarnessOptions {
   allowedUserIds?: number[];
   /** A Redis of the test's own (e.g. a PrivateRedis to stall), instead of the shared one. */
   redisUrl?: string;
+  /** BOT_ADMINS. */
+  admins?: number[];
   /** Wraps the store the bot sees (to make it fail, say); the test's `store` stays the real one. */
   wrapStore?: (store: Store) => Store;
   /** The render pool's worker module (default: the real one). */
@@ -68,6 +70,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       renderDocx: renderer.render,
       downloadFile: fileDownloader({ TELEGRAM_API_ROOT: fake.apiRoot, BOT_TOKEN: TOKEN }),
       ...(options.allowedUserIds ? { allowedUserIds: options.allowedUserIds } : {}),
+      ...(options.admins ? { admins: options.admins } : {}),
     },
     { client: { apiRoot: fake.apiRoot } },
   );
