@@ -7,6 +7,7 @@ import { clockFromEnv } from "./clock.js";
 import { type Config, loadConfig } from "./config.js";
 import { startHealthServer } from "./health-server.js";
 import { createLogger } from "./logger.js";
+import { startReminders } from "./reminders/start-reminders.js";
 import { openStore } from "./store/open-store.js";
 import { NoAofError, redisFailure, waitForRedis } from "./store/redis-connection.js";
 import { clientOptions, fileDownloader } from "./telegram-client.js";
@@ -15,7 +16,8 @@ import { startWebhookServer } from "./webhook-server.js";
 /**
  * Starts the bot: waits for the store, then takes updates by long polling
  * (one instance) or through the webhook server (WEBHOOK_URL; several
- * instances may share one Redis), with the health listener beside it.
+ * instances may share one Redis), with the health listener and the
+ * reminder scheduler beside it.
  */
 
 const ALLOWED_UPDATES = ["message", "edited_message", "callback_query"] as const;
@@ -115,6 +117,8 @@ async function main(config: Config): Promise<void> {
     stopTaking = () => runner.stop();
     finished = runner.task() ?? Promise.resolve();
   }
+  // Reminders run on their own timer, never inside update handling (any number of instances may).
+  const reminders = config.REMINDERS === "on" ? startReminders(config, store, logger, now) : undefined;
 
   stop = (signal) => {
     if (draining) return;
@@ -122,6 +126,7 @@ async function main(config: Config): Promise<void> {
     logger.info({ signal }, "stopping: draining in-flight updates");
     void (async () => {
       await stopTaking();
+      await reminders?.stop();
       for (const server of servers) server.close();
       await store.close();
       logger.info("stopped");
