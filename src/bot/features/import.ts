@@ -5,7 +5,7 @@ import { z } from "zod";
 import { Draft } from "../../form/draft.js";
 import type { Finding } from "../../form/finding.js";
 import { nextOpenStep } from "../../form/form-steps.js";
-import { loadReportFile, MAX_FILE_BYTES } from "../../form/load-report.js";
+import { draftProblem, loadReportFile, MAX_FILE_BYTES } from "../../form/load-report.js";
 import { IMPORT_REFUSALS, type Imported, importReport } from "../../import/import-report.js";
 import { importNotes, summaryLine, unplacedLines } from "../../import/import-summary.js";
 import { DOC_REFUSALS } from "../../import/read-docx.js";
@@ -298,10 +298,12 @@ async function readReportDocument(
 
 /** Reads the report; a file whose title names no unit is taken for the officer's own (shown, so they confirm). */
 function readAsReport(source: SourceDocument, ctx: BotContext, report: StoredReport | undefined) {
-  const result = importReport(source, ctx.deps.flows);
+  let result = importReport(source, ctx.deps.flows);
   if (!result.ok && result.reason === IMPORT_REFUSALS.noOrg && report)
-    return importReport(source, ctx.deps.flows, { org: report.draft.org });
-  return result;
+    result = importReport(source, ctx.deps.flows, { org: report.draft.org });
+  // The same bounds as an interchange file: a 100,000-character part is not let in this way either.
+  const problem = result.ok ? draftProblem(ctx.deps.flows.flowFor(result.draft.format), result.draft) : undefined;
+  return problem ? { ok: false as const, reason: `文件读不了：${problem}。` } : result;
 }
 
 function readSummary(result: Imported): string {
