@@ -30,7 +30,7 @@ describe("a flood of updates from one user", () => {
     const other = h.officer(92);
     await h.seedReport(91, draft);
     await h.seedReport(92, draft);
-    for (let i = 0; i < 300; i++) flooder.send("/check");
+    for (let i = 0; i < 1000; i++) flooder.send("/check");
     other.send("/start");
     expect((await other.nextReply({ timeoutMs: 20_000 })).text).toContain("进度");
     await settled(flooder);
@@ -38,7 +38,7 @@ describe("a flood of updates from one user", () => {
     const handled = flooder.replies.length - notices;
     expect(notices).toBeGreaterThanOrEqual(1);
     expect(handled).toBeGreaterThanOrEqual(1);
-    expect(handled).toBeLessThan(300);
+    expect(handled).toBeLessThan(1000);
   }, 60_000);
 
   it("never limits an officer who waits for each reply, however fast", async () => {

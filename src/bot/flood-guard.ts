@@ -14,7 +14,7 @@ import type { Context, MiddlewareFn } from "grammy";
  */
 export const FLOOD_REPLY = "消息发得太快了，我还在处理前面的消息。从这条起暂时没有处理，请等我回复后再发一次。";
 
-export function floodGuard<C extends Context>(limit = 50): MiddlewareFn<C> {
+export function floodGuard<C extends Context>(limit = 100): MiddlewareFn<C> {
   const waiting = new Map<number, { count: number; told: boolean }>();
   return async (ctx, next) => {
     const userId = ctx.from?.id;
