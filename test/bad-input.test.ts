@@ -302,7 +302,7 @@ describe("forged callback data", () => {
       goto: ["0", String(mine.cursor)],
       card: ["fill", "check", "preview", "report", "settings"],
       reports: ["list", "open", "sw", "mv", "rm", "rmok"],
-      settings: ["org", "year", "deadline", "contact"],
+      settings: ["org", "year", "deadline", "dueDate", "contact"],
       finalize: ["draft", "ok"],
       importFile: ["y", "n", "yAAAAAAAA"],
       importRead: ["p", "d", "n", "pAAAAAAAA", "dAAAAAAAA"],
