@@ -307,6 +307,7 @@ describe("forged callback data", () => {
       importFile: ["y", "n", "yAAAAAAAA"],
       importRead: ["p", "d", "n", "pAAAAAAAA", "dAAAAAAAA"],
       history: ["0", "1"],
+      rowPrefill: [String(mine.cursor)],
       resume: [""],
       newYear: [""],
       mute: ["on", "off"],

@@ -41,6 +41,8 @@ export const ACTIONS = {
   importFile: { code: "i", arg: IMPORT_CHOICE },
   importRead: { code: "j", arg: READ_CHOICE },
   history: { code: "h", arg: PAGE },
+  /** Confirms the row's values pre-filled from last year's report. */
+  rowPrefill: { code: "w", arg: STEP },
   /** From a reminder: open the report at its next open question. */
   resume: { code: "u", arg: NONE },
   /** From the 1 December message: create next year's report from this one. */

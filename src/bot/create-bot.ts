@@ -9,6 +9,7 @@ import { fillFeature } from "./features/fill.js";
 import { finalizeFeature, sendCheck, sendPreview, startReport } from "./features/finalize.js";
 import { historyFeature } from "./features/history.js";
 import { importFeature } from "./features/import.js";
+import { remindersFeature } from "./features/reminders.js";
 import { reportsFeature } from "./features/reports.js";
 import { sectionsFeature } from "./features/sections.js";
 import { settingsFeature, showSettings } from "./features/settings.js";
@@ -103,6 +104,7 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   guarded.use(reportsFeature());
   guarded.use(historyFeature());
   guarded.use(importFeature());
+  guarded.use(remindersFeature());
   guarded.use(fillFeature());
   guarded.use(fallbacks());
   return bot;
