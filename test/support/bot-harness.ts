@@ -37,6 +37,8 @@ export interface HarnessOptions {
   store?: "embedded" | "redis";
   /** The bot's clock (default: the real one). */
   now?: () => Date;
+  /** The store's clock (default: the real one); the reminder index is kept in it, so a test driving the scheduler gives both the same. */
+  storeNow?: () => Date;
   allowedUserIds?: number[];
   /** Wraps the store the bot sees (to make it fail, say); the test's `store` stays the real one. */
   wrapStore?: (store: Store) => Store;
@@ -51,6 +53,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.store === "redis" ? { redisUrl } : {}),
     redisPrefix: prefix,
     dataDir: dir,
+    ...(options.storeNow ? { now: options.storeNow } : {}),
   });
   const bot = createBot(
     TOKEN,
