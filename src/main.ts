@@ -8,6 +8,7 @@ import { type Config, loadConfig } from "./config.js";
 import { startHealthServer } from "./health-server.js";
 import { createLogger } from "./logger.js";
 import { startReminders } from "./reminders/start-reminders.js";
+import { renderPool } from "./render-pool.js";
 import { openStore } from "./store/open-store.js";
 import { NoAofError, redisFailure, waitForRedis } from "./store/redis-connection.js";
 import { clientOptions, fileDownloader } from "./telegram-client.js";
@@ -68,6 +69,8 @@ async function main(config: Config): Promise<void> {
     logger.info({ port: config.HEALTH_PORT }, "health listener");
   }
 
+  // One worker kept ready so the first /report does not wait for a thread to start.
+  const renderer = renderPool({ minThreads: 1, maxThreads: 2 });
   const bot = createBot(
     config.BOT_TOKEN,
     {
@@ -75,6 +78,7 @@ async function main(config: Config): Promise<void> {
       logger,
       now,
       flows,
+      renderDocx: renderer.render,
       allowedUserIds: config.ALLOWED_USER_IDS,
       downloadFile: fileDownloader(config),
     },
@@ -128,6 +132,7 @@ async function main(config: Config): Promise<void> {
       await stopTaking();
       await reminders?.stop();
       for (const server of servers) server.close();
+      await renderer.close();
       await store.close();
       logger.info("stopped");
       process.exit(0);
