@@ -41,6 +41,8 @@ export interface HarnessOptions {
   /** The store's clock (default: the real one); the reminder index is kept in it, so a test driving the scheduler gives both the same. */
   storeNow?: () => Date;
   allowedUserIds?: number[];
+  /** BOT_ADMINS. */
+  admins?: number[];
   /** Wraps the store the bot sees (to make it fail, say); the test's `store` stays the real one. */
   wrapStore?: (store: Store) => Store;
   /** The render pool's worker module (default: the real one). */
@@ -69,6 +71,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       renderDocx: renderer.render,
       downloadFile: fileDownloader({ TELEGRAM_API_ROOT: fake.apiRoot, BOT_TOKEN: TOKEN }),
       ...(options.allowedUserIds ? { allowedUserIds: options.allowedUserIds } : {}),
+      ...(options.admins ? { admins: options.admins } : {}),
     },
     { client: { apiRoot: fake.apiRoot } },
   );
