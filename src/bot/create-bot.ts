@@ -15,6 +15,7 @@ import { historyFeature } from "./features/history.js";
 import { importFeature } from "./features/import.js";
 import { linksFeature } from "./features/links.js";
 import { membersFeature } from "./features/members.js";
+import { remindersFeature } from "./features/reminders.js";
 import { reportsFeature } from "./features/reports.js";
 import { sectionsFeature } from "./features/sections.js";
 import { settingsFeature, showSettings } from "./features/settings.js";
@@ -120,6 +121,7 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   guarded.use(reportsFeature());
   guarded.use(historyFeature());
   guarded.use(importFeature());
+  guarded.use(remindersFeature());
   guarded.use(fillFeature());
   guarded.use(fallbacks());
   return bot;
