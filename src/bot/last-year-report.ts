@@ -1,16 +1,20 @@
 import { cellName } from "../form/cell-names.js";
-import { prefillFromPrevious } from "../form/cross-year.js";
+import { prefilledCells, prefillFromPrevious } from "../form/cross-year.js";
 import { Draft } from "../form/draft.js";
 import type { Flow } from "../form/flow-schema.js";
-import type { AuditEntry } from "../store/store.js";
+import type { AuditEntry, StoredReport } from "../store/store.js";
 import type { BotContext } from "./context.js";
 import { auditEntry } from "./report-access.js";
+import { FROM_LAST_YEAR } from "./views/question.js";
 
 /**
- * Last year's report that an officer chose (用作去年的报告) before this
- * year's report exists: kept for the user until /new creates the next year's
- * report, which then takes it as `previous` and is pre-filled from it
- * (form/cross-year.ts). Shared by the import and the creation of a report.
+ * Last year's report a new report starts from: one the officer chose (用作去年
+ * 的报告) before this year's report existed, kept for the user until /new, or
+ * else the unit's own report of last year in the bot. The new report takes it
+ * as `previous` (cross-year checks) and is pre-filled from it
+ * (form/cross-year.ts): a pre-filled value is not an answer yet; the officer
+ * confirms it with one tap or types another. Shared by the import, /new and
+ * the 1 December invitation.
  */
 
 const key = (userId: number) => `lastYear:${userId}`;
@@ -33,34 +37,44 @@ async function lastYearReport(ctx: BotContext, userId: number, year: number): Pr
 
 export interface NewYearStart {
   previous: Draft;
-  /** The new report's draft with the cells last year's report determines. */
-  draft: Draft;
+  /** The cells it determines, pre-filled (not answered: the officer confirms each row). */
+  prefilled?: StoredReport["prefilled"];
   audit: AuditEntry[];
+  /** The kept report (not the unit's own) was used: forget it once the report is created. */
+  kept: boolean;
   /** What the officer is told: which cells were pre-filled from which report. */
   note: string;
 }
 
+/** The unit's report of the year before, among the officer's reports. */
+async function unitReportOfLastYear(ctx: BotContext, userId: number, draft: Draft): Promise<Draft | undefined> {
+  const reports = await ctx.deps.store.listReports(userId);
+  return reports.find((r) => r.draft.org === draft.org && r.draft.year === draft.year - 1)?.draft;
+}
+
 /**
- * The start of a report about to be created for `draft.year`: when the user
- * kept last year's report, it becomes the report's `previous` and pre-fills
- * the cells it determines, each with an audit entry, all in the creating
- * write. Undefined when there is none.
+ * The start of a report about to be created for `draft.year`: last year's
+ * report (kept, or the unit's own) becomes its `previous`, and the cells it
+ * determines are pre-filled, all in the creating write. Undefined when there
+ * is none.
  */
 export async function lastYearStart(ctx: BotContext, userId: number, draft: Draft): Promise<NewYearStart | undefined> {
-  const last = await lastYearReport(ctx, userId, draft.year);
+  const kept = await lastYearReport(ctx, userId, draft.year);
+  const last = kept ?? (await unitReportOfLastYear(ctx, userId, draft));
   if (!last) return undefined;
   const flows = ctx.deps.flows;
   const flow = flows.flowFor(draft.format);
   const prefilled = prefillFromPrevious(flow, flows.flowFor(last.format), last);
   const rows = [...new Set(prefilled.map((p) => cellName(flow, p.cell).row))];
-  const filled = rows.length === 0 ? "" : `，并用它预填了 ${rows.join("、")}（${prefilled.length} 格，可在目录里修改）`;
+  const filled =
+    rows.length === 0
+      ? ""
+      : `，并用它预填了 ${rows.join("、")}（${prefilled.length} 格，标着“${FROM_LAST_YEAR}”，填到时点「确认去年的数」或直接发正确的数）`;
   return {
     previous: last,
-    draft: { ...draft, cells: { ...draft.cells, ...Object.fromEntries(prefilled.map((p) => [p.cell, p.value])) } },
-    audit: [
-      auditEntry(ctx, "previous", null, `${last.org} ${last.year}年度`),
-      ...prefilled.map((p) => auditEntry(ctx, p.cell, draft.cells[p.cell], p.value)),
-    ],
+    ...(prefilled.length > 0 ? { prefilled: prefilledCells(prefilled) } : {}),
+    audit: [auditEntry(ctx, "previous", null, `${last.org} ${last.year}年度`)],
+    kept: kept !== undefined,
     note: `📎 已把 ${last.org} ${last.year}年度的报告作为去年的报告${filled}。核对时会和它比对。`,
   };
 }

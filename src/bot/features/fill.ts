@@ -19,7 +19,15 @@ import {
   replyRefusal,
 } from "../report-access.js";
 import { findingsOf, flowOf, stepAt } from "../report-view.js";
-import { newFindings, partKeyboard, partTitle, questionView, rowRetryText, rowSavedText } from "../views/question.js";
+import {
+  newFindings,
+  partKeyboard,
+  partTitle,
+  prefilledRow,
+  questionView,
+  rowRetryText,
+  rowSavedText,
+} from "../views/question.js";
 import { NO_REPORT, STALE_BUTTON } from "../views/replies.js";
 
 /**
@@ -39,13 +47,14 @@ async function commitAt(
   ctx: BotContext,
   report: StoredReport,
   step: FormStep,
-  plan: (r: StoredReport) => Omit<Mutation, "next">,
+  plan: (r: StoredReport) => Omit<Mutation, "next"> | string,
 ): Promise<void> {
   const flow = flowOf(ctx.deps, report);
-  const result = await mutateReport(ctx, report, (r) => ({
-    ...plan(r),
-    next: (after) => (nextOpenStep(flow, after.draft) ? after.cursor : undefined),
-  }));
+  const result = await mutateReport(ctx, report, (r) => {
+    const planned = plan(r);
+    if (typeof planned === "string") return planned;
+    return { ...planned, next: (after) => (nextOpenStep(flow, after.draft) ? after.cursor : undefined) };
+  });
   if (!result.ok) return replyRefusal(ctx, result);
   if (nextOpenStep(flow, result.report.draft) === undefined)
     await sendFinish(ctx, result.report, result.ack, step.index);
@@ -173,6 +182,7 @@ const FILL_ACTIONS = [
   "partReuse",
   "partClear",
   "goto",
+  "rowPrefill",
 ] as const;
 
 /** The step index is valid for the report's flow (checked by onReportAction). */
@@ -208,6 +218,23 @@ async function onButton(
     case "rowZero":
       if (step.kind !== "row") return;
       return saveRow(ctx, report, step, [], []);
+    case "rowPrefill":
+      if (step.kind !== "row") return;
+      return commitAt(ctx, report, step, (r) => {
+        // Confirms what the officer was shown: every cell still pre-filled and unanswered.
+        const { values, complete } = prefilledRow(r, step.row.cells);
+        if (!complete) return STALE_BUTTON;
+        const draft = withCells(r.draft, step.row.cells, values as number[]);
+        const audit = cellAudit(ctx, r.draft, draft, step.row.cells).map((e) => {
+          const from = r.prefilled?.[e.target]?.from;
+          return from ? { ...e, source: `来自去年：${from.year}年度报告 ${from.cells.join("+")}` } : e;
+        });
+        return {
+          change: { draft, cursor: cursorAfter(flow, draft, index) },
+          audit,
+          ack: rowSaved(ctx, step, r, []),
+        };
+      });
     case "tableZero": {
       if (step.kind !== "row") return;
       const ids = step.table.steps.flatMap((s) => s.cells);

@@ -1,62 +1,17 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
 import { Composer, type Context, InlineKeyboard } from "grammy";
-import { defaultDeadline, defaultReportYear } from "../../form/deadline.js";
-import { NEW_REPORT, type StoredReport } from "../../store/store.js";
-import { askCurrent, resendAck, sendCard } from "../ask.js";
-import { encodeCallback } from "../callback-data.js";
+import { defaultReportYear } from "../../form/deadline.js";
+import type { StoredReport } from "../../store/store.js";
+import { askCurrent, sendCard } from "../ask.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
+import { createAndOpen } from "../create-report.js";
 import { escapeHtml } from "../html.js";
-import { forgetLastYearReport, lastYearStart } from "../last-year-report.js";
-import { answerRepeat, writeOnce } from "../once-only.js";
 import { currentReport } from "../report-access.js";
 import { checkOrgName, checkYear } from "../report-settings.js";
 import { CREATE_REPORT } from "../wizards.js";
 
 /** /start: the report card, and creating a report (a short conversation, or /new in one step). */
-
-/**
- * Creates a report for the user, makes it current and asks its first
- * question, all once for this update. A report of the same unit and year
- * the user has already is offered instead of a second one.
- */
-export async function createAndOpen(ctx: BotContext, org: string, year: number): Promise<void> {
-  const userId = ctx.from?.id;
-  if (userId === undefined) return;
-  const { store, flows } = ctx.deps;
-  const same = (await store.listReports(userId)).find((r) => r.draft.org === org && r.draft.year === year);
-  if (same) {
-    await ctx.reply(
-      `你已经有「${escapeHtml(org)} ${year}年度」这份报告了，没有再建一份。要打开它吗？\n（确实要两份时，先把原来的改名。）`,
-      { reply_markup: new InlineKeyboard().text("打开它", encodeCallback("reports", same.id, "sw")) },
-    );
-    return;
-  }
-  const format = flows.formatForYear(year);
-  const steps = flows.flowFor(format).sections.length;
-  const created = `✅ 已新建：<b>${escapeHtml(org)} ${year}年度</b>（${format}年格式，共 ${steps} 部分）。随时发 /start 看进度。`;
-  const draft = { format, org, year, narrative: {}, cells: {} };
-  // Last year's report the officer kept comes in the same write, with the cells it pre-fills.
-  const fromLastYear = await lastYearStart(ctx, userId, draft);
-  const saved = fromLastYear ? `${created}\n${escapeHtml(fromLastYear.note)}` : created;
-  const result = await writeOnce(
-    ctx,
-    {
-      create: {
-        draft: fromLastYear?.draft ?? draft,
-        members: [userId],
-        deadline: defaultDeadline(year),
-        ...(fromLastYear ? { previous: fromLastYear.previous, audit: fromLastYear.audit } : {}),
-      },
-      user: { currentReportId: NEW_REPORT },
-    },
-    saved,
-  );
-  if (result.status === "repeat") return answerRepeat(ctx, result.unsent, resendAck);
-  if (result.status !== "applied" || !result.report) throw new Error("creating a report wrote nothing");
-  if (fromLastYear) await forgetLastYearReport(ctx, userId);
-  await askCurrent(ctx, result.report, saved);
-}
 
 /** The wizard: unit name, then the year (buttons for the likely ones); the format follows from the year. */
 async function createReportConversation(
