@@ -38,6 +38,15 @@ const common = {
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** /healthz and /readyz; off when unset (the Docker image sets it). */
   HEALTH_PORT: port.optional(),
+  /**
+   * Names this instance's inbox consumer (default: host name and pid). A
+   * restart under the same name resumes its work at once; two running
+   * instances must not share one.
+   */
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "should be 1–64 characters of A-Z a-z 0-9 _ . -")
+    .optional(),
   /** How long SIGTERM waits for the updates in flight before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 };

@@ -180,7 +180,9 @@ describe.each<StoreKind>(["redis", "embedded"])("the bot end to end on the %s st
       cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
       const prefix = `nianbao-e2e:${randomBytes(6).toString("hex")}:`;
       const storeEnv: Record<string, string> =
-        kind === "redis" ? { REDIS_URL, REDIS_PREFIX: prefix, REDIS_ALLOW_NO_AOF: "1" } : { DATA_DIR: dir };
+        kind === "redis"
+          ? { REDIS_URL, REDIS_PREFIX: prefix, REDIS_ALLOW_NO_AOF: "1", INSTANCE_ID: "e2e" }
+          : { DATA_DIR: dir };
       if (kind === "redis") cleanups.push(() => deleteRedisKeys(prefix));
 
       const bot = new BotProcess(fake, {
