@@ -225,8 +225,9 @@ export class RedisInbox implements Inbox {
       this.consumer,
       "COUNT",
       max,
+      // BLOCK 0 would wait for ever.
       "BLOCK",
-      Math.min(waitMs, COMMAND_TIMEOUT_MS),
+      Math.max(1, Math.min(waitMs, COMMAND_TIMEOUT_MS)),
       "STREAMS",
       ...open.map(([p]) => this.stream(p)),
       ...open.map(() => ">"),
