@@ -1,10 +1,10 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { flowFor, flows } from "../flows/index.js";
 import { clockFromEnv } from "./clock.js";
 import { checkReport, type Previous } from "./form/check-report.js";
 import type { Draft } from "./form/draft.js";
-import { exportReport, loadReport } from "./form/load-report.js";
+import { exportReport, loadReport, loadReportFile, MAX_FILE_BYTES } from "./form/load-report.js";
 import { importReport } from "./import/import-report.js";
 import { importNotes, summaryLine, unplacedLines } from "./import/import-summary.js";
 import { readReportFile } from "./import/read-file.js";
@@ -17,24 +17,94 @@ import { renderDocx } from "./report/render-docx.js";
  *   writes the document; a report with errors becomes a 草稿 listing them
  * nianbao import FILE(.docx|.html|.txt) --out X.json [--org ORG] [--year YEAR]
  *   reads a report someone wrote into an interchange file; what it read goes to stderr
+ * nianbao --help | --version
+ *
+ * Exit codes: 0 done, 1 the report has errors (check), 2 anything else went
+ * wrong (bad usage, unreadable file, a file that cannot be written), always
+ * with one line on stderr and never a stack trace.
  */
 
-class Unreadable extends Error {}
+const USAGE = `usage: nianbao check FILE [--previous LAST.json]
+       nianbao render FILE --out OUT.docx [--previous LAST.json]
+       nianbao import FILE --out X.json [--org ORG] [--year YEAR]
+       nianbao --help | --version
 
+  check   one JSON finding per line on stdout; exit 1 when the report has errors
+  render  writes the .docx; a report with errors becomes a 草稿 listing them
+  import  reads a .docx, .html or text report into an interchange file
+Exit codes: 0 done, 1 the report has errors, 2 unusable input or any other failure.
+`;
+
+/** A failure the command line reports in one line and exit code 2. */
+class Failure extends Error {}
+
+/** The interchange file at `path`, through the same loader as the bot (size first, strict UTF-8, bounds). */
 function read(path: string): Draft {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(path, "utf8");
+    if (statSync(path).size > MAX_FILE_BYTES) throw new Failure(`${path}: 文件太大，数据文件不会超过 1 MB`);
+    bytes = readFileSync(path);
   } catch (e) {
-    throw new Unreadable(`${path}: ${(e as Error).message}`);
+    throw e instanceof Failure ? e : new Failure(`${path}: ${systemMessage(e)}`);
   }
-  const result = loadReport(text, flows);
-  if (!result.ok) throw new Unreadable(`${path}: ${result.error}`);
+  const result = loadReportFile(bytes, flows);
+  if (!result.ok) throw new Failure(`${path}: ${result.error}`);
   return result.draft;
 }
 
+/** "ENOENT: no such file or directory, open 'x'" → the part after the code, without a stack. */
+function systemMessage(e: unknown): string {
+  const error = e as NodeJS.ErrnoException;
+  return error.code ? `${error.code}: ${error.message.replace(/^\w+: /, "")}` : String(error.message ?? e);
+}
+
+function write(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(path, data);
+  } catch (e) {
+    throw new Failure(`cannot write ${path}: ${systemMessage(e)}`);
+  }
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message.split("\n")[0]}\n${USAGE}`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`nianbao ${version()}\n`);
+    return 0;
+  }
+  const [command, file] = positionals;
+  const known = command === "check" || command === "render" || command === "import";
+  if (!known || !file || (command !== "check" && !values.out)) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  try {
+    if (command === "import") return importFile(file, values.out as string, values.org, values.year);
+    return await checkOrRender(command, file, values);
+  } catch (e) {
+    process.stderr.write(`${e instanceof Failure ? e.message : `nianbao: ${(e as Error).message ?? e}`}\n`);
+    return 2;
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -42,40 +112,34 @@ async function main(argv: string[]): Promise<number> {
       out: { type: "string" },
       org: { type: "string" },
       year: { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
     },
   });
-  const [command, file] = positionals;
-  const known = command === "check" || command === "render" || command === "import";
-  if (!known || !file || (command !== "check" && !values.out)) {
-    process.stderr.write(
-      "usage: nianbao check FILE [--previous LAST.json]\n       nianbao render FILE --out OUT.docx [--previous LAST.json]\n       nianbao import FILE --out X.json [--org ORG] [--year YEAR]\n",
-    );
-    return 2;
+}
+
+async function checkOrRender(
+  command: "check" | "render",
+  file: string,
+  values: { previous?: string; out?: string },
+): Promise<number> {
+  const draft = read(file);
+  const flow = flowFor(draft.format);
+  let previous: Previous | undefined;
+  if (values.previous) {
+    const last = read(values.previous);
+    previous = { draft: last, flow: flowFor(last.format) };
   }
-  if (command === "import") return importFile(file, values.out as string, values.org, values.year);
-  try {
-    const draft = read(file);
-    const flow = flowFor(draft.format);
-    let previous: Previous | undefined;
-    if (values.previous) {
-      const last = read(values.previous);
-      previous = { draft: last, flow: flowFor(last.format) };
-    }
-    const findings = checkReport(flow, draft, previous);
-    const errors = findings.filter((f) => f.severity === "error");
-    if (command === "check") {
-      for (const f of findings) process.stdout.write(`${JSON.stringify(f)}\n`);
-      return errors.length > 0 ? 1 : 0;
-    }
-    const out = values.out as string;
-    writeFileSync(out, await renderDocx(flow, draft, { date: clockFromEnv(process.env)(), problems: errors }));
-    if (errors.length > 0) process.stderr.write(`${out}: 草稿 (${errors.length} errors listed at the end)\n`);
-    return 0;
-  } catch (e) {
-    if (!(e instanceof Unreadable)) throw e;
-    process.stderr.write(`${e.message}\n`);
-    return 2;
+  const findings = checkReport(flow, draft, previous);
+  const errors = findings.filter((f) => f.severity === "error");
+  if (command === "check") {
+    for (const f of findings) process.stdout.write(`${JSON.stringify(f)}\n`);
+    return errors.length > 0 ? 1 : 0;
   }
+  const out = values.out as string;
+  write(out, await renderDocx(flow, draft, { date: clockFromEnv(process.env)(), problems: errors }));
+  if (errors.length > 0) process.stderr.write(`${out}: 草稿 (${errors.length} errors listed at the end)\n`);
+  return 0;
 }
 
 /** A report someone wrote → an interchange file; exit 2 when it cannot be read as a report. */
@@ -100,7 +164,13 @@ function importFile(path: string, out: string, org: string | undefined, yearText
     process.stderr.write(`${path}: ${result.reason}\n`);
     return 2;
   }
-  writeFileSync(out, exportReport(result.draft));
+  // Read back through the interchange loader, so an import obeys the same bounds (part length, figures).
+  const checked = loadReport(exportReport(result.draft), flows);
+  if (!checked.ok) {
+    process.stderr.write(`${path}: ${checked.error}\n`);
+    return 2;
+  }
+  write(out, exportReport(result.draft));
   process.stderr.write(`${[summaryLine(result), ...unplacedLines(result), ...importNotes(result)].join("\n")}\n`);
   return 0;
 }

@@ -305,6 +305,7 @@ describe("forged callback data", () => {
       settings: ["org", "year", "deadline", "contact"],
       finalize: ["draft", "ok"],
       importFile: ["y", "n", "yAAAAAAAA"],
+      history: ["0", "1"],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])

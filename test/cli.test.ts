@@ -102,3 +102,90 @@ describe("nianbao import", () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe("nianbao failures: one line on stderr and exit 2 (1 stays 'the report has errors')", () => {
+  const seed = () => JSON.parse(readFileSync("test/fixtures/seed-2020.json", "utf8"));
+  const oneLine = (stderr: string) => {
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  };
+
+  it("--help prints the usage and exits 0; --version prints the version", () => {
+    const help = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "--help"], { encoding: "utf8" });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: nianbao check FILE/);
+    const version = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "--version"], { encoding: "utf8" });
+    expect(version.status).toBe(0);
+    expect(version.stdout).toMatch(/^nianbao \d+\.\d+\.\d+\n$/);
+  });
+
+  it("answers an unknown option with the usage and exit 2, no stack trace", () => {
+    const { code, stderr } = nianbao("check", "--bogus", "test/fixtures/seed-2020.json");
+    expect(code).toBe(2);
+    expect(stderr).toContain("Unknown option '--bogus'");
+    expect(stderr).toContain("usage: nianbao");
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("render --out into a missing folder", () => {
+    const { code, stderr } = nianbao("render", "test/fixtures/seed-2020.json", "--out", join(dir, "no", "x.docx"));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/cannot write .*ENOENT/);
+    oneLine(stderr);
+  });
+
+  it("deeply nested JSON is refused before parsing, without a stack overflow", () => {
+    const deep = `{"org":"x","year":2022,"narrative":${"[".repeat(200_000)}${"]".repeat(200_000)}}`;
+    const { code, stderr } = nianbao("check", write("deep.json", deep));
+    expect(code).toBe(2);
+    expect(stderr).toContain("层次太深");
+    oneLine(stderr);
+  });
+
+  it("decodes strictly: GBK is refused, a UTF-8 BOM is accepted", () => {
+    const gbk = Buffer.from([...Buffer.from('{"org":"'), 0xb4, 0xf3, 0xb9, 0xd8, ...Buffer.from('","year":2020}')]);
+    writeFileSync(join(dir, "gbk.json"), gbk);
+    const gbkRun = nianbao("check", join(dir, "gbk.json"));
+    expect(gbkRun.code).toBe(2);
+    expect(gbkRun.stderr).toContain("不是 UTF-8");
+    oneLine(gbkRun.stderr);
+    writeFileSync(join(dir, "bom.json"), `\uFEFF${readFileSync("test/fixtures/seed-2020.json", "utf8")}`);
+    expect(nianbao("check", join(dir, "bom.json")).code).toBe(0);
+  });
+
+  it("bounds every figure: 1e308 and -1e308 do not load", () => {
+    for (const value of [1e308, -1e308, 10_000_001]) {
+      const report = seed();
+      report.cells["active.rules.made"] = value;
+      const { code, stderr } = nianbao("render", write("huge.json", report), "--out", join(dir, "huge.docx"));
+      expect(code).toBe(2);
+      expect(stderr).toContain("超出了这一格能填的范围");
+      oneLine(stderr);
+    }
+  });
+
+  it("refuses a narrative part over 20,000 characters", () => {
+    const report = seed();
+    report.narrative.problems = "字".repeat(20_001);
+    const { code, stderr } = nianbao("check", write("long.json", report));
+    expect(code).toBe(2);
+    expect(stderr).toContain("太长了");
+  });
+
+  it("refuses a file over 1 MB by its size, before reading it", () => {
+    const report = seed();
+    report.junk = "x".repeat(2 * 1024 * 1024);
+    const { code, stderr } = nianbao("check", write("big.json", report));
+    expect(code).toBe(2);
+    expect(stderr).toContain("文件太大");
+    oneLine(stderr);
+  });
+
+  it("says where JSON is broken, in Chinese", () => {
+    const cut = nianbao("check", write("cut.json", '{"org": "x", "year": '));
+    expect(cut.stderr).toContain("内容在中途断了");
+    const comma = nianbao("check", write("comma.json", '{\n  "org": "x",\n}'));
+    expect(comma.stderr).toContain("第 3 行第 1 列附近格式不对");
+    expect(comma.stderr).not.toMatch(/Unexpected|Expected/);
+  });
+});

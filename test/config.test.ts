@@ -91,3 +91,31 @@ describe("logs", () => {
     expect(JSON.parse(lines[0]!).msg).toContain("/bot<redacted>/getMe");
   });
 });
+
+describe("logs of failed Bot API calls", () => {
+  it("name the method and the error code, never the payload (the officer's text)", async () => {
+    const { GrammyError } = await import("grammy");
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const log = createLogger("info", [TOKEN], sink);
+    const error = new GrammyError(
+      "Call to 'sendMessage' failed!",
+      { ok: false, error_code: 400, description: "Bad Request: message is too long" },
+      "sendMessage",
+      { chat_id: 7, text: "本单位机密的叙述文字" },
+    );
+    log.error({ err: error }, "update failed");
+    log.error(error);
+    const logged = lines.join("");
+    expect(logged).not.toContain("机密");
+    const first = JSON.parse(lines[0]!);
+    expect(first.err.method).toBe("sendMessage");
+    expect(first.err.error_code).toBe(400);
+    expect(first.err.payload).toBeUndefined();
+  });
+});

@@ -11,6 +11,8 @@ import { SETTING_FIELDS } from "./report-settings.js";
 const STEP = { kind: "step" } as const;
 const SECTION = { kind: "section" } as const;
 const NONE = { kind: "none" } as const;
+/** A page of a list: digits, any number. */
+const PAGE = { kind: "page" } as const;
 const oneOf = <const T extends readonly string[]>(...values: T) => ({ kind: "oneOf", values }) as const;
 
 export const CARD_BUTTONS = ["fill", "check", "preview", "report", "settings"] as const;
@@ -35,11 +37,12 @@ export const ACTIONS = {
   settings: { code: "e", arg: oneOf(...SETTING_FIELDS) },
   finalize: { code: "f", arg: oneOf(...FINALIZE_BUTTONS) },
   importFile: { code: "i", arg: IMPORT_CHOICE },
+  history: { code: "h", arg: PAGE },
 } as const;
 export type Action = keyof typeof ACTIONS;
 type ArgSpec = (typeof ACTIONS)[Action]["arg"];
 
-type ArgOf<S extends ArgSpec> = S extends { kind: "step" | "section" }
+type ArgOf<S extends ArgSpec> = S extends { kind: "step" | "section" | "page" }
   ? number
   : S extends { kind: "oneOf"; values: readonly (infer V)[] }
     ? V
@@ -74,6 +77,7 @@ function parseArg(spec: ArgSpec, raw: string): string | number | undefined {
       return raw === "" ? raw : undefined;
     case "step":
     case "section":
+    case "page":
       return INDEX.test(raw) ? Number(raw) : undefined;
     case "oneOf":
       return (spec.values as readonly string[]).includes(raw) ? raw : undefined;
@@ -98,6 +102,9 @@ export function decodeEnvelope(data: string | undefined): Envelope | undefined {
   if (!REPORT_ID.test(reportId) || !ARG.test(raw)) return undefined;
   return { action, reportId, raw };
 }
+
+/** What kind of argument an action takes. */
+export const argKind = (action: Action): ArgSpec["kind"] => ACTIONS[action].arg.kind;
 
 /** The button with its argument parsed as its action declares, or undefined when the argument is out of shape. */
 export function parseCallback(envelope: Envelope): Callback | undefined {

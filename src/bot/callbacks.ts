@@ -1,7 +1,14 @@
 import type { Composer } from "grammy";
 import { formSteps } from "../form/form-steps.js";
 import type { StoredReport } from "../store/store.js";
-import { type Action, type Callback, type CallbackOf, decodeEnvelope, parseCallback } from "./callback-data.js";
+import {
+  type Action,
+  argKind,
+  type Callback,
+  type CallbackOf,
+  decodeEnvelope,
+  parseCallback,
+} from "./callback-data.js";
 import type { BotContext } from "./context.js";
 import { memberReport } from "./report-access.js";
 import { flowOf } from "./report-view.js";
@@ -39,8 +46,9 @@ export function onReportAction<A extends Action>(
 
 /** A step or section index names one of the report's flow. */
 function inFlow(callback: Callback, report: StoredReport, ctx: BotContext): boolean {
-  if (typeof callback.arg !== "number") return true;
+  const kind = argKind(callback.action);
+  if (kind !== "step" && kind !== "section") return true;
   const flow = flowOf(ctx.deps, report);
-  const count = callback.action === "section" ? flow.sections.length : formSteps(flow).length;
-  return callback.arg < count;
+  const count = kind === "section" ? flow.sections.length : formSteps(flow).length;
+  return Number(callback.arg) < count;
 }

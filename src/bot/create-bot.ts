@@ -55,8 +55,9 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
     }
     const allowed = deps.allowedUserIds;
     if (allowed && ctx.from && !allowed.includes(ctx.from.id)) {
-      const refusal = "你没有使用这个机器人的权限，请联系管理员。";
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: refusal });
+      // The administrator needs the id for ALLOWED_USER_IDS.
+      const refusal = `你没有使用这个机器人的权限。你的 Telegram 用户 ID 是 ${ctx.from.id}，请把它发给管理员开通。`;
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: refusal, show_alert: true });
       else await ctx.reply(refusal);
       return;
     }

@@ -21,6 +21,9 @@ export const NARRATIVE_IDS = [
 export const NarrativeId = z.enum(NARRATIVE_IDS);
 export type NarrativeId = z.infer<typeof NarrativeId>;
 
+/** The longest narrative part, in characters: whether typed, imported or loaded. */
+export const PART_LIMIT = 20_000;
+
 /**
  * One unit's report for one year: the interchange file's content and the
  * draft the bot fills. Cells hold numbers only; whether they are sensible

@@ -9,6 +9,8 @@ import { FormatId, NarrativeId } from "./draft.js";
 /** count: integer >= 0; signed: integer, may be negative (2019 本年增/减); money: 万元, decimals allowed, >= 0. */
 export const CellKind = z.enum(["count", "signed", "money"]);
 export type CellKind = z.infer<typeof CellKind>;
+/** The largest figure (in absolute value) a cell of each kind holds; more is a typo or a hostile file. */
+export const CELL_LIMIT: Record<CellKind, number> = { count: 10_000_000, signed: 10_000_000, money: 100_000_000 };
 
 /** A leaf cell the officer answers. */
 export const CellDef = z.object({

@@ -3,13 +3,12 @@
  * row: one or more numbers, in whatever separators, digits and units a
  * Chinese phone keyboard produces. Pure: no I/O.
  */
-import type { CellKind } from "./flow-schema.js";
+import { CELL_LIMIT, type CellKind } from "./flow-schema.js";
 
 export type RowParse = { ok: true; values: number[]; notes: string[] } | { ok: false; reason: string; example: string };
 
 /** Longer messages cannot be a row; refusing them early keeps the work bounded. */
 const MAX_CHARS = 500;
-const LIMIT: Record<CellKind, number> = { count: 10_000_000, signed: 10_000_000, money: 100_000_000 };
 
 /** After NFKC, full-width comma/semicolon/space are ASCII; 、 and 。 stay. */
 const SEPARATORS = /[\s,;、。]+/u;
@@ -107,7 +106,7 @@ function parseCell(token: string, kind: CellKind): Cell {
   const magnitude = parseMagnitude(body);
   if (Number.isNaN(magnitude)) return { ok: false, fault: "nan" };
   const size = perYuan ? magnitude / 10_000 : magnitude;
-  if (!Number.isFinite(size) || size > LIMIT[kind]) return { ok: false, fault: "big" };
+  if (!Number.isFinite(size) || size > CELL_LIMIT[kind]) return { ok: false, fault: "big" };
   const value = round6(sign === "-" || sign === "负" ? -size : size);
   if (value < 0 && kind !== "signed") return { ok: false, fault: "negative" };
   if (kind !== "money" && !Number.isInteger(value)) return { ok: false, fault: "fraction" };

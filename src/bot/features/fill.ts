@@ -1,5 +1,5 @@
 import { Composer } from "grammy";
-import type { Draft } from "../../form/draft.js";
+import { type Draft, PART_LIMIT } from "../../form/draft.js";
 import { type FormStep, formSteps, nextOpenStep } from "../../form/form-steps.js";
 import { parseRow } from "../../form/parse-answer.js";
 import type { AuditEntry, StoredReport } from "../../store/store.js";
@@ -18,8 +18,6 @@ import { ALL_DONE, NO_REPORT, STALE_BUTTON } from "../views/replies.js";
  * answers in the stored report (never in a conversation), so the 200th answer
  * costs what the first does and a restart loses nothing acknowledged.
  */
-
-const PART_LIMIT = 20_000;
 
 type RowStepOf = Extract<FormStep, { kind: "row" }>;
 type PartStepOf = Extract<FormStep, { kind: "part" }>;

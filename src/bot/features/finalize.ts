@@ -10,6 +10,7 @@ import type { StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
+import { safeFileName } from "../file-name.js";
 import { escapeHtml, packLines } from "../html.js";
 import { currentReport } from "../report-access.js";
 import { findingsOf, flowOf } from "../report-view.js";
@@ -136,12 +137,6 @@ async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding
       ? `草稿：还有 ${problems.length} 个错误，已列在文末。改正后发 /report 生成正式报告。`
       : "报告已生成。请在 Word 里再看一遍，盖章后发布。",
   });
-}
-
-/** Unit names come from officers and imported files: no path separators or control characters in a file name. */
-function safeFileName(name: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  return name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, "_");
 }
 
 // --- /export ---

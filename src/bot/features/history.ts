@@ -1,11 +1,13 @@
-import { Composer } from "grammy";
+import { Composer, InlineKeyboard } from "grammy";
 import { beijingStamp } from "../../form/beijing-time.js";
 import { describeCell } from "../../form/cell-names.js";
 import { chineseDate } from "../../form/deadline.js";
 import { NARRATIVE_IDS } from "../../form/draft.js";
 import type { Flow } from "../../form/flow-schema.js";
 import { MESSAGE_LIMIT } from "../../report/split-text.js";
-import type { AuditEntry } from "../../store/store.js";
+import type { AuditEntry, StoredReport } from "../../store/store.js";
+import { encodeCallback } from "../callback-data.js";
+import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, packLines } from "../html.js";
 import { currentReport } from "../report-access.js";
@@ -59,24 +61,45 @@ export function historyLine(flow: Flow, e: AuditEntry): string {
   );
 }
 
+/** One page of the trail, newest first, with a button to the older entries when there are more. */
+async function sendPage(ctx: BotContext, report: StoredReport, page: number): Promise<void> {
+  // The store reads the newest entries; one more than the page tells whether older ones exist.
+  const upTo = await ctx.deps.store.history(report.id, (page + 1) * ENTRIES + 1);
+  const entries = upTo.slice(page * ENTRIES, (page + 1) * ENTRIES);
+  const title = `<b>${escapeHtml(report.draft.org)} ${report.draft.year}年度</b>`;
+  if (entries.length === 0) {
+    await ctx.reply(page === 0 ? `${title}\n还没有修改记录。` : `${title}\n没有更早的修改记录了。`);
+    return;
+  }
+  const flow = flowOf(ctx.deps, report);
+  const first = page * ENTRIES + 1;
+  const head =
+    page === 0
+      ? `${title} 最近 ${entries.length} 条修改（北京时间，新的在前）：`
+      : `${title} 第 ${first}–${first + entries.length - 1} 条修改（北京时间，新的在前）：`;
+  const lines = entries.flatMap((e) => ["", historyLine(flow, e)]);
+  const messages = packLines([head, ...lines], MESSAGE_LIMIT);
+  const more = upTo.length > (page + 1) * ENTRIES;
+  for (const [i, text] of messages.entries()) {
+    const last = i === messages.length - 1;
+    const keyboard =
+      last && more
+        ? new InlineKeyboard().text(`更早的 ${ENTRIES} 条 »`, encodeCallback("history", report.id, page + 1))
+        : undefined;
+    await ctx.reply(text, keyboard ? { reply_markup: keyboard } : {});
+  }
+}
+
 export function historyFeature(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.command("history", async (ctx) => {
     const report = await currentReport(ctx);
-    if (!report) {
-      await ctx.reply(NO_REPORT);
-      return;
-    }
-    const entries = await ctx.deps.store.history(report.id, ENTRIES);
-    const title = `<b>${escapeHtml(report.draft.org)} ${report.draft.year}年度</b>`;
-    if (entries.length === 0) {
-      await ctx.reply(`${title}\n还没有修改记录。`);
-      return;
-    }
-    const flow = flowOf(ctx.deps, report);
-    const head = `${title} 最近 ${entries.length} 条修改（北京时间，新的在前）：`;
-    const lines = entries.flatMap((e) => ["", historyLine(flow, e)]);
-    for (const text of packLines([head, ...lines], MESSAGE_LIMIT)) await ctx.reply(text);
+    if (!report) await ctx.reply(NO_REPORT);
+    else await sendPage(ctx, report, 0);
+  });
+  onReportAction(composer, ["history"], async (ctx, callback, report) => {
+    await ctx.answerCallbackQuery();
+    await sendPage(ctx, report, callback.arg);
   });
   return composer;
 }

@@ -6,7 +6,7 @@ import { Draft } from "../../form/draft.js";
 import type { Finding } from "../../form/finding.js";
 import type { Flow } from "../../form/flow-schema.js";
 import { nextOpenStep } from "../../form/form-steps.js";
-import { loadReport } from "../../form/load-report.js";
+import { loadReportFile, MAX_FILE_BYTES } from "../../form/load-report.js";
 import type { AuditEntry, StoredReport } from "../../store/store.js";
 import { sendCard } from "../ask.js";
 import { encodeCallback } from "../callback-data.js";
@@ -26,14 +26,12 @@ import { NO_REPORT } from "../views/replies.js";
  * the buttons, so an old button can never apply a newer (or older) file.
  */
 
-const MAX_BYTES = 1024 * 1024;
 const SHOWN_FINDINGS = 5;
 const SHOWN_CROSS_YEAR = 8;
 const SHOWN_ORG = 40;
 const CROSS_YEAR_RULES = new Set(["C1", "C2", "C3", "C4", "R-similar"]);
 
 const NOT_JSON_FILE = "只能导入 .json 数据文件（/export 导出的那种）。其他文件我读不了，请直接发文字或数字填写。";
-const NOT_UTF8 = "文件不是 UTF-8 编码的文字，读不了。请发 /export 导出的 .json 文件。";
 const DOWNLOAD_FAILED = "文件没能下载下来，请再发一次。";
 const EXPIRED = "这个按钮已过期，请重新发送文件。";
 const CHANGED_SINCE = "你发文件之后报告又被改过，为免覆盖这些修改，没有导入。请重新发送文件。";
@@ -61,7 +59,7 @@ type Read = { ok: true; draft: Draft } | { ok: false; reason: string };
 function refuseUnseen(document: Document): string | undefined {
   const isJson = document.file_name?.toLowerCase().endsWith(".json") || document.mime_type === "application/json";
   if (!isJson) return NOT_JSON_FILE;
-  if ((document.file_size ?? 0) > MAX_BYTES) return tooLarge(document.file_size ?? 0);
+  if ((document.file_size ?? 0) > MAX_FILE_BYTES) return tooLarge(document.file_size ?? 0);
   return undefined;
 }
 
@@ -72,23 +70,17 @@ function tooLarge(bytes: number): string {
 /** Downloads the document (bounded in size and time) and loads it as an interchange file. */
 async function readDocument(ctx: BotContext, document: Document): Promise<Read> {
   const file = await ctx.api.getFile(document.file_id);
-  if ((file.file_size ?? 0) > MAX_BYTES) return { ok: false, reason: tooLarge(file.file_size ?? 0) };
+  if ((file.file_size ?? 0) > MAX_FILE_BYTES) return { ok: false, reason: tooLarge(file.file_size ?? 0) };
   if (!file.file_path) return { ok: false, reason: DOWNLOAD_FAILED };
   let bytes: Uint8Array;
   try {
-    bytes = await ctx.deps.downloadFile(file.file_path, MAX_BYTES);
+    bytes = await ctx.deps.downloadFile(file.file_path, MAX_FILE_BYTES);
   } catch (e) {
     ctx.log.warn({ filePath: file.file_path, error: (e as Error).message }, "document download failed");
     return { ok: false, reason: DOWNLOAD_FAILED };
   }
-  if (bytes.length > MAX_BYTES) return { ok: false, reason: tooLarge(bytes.length) };
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return { ok: false, reason: NOT_UTF8 };
-  }
-  const loaded = loadReport(text, ctx.deps.flows);
+  // The same loader as the command line: size, strict UTF-8 (a BOM is fine), nesting, bounds.
+  const loaded = loadReportFile(bytes, ctx.deps.flows);
   return loaded.ok ? loaded : { ok: false, reason: `文件读不了：${loaded.error}。请改好后再发。` };
 }
 
@@ -259,7 +251,8 @@ async function onDocument(ctx: BotContext, document: Document): Promise<void> {
   else if (file.year === year - 1) await keepAsPrevious(ctx, report, file);
   else
     await ctx.reply(
-      `这个文件是 ${file.year} 年度的，当前报告是 ${year} 年度。只能导入本年度的报告，或上一年度（${year - 1}）的报告用于跨年核对。`,
+      `这个文件是 ${file.year} 年度的，当前报告是 ${year} 年度。只能导入本年度的报告，或上一年度（${year - 1}）的报告用于跨年核对。\n` +
+        `要导入 ${file.year} 年度的报告，请先发 /new 单位名称 ${file.year} 新建那一年的报告，再发这个文件。`,
     );
 }
 
