@@ -25,9 +25,7 @@ const draft = Draft.parse(
   JSON.parse(readFileSync(new URL("../test/fixtures/report-2022.json", import.meta.url), "utf8")),
 );
 const flow = flowFor(draft.format);
-const date = new Date("2023-01-20T02:00:00Z");
-
-const report = () => renderDocx(flow, draft, { date });
+const report = () => renderDocx(flow, draft);
 const onePage = () =>
   Packer.toBuffer(new Document({ sections: [{ children: [new Paragraph("本报告根据《条例》要求编制。")] }] }));
 

@@ -1,7 +1,6 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { flowFor, flows } from "../flows/index.js";
-import { clockFromEnv } from "./clock.js";
 import { checkReport, type Previous } from "./form/check-report.js";
 import type { Draft } from "./form/draft.js";
 import { exportReport, loadReport, loadReportFile, MAX_FILE_BYTES } from "./form/load-report.js";
@@ -137,8 +136,11 @@ async function checkOrRender(
     return errors.length > 0 ? 1 : 0;
   }
   const out = values.out as string;
-  write(out, await renderDocx(flow, draft, { date: clockFromEnv(process.env)(), problems: errors }));
-  if (errors.length > 0) process.stderr.write(`${out}: 草稿 (${errors.length} errors listed at the end)\n`);
+  write(out, await renderDocx(flow, draft, { problems: errors.length > 0 ? findings : [] }));
+  if (errors.length > 0)
+    process.stderr.write(
+      `${out}: 草稿 (${errors.length} errors, ${findings.length - errors.length} warnings listed first)\n`,
+    );
   return 0;
 }
 

@@ -41,7 +41,19 @@ describe("missing answers", () => {
     const findings = check2021(withCells(report, { "apply.withheld.3.legal": undefined }));
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ severity: "error", rule: "missing", cells: ["apply.withheld.3.legal"] });
-    expect(findings[0]?.message).toBe("三、收到和处理政府信息公开申请情况：未填写（三）不予公开3.危及“三安全一稳定”");
+    // Row and column: only 法律服务机构 is open in that row.
+    expect(findings[0]?.message).toBe(
+      "三、收到和处理政府信息公开申请情况：未填写（三）不予公开3.危及“三安全一稳定”（法律服务机构）",
+    );
+  });
+  it("names a row without its columns when the whole row is open", () => {
+    const row = ["natural", "business", "research", "social", "legal", "other_org"];
+    const findings = check2021(
+      withCells(report, Object.fromEntries(row.map((c) => [`apply.new.${c}`, undefined])) as Record<string, undefined>),
+    );
+    expect(findings.map((f) => f.message)).toEqual([
+      "三、收到和处理政府信息公开申请情况：未填写一、本年新收政府信息公开申请数量",
+    ]);
   });
   it("names missing narrative parts but not the optional lead paragraph", () => {
     const narrative = { ...report.narrative };
@@ -53,6 +65,65 @@ describe("missing answers", () => {
   it("does not check a relation while one of its cells is unanswered", () => {
     const findings = check2021(withCells(report, { "apply.carried_out.natural": undefined, "apply.new.natural": 99 }));
     expect(rules(findings)).not.toContain("A1");
+  });
+});
+
+describe("the report's date and contact", () => {
+  it("warns, never errs, when the 成文日期 is missing", () => {
+    const { date: _, ...undated } = report;
+    const findings = check2021(undated);
+    expect(findings).toEqual([expect.objectContaining({ severity: "warning", rule: "date", cells: ["date"] })]);
+    expect(findings[0]?.message).toContain("成文日期");
+  });
+  it("warns when the 成文日期 falls inside the year reported on", () => {
+    const findings = check2021({ ...report, date: "2022-12-31" });
+    expect(findings.map((f) => f.rule)).toEqual(["date"]);
+    expect(findings[0]?.message).toContain("2022-12-31");
+    expect(check2021({ ...report, date: "2023-01-01" })).toEqual([]);
+  });
+  it("warns when the contact sentence is missing or blank", () => {
+    for (const contact of [undefined, "  "]) {
+      const { contact: _, ...rest } = report;
+      const findings = check2021(contact === undefined ? rest : { ...rest, contact });
+      expect(findings).toEqual([expect.objectContaining({ severity: "warning", rule: "contact", cells: ["contact"] })]);
+      expect(findings[0]?.message).toContain("联系方式");
+    }
+  });
+});
+
+describe("section 一 of the 2019 format", () => {
+  const overviewParts = [
+    "overview.active",
+    "overview.on_request",
+    "overview.management",
+    "overview.platform",
+    "overview.supervision",
+  ] as const;
+  const withOverview = (narrative: Partial<Record<string, string>>): Draft => {
+    const rest = Object.fromEntries(Object.entries(seed.narrative).filter(([id]) => !id.startsWith("overview.")));
+    return { ...seed, narrative: { ...rest, ...narrative } };
+  };
+  const missingIn一 = (d: Draft) => check2019(d).filter((f) => f.rule === "missing" && f.message.startsWith("一、"));
+  it("may be one text: overview.intro alone is complete", () => {
+    expect(missingIn一(withOverview({ "overview.intro": "2020年，我街道……" }))).toEqual([]);
+  });
+  it("may be the five sub-parts, and then all five are required", () => {
+    const five = Object.fromEntries(overviewParts.map((id) => [id, "……"]));
+    expect(missingIn一(withOverview(five))).toEqual([]);
+    const four = { ...five, "overview.platform": "" };
+    expect(missingIn一(withOverview({ "overview.intro": "总述", ...four }))[0]?.message).toBe(
+      "一、总体情况：未填写（四）政府信息公开平台建设",
+    );
+  });
+  it("is missing when neither is written", () => {
+    expect(missingIn一(withOverview({}))).toHaveLength(1);
+  });
+  it("stays five required sub-parts in the 2021 format", () => {
+    const narrative = Object.fromEntries(
+      Object.entries(report.narrative).filter(([id]) => !id.startsWith("overview.")),
+    );
+    const findings = check2021({ ...report, narrative: { ...narrative, "overview.intro": "总述" } });
+    expect(findings.find((f) => f.rule === "missing")?.numbers).toEqual([5]);
   });
 });
 

@@ -145,7 +145,8 @@ const CASES: Case[] = [
     killAfterRow: "apply.new",
     killInPart: "overview.active",
     tableZero: [],
-    warnings: [],
+    // Filled by chat alone: the 成文日期 and the contact are not asked in the form.
+    warnings: ["成文日期", "联系方式"],
   },
 ];
 

@@ -72,7 +72,7 @@ describe("/check", () => {
     officer.send("/check");
     const reply = await officer.nextReply();
     const text = reply.text;
-    expect(text).toMatch(/核对结果：\d+ 个错误，1 个部分未填完，3 个提醒/);
+    expect(text).toMatch(/核对结果：\d+ 个错误，1 个部分未填完，5 个提醒/);
     expect(text).toContain("未填完\n❌ 二、主动公开政府信息情况：未填写");
     const firstError = text.indexOf("❌");
     const firstWarning = text.indexOf("⚠️");
@@ -147,7 +147,7 @@ describe("/report", () => {
     const { body, headers } = docxText(doc.bytes);
     expect(body).toContain(`${ORG}2022年政府信息公开工作年度报告`);
     expect(body).toContain("2023年1月20日");
-    expect(body).not.toContain("待解决的问题");
+    expect(body).not.toContain("待核实事项");
     expect(headers).not.toContain("草稿");
   });
 
@@ -165,7 +165,7 @@ describe("/report", () => {
     expect(doc.fileName).toBe(DRAFT_NAME);
     const { body, headers } = docxText(doc.bytes);
     expect(headers).toContain("草稿");
-    expect(body).toContain("待解决的问题");
+    expect(body).toContain("草稿：待核实事项");
     expect(body).toContain("［须改正］");
     expect(officer.documents).toHaveLength(1);
   });
@@ -186,7 +186,8 @@ describe("/report", () => {
     await seed(304, fixture("seed-2020"));
     officer.send("/report");
     const question = await officer.nextReply();
-    expect(question.text).toContain("有 2 个提醒");
+    // 共44 vs 41, 整改落实, no 成文日期, no contact.
+    expect(question.text).toContain("有 4 个提醒");
     expect(officer.documents).toHaveLength(0);
     officer.press("确认生成");
     const doc = await officer.waitForDocument({ timeoutMs: 20_000 });

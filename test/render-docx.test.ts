@@ -8,6 +8,7 @@ import {
   child,
   type DocxContent,
   descendants,
+  type El,
   elements,
   type PrintedTable,
   parseXml,
@@ -25,8 +26,8 @@ import {
 
 type Rendered = DocxContent;
 
-async function render(draft: Draft, problems?: Finding[], date = new Date("2023-01-19T16:30:00Z")): Promise<Rendered> {
-  return readDocx(await renderDocx(flowFor(draft.format), draft, { date, ...(problems ? { problems } : {}) }));
+async function render(draft: Draft, problems?: Finding[]): Promise<Rendered> {
+  return readDocx(await renderDocx(flowFor(draft.format), draft, problems ? { problems } : {}));
 }
 
 function fixture(name: string): Draft {
@@ -371,14 +372,28 @@ describe("renderDocx: the 2021 format (report-2022 fixture, non-zero figures)", 
       for (const r of descendants(t.xml, "w:r")) expect(readRun(r).eastAsia).toBe("仿宋_GB2312");
   });
 
-  it("numbers pages in the footer, centred, as — 1 —", () => {
-    const footer = [...doc.parts].find(([name]) => name.startsWith("word/footer"))![1];
-    expect(footer).toContain("PAGE");
-    expect(footer).toContain(">— <");
-    expect(footer).toContain('<w:jc w:val="center"/>');
+  it("numbers pages as — 1 —, odd pages on the right and even pages on the left (GB/T 9704)", () => {
+    const settings = doc.parts.get("word/settings.xml")!;
+    expect(settings).toContain("<w:evenAndOddHeaders/>");
+    const rels = doc.parts.get("word/_rels/document.xml.rels")!;
+    const sectPr = child(doc.body, "w:sectPr")!;
+    const footerOf = (type: string) => {
+      const ref = descendants(sectPr, "w:footerReference").find((r) => r.attrs["w:type"] === type)!;
+      const target = new RegExp(`Id="${ref.attrs["r:id"]}"[^>]*Target="([^"]+)"`).exec(rels)?.[1];
+      return doc.parts.get(`word/${target}`)!;
+    };
+    for (const [type, jc] of [
+      ["default", "right"],
+      ["even", "left"],
+    ] as const) {
+      const footer = footerOf(type);
+      expect(footer).toContain("PAGE");
+      expect(footer).toContain(">— <");
+      expect(footer, type).toContain(`<w:jc w:val="${jc}"/>`);
+    }
   });
 
-  it("ends with the body's name and the date in Beijing time, right-aligned", () => {
+  it("ends with the body's name and the report's 成文日期, right-aligned", () => {
     const last = doc.paragraphs.slice(-2);
     expect(last.map((p) => p.text)).toEqual(["杭州市拱墅区住房和城乡建设局", "2023年1月20日"]);
     for (const p of last) expect(p.jc).toBe("right");
@@ -386,7 +401,7 @@ describe("renderDocx: the 2021 format (report-2022 fixture, non-zero figures)", 
 
   it("is no draft without problems: no 草稿 anywhere", () => {
     for (const [name, xml] of doc.parts) expect(xml.includes("草稿"), name).toBe(false);
-    expect(doc.paragraphs.some((p) => p.text === "待解决的问题")).toBe(false);
+    expect(doc.paragraphs.some((p) => p.text.includes("待核实事项"))).toBe(false);
   });
 });
 
@@ -492,23 +507,34 @@ describe("renderDocx: a draft", () => {
     doc = await render(draft, problems);
   });
 
-  it("is marked 草稿 in red in the page header and in the title", () => {
+  it("is marked 草稿 in red in the page header of odd and even pages and in the title", () => {
     const header = [...doc.parts].find(([name]) => name.startsWith("word/header"))?.[1];
     expect(header).toBeDefined();
     const run = descendants(parseXml(header!), "w:r")
       .map(readRun)
       .find((r) => r.text === "草稿");
     expect(run?.color).toBe("FF0000");
-    expect(doc.paragraphs[0]!.text).toBe("（草稿）杭州市拱墅区住房和城乡建设局2022年政府信息公开工作年度报告");
+    const sectPr = child(doc.body, "w:sectPr")!;
+    expect(descendants(sectPr, "w:headerReference").map((r) => r.attrs["w:type"])).toEqual(["default", "even"]);
+    const title = doc.paragraphs.find((p) => p.style === "ReportTitle")!;
+    expect(title.text).toBe("（草稿）杭州市拱墅区住房和城乡建设局2022年政府信息公开工作年度报告");
   });
 
-  it("lists the open problems at the end under 待解决的问题", () => {
-    const i = doc.paragraphs.findIndex((p) => p.text === "待解决的问题");
-    expect(i).toBeGreaterThan(0);
-    const listed = doc.paragraphs.slice(i + 1).map((p) => p.text);
-    expect(listed).toHaveLength(2);
-    expect(listed[0]).toContain(problems[0]!.message);
-    expect(listed[1]).toContain(problems[1]!.message);
+  it("lists errors then warnings first, under 草稿：待核实事项, on a page of their own before the title", () => {
+    expect(doc.paragraphs[0]!.text).toBe("草稿：待核实事项");
+    const titleAt = doc.paragraphs.findIndex((p) => p.style === "ReportTitle");
+    const listed = doc.paragraphs.slice(1, titleAt).map((p) => p.text);
+    expect(listed).toEqual([`1．［须改正］${problems[0]!.message}`, `2．［请核实］${problems[1]!.message}`]);
+    const title = doc.body.children.filter((c): c is El => typeof c !== "string" && c.name === "w:p")[titleAt]!;
+    expect(descendants(title, "w:pageBreakBefore")).toHaveLength(1);
+    // Nothing after the signature.
+    expect(doc.paragraphs.at(-1)!.text).toBe("2023年1月20日");
+  });
+
+  it("puts errors before warnings whatever order they come in", async () => {
+    const reversed = await render(draft, [...problems].reverse());
+    expect(reversed.paragraphs[1]!.text).toContain("［须改正］");
+    expect(reversed.paragraphs[2]!.text).toContain("［请核实］");
   });
 
   it("still prints every table as the final version would", () => {
@@ -516,6 +542,6 @@ describe("renderDocx: a draft", () => {
   });
 
   it("refuses a draft of the other format", async () => {
-    await expect(renderDocx(flowFor("2019"), draft, { date: new Date() })).rejects.toThrow(/format/);
+    await expect(renderDocx(flowFor("2019"), draft)).rejects.toThrow(/format/);
   });
 });

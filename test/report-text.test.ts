@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { flowFor } from "../flows/index.js";
 import { formatChineseDate } from "../src/form/beijing-time.js";
 import type { NarrativeId } from "../src/form/draft.js";
-import { narrativeParagraphs, openingParagraph, splitParagraphs } from "../src/report/report-text.js";
+import {
+  formatReportDate,
+  narrativeParagraphs,
+  openingParagraph,
+  splitParagraphs,
+  titleLines,
+} from "../src/report/report-text.js";
 
 const flow = flowFor("2021");
 function paragraphsOf(id: NarrativeId, text: string): string[] {
@@ -32,6 +38,10 @@ describe("narrativeParagraphs drops a heading the officer typed again", () => {
     ["overview.platform", "（四）平台建设情况\n以门户网站为第一平台。", ["以门户网站为第一平台。"]],
     ["overview.active", "一、总体情况\n（一）主动公开\n全年主动公开312条。", ["全年主动公开312条。"]],
     ["overview.active", "1.主动公开情况\n全年主动公开312条。", ["全年主动公开312条。"]],
+    // The whole heading phrase goes, up to its punctuation: no "情况。" left at the start of the part.
+    ["overview.active", "（一）主动公开情况。2024年全年主动公开312条。", ["2024年全年主动公开312条。"]],
+    ["overview.active", "（一）主动公开工作：全年主动公开312条。", ["全年主动公开312条。"]],
+    ["overview.on_request", "（二）依申请公开情况。本年度收到申请17件。", ["本年度收到申请17件。"]],
   ] as [NarrativeId, string, string[]][])("%s: %j", (id, text, expected) => {
     expect(paragraphsOf(id, text)).toEqual(expected);
   });
@@ -45,6 +55,15 @@ describe("narrativeParagraphs drops a heading the officer typed again", () => {
     ["overview.management", "三类内部事务信息依法不予公开。"],
   ] as [NarrativeId, string][])("keeps %s text that only looks like a number: %j", (id, text) => {
     expect(paragraphsOf(id, text)).toEqual(splitParagraphs(text));
+  });
+
+  it("keeps a sentence that merely begins with the heading's words, without the repeated number", () => {
+    expect(paragraphsOf("overview.active", "（一）主动公开工作扎实推进，全年公开312条。")).toEqual([
+      "主动公开工作扎实推进，全年公开312条。",
+    ]);
+    expect(paragraphsOf("overview.active", "主动公开工作扎实推进，全年公开312条。")).toEqual([
+      "主动公开工作扎实推进，全年公开312条。",
+    ]);
   });
 });
 
@@ -64,5 +83,38 @@ describe("openingParagraph and formatChineseDate", () => {
     expect(formatChineseDate(new Date("2023-01-19T16:30:00Z"))).toBe("2023年1月20日");
     expect(formatChineseDate(new Date("2023-01-19T15:59:59Z"))).toBe("2023年1月19日");
     expect(formatChineseDate(new Date("2022-12-31T16:00:00Z"))).toBe("2023年1月1日");
+  });
+});
+
+describe("titleLines: GB/T 9704 breaks a long title between words", () => {
+  it("keeps a title that fits on one line", () => {
+    expect(titleLines({ org: "大关街道", year: 2020 }, 20)).toEqual(["大关街道2020年政府信息公开工作年度报告"]);
+  });
+  it("breaks after the unit's name or before 政府信息公开工作年度报告, whichever is more even", () => {
+    expect(titleLines({ org: "杭州市拱墅区住房和城乡建设局", year: 2022 }, 20)).toEqual([
+      "杭州市拱墅区住房和城乡建设局",
+      "2022年政府信息公开工作年度报告",
+    ]);
+    expect(titleLines({ org: "拱墅区卫生健康局", year: 2024 }, 20)).toEqual([
+      "拱墅区卫生健康局2024年",
+      "政府信息公开工作年度报告",
+    ]);
+  });
+  it("never breaks inside 政府信息公开工作年度报告 or the unit's name", () => {
+    for (const org of ["区卫健委", "杭州市拱墅区住房和城乡建设局", "浙江省杭州市拱墅区人民政府办公室"]) {
+      const lines = titleLines({ org, year: 2024 }, 20);
+      expect(lines.join("")).toBe(`${org}2024年政府信息公开工作年度报告`);
+      expect(lines.some((l) => l.startsWith(org) || l.endsWith("政府信息公开工作年度报告"))).toBe(true);
+      if (lines.length === 2)
+        expect(lines[0]!.startsWith(org) && lines[1]!.endsWith("政府信息公开工作年度报告")).toBe(true);
+      expect(lines.every((l) => !l.startsWith("度报告") && !l.startsWith("开工作"))).toBe(true);
+    }
+  });
+});
+
+describe("formatReportDate", () => {
+  it("prints the 成文日期 without leading zeros, or a blank to sign by hand", () => {
+    expect(formatReportDate("2021-01-08")).toBe("2021年1月8日");
+    expect(formatReportDate(undefined)).toBe("　　年　月　日");
   });
 });

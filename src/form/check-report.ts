@@ -2,7 +2,7 @@ import { describeCell } from "./cell-names.js";
 import { type Draft, NARRATIVE_IDS, type NarrativeId } from "./draft.js";
 import type { Finding } from "./finding.js";
 import type { CellDef, Flow, SectionDef } from "./flow-schema.js";
-import { formSteps, isAnswered } from "./form-steps.js";
+import { formSteps, isAnswered, writtenAsOneText } from "./form-steps.js";
 import { boundCell, checkLinearAt } from "./rules/linear.js";
 import { mentions } from "./rules/mention.js";
 import { checkNarrativeClaims, checkNarrativeSums, claimsFor } from "./rules/narrative.js";
@@ -29,12 +29,14 @@ export interface CheckInput {
 /**
  * What a unit reads of the draft: leaf cells (a total stands for the leaves it
  * adds up, so a changed leaf reaches every check of its totals), narrative
- * parts, the unit's name, and last year's report as a whole.
+ * parts, the unit's name, the report's own fields (year, 成文日期, contact),
+ * and last year's report as a whole.
  */
 export interface CheckReads {
   cells: readonly string[];
   parts: readonly NarrativeId[];
   org: boolean;
+  fields: boolean;
   previous: boolean;
 }
 
@@ -79,15 +81,17 @@ export function checkUnits(flow: Flow): readonly CheckUnit[] {
     cells: [...new Set((r.cells ?? []).flatMap(leaves))],
     parts: r.parts ?? [],
     org: r.org ?? false,
+    fields: r.fields ?? false,
     previous: r.previous ?? false,
   });
   const made: CheckUnit[] = [
     ...flow.sections.map((section) => missingUnit(flow, section, reads)),
+    { reads: reads({ fields: true }), run: ({ draft }) => reportFields(draft) },
     ...flow.cells.map((cell) => valueDomainUnit(flow, cell, reads)),
     ...flow.totals.map(
       (total): CheckUnit => ({
         // The written total itself and the leaves it is compared with.
-        reads: { cells: [total.id, ...leaves(total.id)], parts: [], org: false, previous: false },
+        reads: { cells: [total.id, ...leaves(total.id)], parts: [], org: false, fields: false, previous: false },
         run: ({ draft, values }) => givenTotal(flow, total, draft, values),
       }),
     ),
@@ -217,11 +221,16 @@ function missingUnit(flow: Flow, section: SectionDef, reads: Reads): CheckUnit {
       parts: steps.flatMap((s) => (s.kind === "part" ? [s.part.id] : [])),
     }),
     run: ({ draft }) => {
+      if (writtenAsOneText(section, draft)) return [];
       const open = steps.filter((s) => !isAnswered(s, draft));
       if (open.length === 0) return [];
-      const names = open.map((s) =>
-        s.kind === "part" ? (s.part.heading ?? "正文") : (s.row.group ?? "") + s.row.label,
-      );
+      const names = open.map((s) => {
+        if (s.kind === "part") return s.part.heading ?? "正文";
+        const row = (s.row.group ?? "") + s.row.label;
+        // A row partly answered names the columns still open.
+        const columns = s.row.columns.filter((_, i) => draft.cells[s.row.cells[i]!] === undefined);
+        return columns.length < s.row.cells.length ? `${row}（${columns.join("、")}）` : row;
+      });
       const shown = names.slice(0, 3).join("、") + (names.length > 3 ? `等${names.length}项` : "");
       return [
         {
@@ -236,6 +245,22 @@ function missingUnit(flow: Flow, section: SectionDef, reads: Reads): CheckUnit {
       ];
     },
   };
+}
+
+/**
+ * The report's own fields: the 成文日期 printed under the unit's name and the
+ * contact sentence of the opening. Warnings: many published reports lack the
+ * contact, and the bot asks for a date at /report.
+ */
+function reportFields(draft: Draft): Finding[] {
+  const out: Finding[] = [];
+  const warn = (rule: "date" | "contact", message: string) =>
+    out.push({ severity: "warning", rule, cells: [rule], numbers: [], message });
+  if (!draft.date) warn("date", "没有成文日期（报告末尾单位名称下的日期），请填写");
+  else if (draft.date <= `${draft.year}-12-31`)
+    warn("date", `成文日期${draft.date}不晚于统计期结束（${draft.year}年12月31日），请核对`);
+  if (!hasVisibleText(draft.contact)) warn("contact", "开头缺少联系方式：报告电子版的下载网址和咨询电话");
+  return out;
 }
 
 /** A6: counts are whole numbers ≥ 0, only 本年增/减 may be negative, money ≥ 0. */

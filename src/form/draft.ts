@@ -21,6 +21,14 @@ export const NARRATIVE_IDS = [
 export const NarrativeId = z.enum(NARRATIVE_IDS);
 export type NarrativeId = z.infer<typeof NarrativeId>;
 
+/** A calendar date as YYYY-MM-DD that exists (no 2月30日). */
+export const IsoDate = z.string().refine((s) => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}, "a date as YYYY-MM-DD");
+
 /** The longest narrative part, in characters: whether typed, imported or loaded. */
 export const PART_LIMIT = 20_000;
 
@@ -34,7 +42,10 @@ export const Draft = z
     format: FormatId,
     org: z.string().min(1),
     year: z.number().int().min(2000).max(2100),
+    /** Where the report can be downloaded and a phone number for questions: the opening's last sentence. */
     contact: z.string().optional(),
+    /** 成文日期, the date the report is signed (ISO, YYYY-MM-DD). */
+    date: IsoDate.optional(),
     narrative: z.partialRecord(NarrativeId, z.string()),
     cells: z.record(z.string(), z.number()),
   })

@@ -86,6 +86,12 @@ export const SectionDef = z.object({
   heading: z.string(),
   parts: z.array(NarrativePart).default([]),
   tables: z.array(TableDef).default([]),
+  /**
+   * A part that may stand for the whole section when none of the headed parts
+   * is written (section 一 of the 2019 format: FORMAT.md leaves its
+   * sub-parts unconfirmed, and real reports write it as one text).
+   */
+  oneText: NarrativeId.optional(),
 });
 export type SectionDef = z.infer<typeof SectionDef>;
 

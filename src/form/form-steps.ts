@@ -29,6 +29,12 @@ export function isAnswered(step: FormStep, draft: Draft): boolean {
   return step.row.cells.every((id) => draft.cells[id] !== undefined);
 }
 
+/** The section is written as its one-text part alone, none of its headed parts having any text. */
+export function writtenAsOneText(section: SectionDef, draft: Pick<Draft, "narrative">): boolean {
+  if (!section.oneText || !draft.narrative[section.oneText]?.trim()) return false;
+  return section.parts.every((p) => p.id === section.oneText || !draft.narrative[p.id]?.trim());
+}
+
 /** The first unanswered step at or after `from`, wrapping round; undefined when all are answered. */
 export function nextOpenStep(flow: Flow, draft: Draft, from = 0): FormStep | undefined {
   const steps = formSteps(flow);

@@ -1,4 +1,4 @@
-import { Draft, NARRATIVE_IDS, PART_LIMIT } from "./draft.js";
+import { Draft, IsoDate, NARRATIVE_IDS, PART_LIMIT } from "./draft.js";
 import type { FlowRegistry } from "./flow-registry.js";
 import { CELL_LIMIT } from "./flow-schema.js";
 
@@ -60,7 +60,7 @@ function jsonProblem(text: string, error: Error): string {
   return `不是有效的 JSON 文件：第 ${line} 行第 ${column} 列附近格式不对`;
 }
 
-const TOP_KEYS = new Set(["format", "org", "year", "contact", "narrative", "cells"]);
+const TOP_KEYS = new Set(Object.keys(Draft.shape));
 const PART_IDS = new Set<string>(NARRATIVE_IDS);
 
 /**
@@ -91,6 +91,8 @@ export function loadReport(text: string, flows: FlowRegistry): LoadResult {
   }
   if (format !== expected) return fail(`"format" 是 "${format}"，但 ${year} 年度的报告应使用 "${expected}" 格式`);
   const flow = flows.flowFor(format);
+  if (data.date !== undefined && !IsoDate.safeParse(data.date).success)
+    return fail(`"date" 应是成文日期，写成 YYYY-MM-DD（如 2023-01-20），现在是 ${show(data.date)}`);
 
   const narrative = data.narrative ?? {};
   if (!isObject(narrative)) return fail(`"narrative" 应是对象，现在是 ${show(narrative)}`);

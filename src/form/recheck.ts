@@ -59,6 +59,7 @@ function recheckUnits(
 }
 
 const ORG = "org";
+const FIELDS = "fields";
 const PREVIOUS = "previous";
 const cellKey = (id: string) => `c:${id}`;
 const partKey = (id: string) => `p:${id}`;
@@ -79,13 +80,14 @@ function readIndex(flow: Flow): Map<string, number[]> {
     for (const id of reads.cells) add(cellKey(id), i);
     for (const id of reads.parts) add(partKey(id), i);
     if (reads.org) add(ORG, i);
+    if (reads.fields) add(FIELDS, i);
     if (reads.previous) add(PREVIOUS, i);
   });
   indexes.set(flow, index);
   return index;
 }
 
-/** The read keys in which two drafts of one format differ (year and contact are read by no check). */
+/** The read keys in which two drafts of one format differ. */
 function changedKeys(a: Draft, b: Draft): string[] {
   const keys: string[] = [];
   if (a.cells !== b.cells) {
@@ -95,6 +97,7 @@ function changedKeys(a: Draft, b: Draft): string[] {
   if (a.narrative !== b.narrative)
     for (const id of NARRATIVE_IDS) if (a.narrative[id] !== b.narrative[id]) keys.push(partKey(id));
   if (a.org !== b.org) keys.push(ORG);
+  if (a.year !== b.year || a.date !== b.date || a.contact !== b.contact) keys.push(FIELDS);
   return keys;
 }
 
@@ -102,5 +105,5 @@ function changedKeys(a: Draft, b: Draft): string[] {
 export function sameDraft(a: Draft | undefined, b: Draft | undefined): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
-  return a.format === b.format && a.year === b.year && a.contact === b.contact && changedKeys(a, b).length === 0;
+  return a.format === b.format && changedKeys(a, b).length === 0;
 }

@@ -1,4 +1,4 @@
-import { Draft, type FormatId, type NarrativeId } from "../form/draft.js";
+import { Draft, type FormatId, IsoDate, type NarrativeId } from "../form/draft.js";
 import type { FlowRegistry } from "../form/flow-registry.js";
 import type { Flow } from "../form/flow-schema.js";
 import { findSectionHeadings, readSectionParts } from "./read-narrative.js";
@@ -44,8 +44,9 @@ export const IMPORT_REFUSALS = {
 } as const;
 
 const TITLE_WORDS = "政府信息公开工作年度报告";
+// The date under the unit's name, or the blank the renderer prints when the report has none ("　　年　月　日").
 const DATE_LINE =
-  /^[\d〇○零一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日$/;
+  /^(?:[\d〇○零一二三四五六七八九十]{4}\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日|年月日)$/;
 
 /** The notice number each format was issued by, as printed in a preamble: "〔2021〕30号". */
 function noticeNumber(flow: Flow): string {
@@ -53,7 +54,15 @@ function noticeNumber(flow: Flow): string {
 }
 
 function titleOf(paragraphs: string[]): string | undefined {
-  return paragraphs.map(trimSpaces).find((p) => p.includes(TITLE_WORDS) && p.length <= 80);
+  const lines = paragraphs.map(trimSpaces);
+  const at = lines.findIndex((p) => p.includes(TITLE_WORDS) && p.length <= 80);
+  if (at < 0) return undefined;
+  // A long title set on two lines: the unit's name alone on the line before "2022年政府信息公开…".
+  const before = at > 0 ? lines[at - 1]! : "";
+  const unitFirst = /^(?:\d{4}年度?)?政府信息公开工作年度报告/.test(lines[at]!.replace(/\s+/g, ""));
+  return unitFirst && before && before.length <= 40 && !/[。；，,：:]/.test(before)
+    ? `${before}${lines[at]}`
+    : lines[at];
 }
 
 /** "平潭综合实验区2021年政府信息公开工作年度报告", "2022年上海市政府信息公开工作年度报告", "大关街道政府信息公开工作年度报告". */
@@ -82,6 +91,15 @@ function contactFrom(preamble: string[]): string | undefined {
   for (const p of preamble) {
     const m = /统计期限[^。]*止。(.+)$/.exec(trimSpaces(p));
     if (m?.[1]) return m[1];
+  }
+  return undefined;
+}
+
+/** The 成文日期 under the unit's name, as ISO, when written in Arabic digits. */
+function dateFrom(paragraphs: string[]): string | undefined {
+  for (let i = paragraphs.length - 1; i > 0; i--) {
+    const m = /^(\d{4})年(\d{1,2})月(\d{1,2})日$/.exec(trimSpaces(paragraphs[i]!).replace(/\s+/g, ""));
+    if (m) return `${m[1]}-${m[2]!.padStart(2, "0")}-${m[3]!.padStart(2, "0")}`;
   }
   return undefined;
 }
@@ -220,11 +238,13 @@ export function importReport(source: SourceDocument, flows: FlowRegistry, option
   const sectionHeadings = findSectionHeadings(flow, paragraphs);
   const narrative = narrativeOf(flow, paragraphs, sectionHeadings, org);
   const contact = contactFrom(preamble);
+  const date = dateFrom(paragraphs);
   const parsed = Draft.safeParse({
     format: best.format,
     org,
     year,
     ...(contact ? { contact } : {}),
+    ...(date && IsoDate.safeParse(date).success ? { date } : {}),
     narrative,
     cells: tables.cells,
   });

@@ -1,6 +1,7 @@
 import {
   AlignmentType,
   Document,
+  DocumentGridType,
   Footer,
   Header,
   HeightRule,
@@ -11,6 +12,7 @@ import {
   PageNumber,
   PageOrientation,
   Paragraph,
+  ShadingType,
   Table,
   TableCell,
   TableLayoutType,
@@ -20,13 +22,24 @@ import {
   VerticalMergeType,
   WidthType,
 } from "docx";
-import { formatChineseDate } from "../form/beijing-time.js";
+import { strFromU8, unzipSync } from "fflate";
 import type { Draft } from "../form/draft.js";
 import type { Finding } from "../form/finding.js";
 import type { CellDef, Flow, GridCell, SectionDef, TableDef } from "../form/flow-schema.js";
 import { computeValues, type Values } from "../form/totals.js";
+import { fontTableXml } from "./fonts.js";
 import { formatCellValue } from "./format-number.js";
-import { MISSING_TEXT, narrativeParagraphs, openingParagraph, reportTitle, splitParagraphs } from "./report-text.js";
+import {
+  DRAFT_PROBLEMS_HEADING,
+  formatReportDate,
+  MISSING_CELL_MARK,
+  missingLeafCells,
+  openingParagraph,
+  printedParts,
+  problemLines,
+  titleLines,
+} from "./report-text.js";
+import { columnWidths, displayWidth, keptWithNext, labelLines } from "./table-layout.js";
 
 /**
  * Draft → .docx in the layout of a published report: GB/T 9704 page and
@@ -35,9 +48,10 @@ import { MISSING_TEXT, narrativeParagraphs, openingParagraph, reportTitle, split
  */
 
 export interface RenderOptions {
-  /** The date printed under the body's name (Beijing time). */
-  date: Date;
-  /** Open findings: any at all makes the document a 草稿 that lists them at the end. */
+  /**
+   * Open findings: any at all makes the document a 草稿 that lists them (errors,
+   * then warnings) on a page of their own before the title and marks missing cells.
+   */
   problems?: Finding[];
 }
 
@@ -52,9 +66,22 @@ const TEXT_WIDTH = PAGE.width - twips(MARGIN_MM.left) - twips(MARGIN_MM.right);
 
 const BODY_PT = 16; // 三号
 const TITLE_PT = 22; // 二号
-const BODY_LINE = 580; // fixed 29 pt: 22 lines on the GB/T 9704 text area
+/** Fixed line pitch: 22 lines fill the GB/T 9704 text area (225 mm), 28.95 pt. */
+const BODY_LINE = Math.floor((PAGE.height - twips(MARGIN_MM.top) - twips(MARGIN_MM.bottom)) / 22);
 const TITLE_LINE = 700; // fixed 35 pt for the 22 pt title
 const INDENT_2_CHARS = 2 * BODY_PT * 20;
+/** Title characters a line holds (22 pt on the text width). */
+const TITLE_CHARS_PER_LINE = Math.floor(TEXT_WIDTH / (TITLE_PT * 20));
+/**
+ * GB/T 9704: 22 lines of 28 characters. The line pitch is a document grid;
+ * the 28 characters come from a body character spacing of −0.25 pt (28 × 16 pt
+ * is slightly wider than 156 mm), since LibreOffice lays out a character grid
+ * (linesAndChars) far wider than Word does.
+ */
+const CHARS_PER_LINE = 28;
+const DOC_GRID = { type: DocumentGridType.LINES, linePitch: BODY_LINE };
+/** In twentieths of a point, rounded down so that 28 characters fit. */
+const BODY_CHAR_SPACING = Math.floor((TEXT_WIDTH / CHARS_PER_LINE / 20 - BODY_PT) * 20);
 
 const fontOf = (eastAsia: string) =>
   ({ eastAsia, ascii: "Times New Roman", hAnsi: "Times New Roman", cs: "Times New Roman" }) as const;
@@ -66,6 +93,9 @@ const FONT = {
   pageNumber: fontOf("宋体"),
 };
 const RED = "FF0000";
+/** Shade of a cell a draft still misses. */
+const MISSING_SHADE = "D9D9D9";
+const EAST_ASIAN_LANGUAGE = { value: "en-US", eastAsia: "zh-CN" } as const;
 
 const STYLE = {
   body: "Body",
@@ -78,7 +108,7 @@ const STYLE = {
 const STYLES: IStylesOptions = {
   default: {
     document: {
-      run: { font: FONT.body, size: BODY_PT * 2, language: { value: "en-US", eastAsia: "zh-CN" } },
+      run: { font: FONT.body, size: BODY_PT * 2, language: EAST_ASIAN_LANGUAGE },
       paragraph: { spacing: { before: 0, after: 0 } },
     },
   },
@@ -87,7 +117,7 @@ const STYLES: IStylesOptions = {
       id: STYLE.body,
       name: "Report Body",
       quickFormat: true,
-      run: { font: FONT.body, size: BODY_PT * 2 },
+      run: { font: FONT.body, size: BODY_PT * 2, characterSpacing: BODY_CHAR_SPACING },
       paragraph: {
         alignment: AlignmentType.BOTH,
         indent: { firstLine: INDENT_2_CHARS },
@@ -127,6 +157,7 @@ const STYLES: IStylesOptions = {
       name: "Report Table Text",
       quickFormat: true,
       run: { font: FONT.body },
+      // Table text keeps its own single spacing: snapped to the 29 pt grid every row would double.
       paragraph: { spacing: { line: 240, lineRule: LineRuleType.AUTO, before: 0, after: 0 } },
     },
   ],
@@ -145,24 +176,24 @@ const SECTION_PROPERTIES = {
       footer: twips(23), // the page number sits about 7 mm below the text area
     },
   },
+  grid: DOC_GRID,
 } as const;
 
 /** Small cell margins so 15 columns fit the text width. */
 const CELL_MARGINS = { top: 20, bottom: 20, left: 50, right: 50 };
 const ROW_MIN_HEIGHT = 340;
 
-const SEVERITY_WORD: Record<Finding["severity"], string> = { error: "须改正", warning: "请核实" };
-
 // --- Building blocks. ---
 
+// Every run names its East-Asian language: renderers pick Simplified Chinese glyphs by it.
 function run(text: string, font: IRunOptions["font"], extra: Omit<IRunOptions, "text" | "font"> = {}): TextRun {
-  return new TextRun({ text, font, ...extra });
+  return new TextRun({ text, font, language: EAST_ASIAN_LANGUAGE, ...extra });
 }
 
 function body(
   text: string,
   extra: { alignment?: (typeof AlignmentType)[keyof typeof AlignmentType]; indentRight?: number } = {},
-) {
+): Paragraph {
   return new Paragraph({
     style: STYLE.body,
     children: [run(text, FONT.body, { size: BODY_PT * 2 })],
@@ -189,37 +220,46 @@ function cellDefs(flow: Flow): Map<string, CellDef> {
   return defs;
 }
 
-/** Relative widths → twips summing to the text width exactly. */
-function columnWidths(widths: number[]): number[] {
-  const sum = widths.reduce((a, b) => a + b, 0);
-  const out = widths.map((w) => Math.floor((w / sum) * TEXT_WIDTH));
-  out[out.length - 1]! += TEXT_WIDTH - out.reduce((a, b) => a + b, 0);
-  return out;
-}
+/** Padding of a table cell plus a little room, so a label sized to fit does not wrap on rounding. */
+const CELL_PADDING = CELL_MARGINS.left + CELL_MARGINS.right + 20;
 
-function cellText(cell: GridCell, values: Values, defs: Map<string, CellDef>): string {
-  if (cell.role !== "value") return cell.text ?? "";
+function cellLines(cell: GridCell, values: Values, defs: Map<string, CellDef>, missing: ReadonlySet<string>): string[] {
+  if (cell.role !== "value") return labelLines(cell);
+  if (missing.has(cell.cell!)) return [MISSING_CELL_MARK];
   const v = values.get(cell.cell!);
-  return v === undefined ? "" : formatCellValue(defs.get(cell.cell!), v);
+  return [v === undefined ? "" : formatCellValue(defs.get(cell.cell!), v)];
 }
 
-function gridTable(table: TableDef, values: Values, defs: Map<string, CellDef>): Table {
-  const widths = columnWidths(table.widths);
+/**
+ * One table of the flow. `missing` holds the leaf cells a draft marks
+ * (shaded, 待填); a final document passes none.
+ */
+function gridTable(table: TableDef, values: Values, defs: Map<string, CellDef>, missing: ReadonlySet<string>): Table {
+  const widths = columnWidths(table, TEXT_WIDTH, table.fontSize * 20, CELL_PADDING);
   const size = Math.round(table.fontSize * 2);
   const spanWidth = (col: number, span: number) => widths.slice(col, col + span).reduce((a, b) => a + b, 0);
-  const paragraph = (text: string, role: GridCell["role"]) =>
+  const paragraph = (lines: string[], role: GridCell["role"], keepNext: boolean) =>
     new Paragraph({
       style: STYLE.cell,
       alignment: role === "label" ? AlignmentType.LEFT : AlignmentType.CENTER,
-      children: text
-        ? [run(text, FONT.body, role === "title" || role === "header" ? { size, bold: true } : { size })]
-        : [],
+      ...(keepNext ? { keepNext } : {}),
+      children: lines
+        .filter((line) => line !== "")
+        .map((line, i) =>
+          run(line, FONT.body, {
+            size,
+            ...(role === "title" || role === "header" ? { bold: true } : {}),
+            ...(i > 0 ? { break: 1 } : {}),
+          }),
+        ),
     });
 
+  const keep = keptWithNext(table);
   // Columns still covered by a cell merged down from a row above: its span and rows left.
   const below: ({ span: number; rows: number } | undefined)[] = Array(widths.length).fill(undefined);
   let leadingHeader = true;
-  const rows = table.grid.map((gridRow) => {
+  const rows = table.grid.map((gridRow, r) => {
+    const keepNext = keep[r] ?? false;
     const cells: TableCell[] = [];
     let next = 0;
     let col = 0;
@@ -228,7 +268,7 @@ function gridTable(table: TableDef, values: Values, defs: Map<string, CellDef>):
       if (merged) {
         cells.push(
           new TableCell({
-            children: [new Paragraph({ style: STYLE.cell })],
+            children: [new Paragraph({ style: STYLE.cell, ...(keepNext ? { keepNext } : {}) })],
             columnSpan: merged.span,
             width: { size: spanWidth(col, merged.span), type: WidthType.DXA },
             verticalMerge: VerticalMergeType.CONTINUE,
@@ -242,25 +282,24 @@ function gridTable(table: TableDef, values: Values, defs: Map<string, CellDef>):
       const cell = gridRow[next++];
       if (!cell) throw new Error(`table ${table.id}: a grid row leaves column ${col + 1} empty`);
       if (cell.rowSpan > 1) below[col] = { span: cell.colSpan, rows: cell.rowSpan - 1 };
+      const isMissing = cell.role === "value" && missing.has(cell.cell!);
       cells.push(
         new TableCell({
-          children: [paragraph(cellText(cell, values, defs), cell.role)],
+          children: [paragraph(cellLines(cell, values, defs, missing), cell.role, keepNext)],
           columnSpan: cell.colSpan,
           width: { size: spanWidth(col, cell.colSpan), type: WidthType.DXA },
           verticalAlign: VerticalAlignTable.CENTER,
           ...(cell.rowSpan > 1 ? { verticalMerge: VerticalMergeType.RESTART } : {}),
+          ...(isMissing ? { shading: { type: ShadingType.CLEAR, fill: MISSING_SHADE, color: "auto" } } : {}),
         }),
       );
       col += cell.colSpan;
     }
-    // Header rows at the top repeat on every page the table runs onto; title and
-    // header rows stay on the page of the first row they head.
-    const heads = gridRow.every((c) => c.role === "header" || c.role === "title");
+    // Header rows at the top repeat on every page the table runs onto.
     leadingHeader = leadingHeader && gridRow.every((c) => c.role === "header");
     return new TableRow({
       children: cells,
       cantSplit: true,
-      ...(heads ? { keepNext: true } : {}),
       ...(leadingHeader ? { tableHeader: true } : {}),
       height: { value: ROW_MIN_HEIGHT, rule: HeightRule.ATLEAST },
     });
@@ -280,28 +319,18 @@ function sectionBlocks(
   draft: Draft,
   values: Values,
   defs: Map<string, CellDef>,
+  missing: ReadonlySet<string>,
 ): (Paragraph | Table)[] {
   const out: (Paragraph | Table)[] = [heading(section.heading)];
-  for (const part of section.parts) {
-    const paragraphs = narrativeParagraphs(section, part, draft.narrative[part.id]);
-    if (paragraphs.length === 0 && part.optional) continue;
+  for (const part of printedParts(section, draft)) {
     if (part.heading) out.push(subheading(part.heading));
-    // A required part left empty shows as such (a draft lists it as a problem too), never silently dropped.
-    if (paragraphs.length === 0) out.push(body(MISSING_TEXT));
-    for (const p of paragraphs) out.push(body(p));
+    for (const p of part.paragraphs) out.push(body(p));
   }
   for (const table of section.tables) {
-    out.push(gridTable(table, values, defs));
+    out.push(gridTable(table, values, defs, missing));
     out.push(new Paragraph({ style: STYLE.body }));
   }
   return out;
-}
-
-/** Width in characters of the body font: CJK a full character, ASCII half. */
-function ems(text: string): number {
-  let n = 0;
-  for (const ch of text) n += ch.charCodeAt(0) < 0x2e80 ? 0.5 : 1;
-  return n;
 }
 
 /**
@@ -310,19 +339,22 @@ function ems(text: string): number {
  * longer, as signatures of official documents are set.
  */
 function closingLines(org: string, date: string): Paragraph[] {
-  const width = Math.max(ems(org), ems(date));
-  const indent = (text: string) => Math.round(INDENT_2_CHARS + ((width - ems(text)) / 2) * BODY_PT * 20);
+  const width = Math.max(displayWidth(org), displayWidth(date));
+  const indent = (text: string) => Math.round(INDENT_2_CHARS + ((width - displayWidth(text)) / 2) * BODY_PT * 20);
   return [org, date].map((text) => body(text, { alignment: AlignmentType.RIGHT, indentRight: indent(text) }));
 }
 
-function problemBlocks(problems: Finding[]): Paragraph[] {
-  return [
-    new Paragraph({ style: STYLE.body }),
-    heading("待解决的问题"),
-    ...problems.flatMap((f, i) =>
-      splitParagraphs(`${i + 1}．［${SEVERITY_WORD[f.severity]}］${f.message}`).map((line) => body(line)),
-    ),
-  ];
+/** A draft opens with its problems, errors first, on a page of their own: a reviewer reads them before the text. */
+function problemPage(problems: Finding[]): Paragraph[] {
+  return [heading(DRAFT_PROBLEMS_HEADING), ...problemLines(problems).map((line) => body(line))];
+}
+
+function titleParagraph(lines: string[], pageBreakBefore: boolean): Paragraph {
+  return new Paragraph({
+    style: STYLE.title,
+    pageBreakBefore,
+    children: lines.map((line, i) => run(line, FONT.title, { size: TITLE_PT * 2, ...(i > 0 ? { break: 1 } : {}) })),
+  });
 }
 
 function draftHeader(): Header {
@@ -336,19 +368,48 @@ function draftHeader(): Header {
   });
 }
 
-function pageNumberFooter(): Footer {
+/** GB/T 9704: 4号 Arabic numerals between dashes, odd pages on the right and even pages on the left, one character in. */
+function pageNumberFooter(side: "odd" | "even"): Footer {
+  const oneChar = 14 * 20;
   return new Footer({
     children: [
       new Paragraph({
-        alignment: AlignmentType.CENTER,
-        children: [new TextRun({ children: ["— ", PageNumber.CURRENT, " —"], font: FONT.pageNumber, size: 28 })],
+        alignment: side === "odd" ? AlignmentType.RIGHT : AlignmentType.LEFT,
+        indent: side === "odd" ? { right: oneChar } : { left: oneChar },
+        children: [
+          new TextRun({
+            children: ["— ", PageNumber.CURRENT, " —"],
+            font: FONT.pageNumber,
+            size: 28,
+            language: EAST_ASIAN_LANGUAGE,
+          }),
+        ],
       }),
     ],
   });
 }
 
+/**
+ * word/styles.xml with table text exempt from the line grid: snapped to the
+ * 29 pt body grid, every table row would take a full grid line or two (Word
+ * and LibreOffice alike). The docx library has no paragraph snapToGrid, so
+ * its styles part is written once, patched, and given to every render.
+ */
+let stylesPart: Promise<string> | undefined;
+function stylesXml(): Promise<string> {
+  stylesPart ??= Packer.toBuffer(new Document({ styles: STYLES, sections: [] })).then((zip) => {
+    const xml = strFromU8(unzipSync(zip, { filter: (f) => f.name === "word/styles.xml" })["word/styles.xml"]!);
+    const at = xml.indexOf(`w:styleId="${STYLE.cell}"`);
+    const pPr = xml.indexOf("<w:pPr>", at);
+    if (at < 0 || pPr < 0) throw new Error("styles.xml: no paragraph properties in the table text style");
+    // snapToGrid precedes spacing in CT_PPrBase, the only other property of this style.
+    return `${xml.slice(0, pPr + 7)}<w:snapToGrid w:val="0"/>${xml.slice(pPr + 7)}`;
+  });
+  return stylesPart;
+}
+
 /** The report as .docx bytes. Totals are computed from the leaf cells; totals given in the draft are ignored. */
-export async function renderDocx(flow: Flow, draft: Draft, opts: RenderOptions): Promise<Buffer> {
+export async function renderDocx(flow: Flow, draft: Draft, opts: RenderOptions = {}): Promise<Buffer> {
   if (draft.format !== flow.format) {
     throw new Error(`renderDocx: the draft uses format ${draft.format} but the flow is format ${flow.format}`);
   }
@@ -356,30 +417,38 @@ export async function renderDocx(flow: Flow, draft: Draft, opts: RenderOptions):
   const isDraft = problems.length > 0;
   const values = computeValues(flow, draft.cells);
   const defs = cellDefs(flow);
-  const title = `${isDraft ? "（草稿）" : ""}${reportTitle(draft)}`;
+  const missing: ReadonlySet<string> = isDraft ? missingLeafCells(flow, draft) : new Set();
+  const lines = titleLines(draft, TITLE_CHARS_PER_LINE);
+  const title = isDraft ? [`（草稿）${lines[0]}`, ...lines.slice(1)] : lines;
 
   const children: (Paragraph | Table)[] = [
-    new Paragraph({ style: STYLE.title, children: [run(title, FONT.title, { size: TITLE_PT * 2 })] }),
+    ...(isDraft ? problemPage(problems) : []),
+    titleParagraph(title, isDraft),
     new Paragraph({ style: STYLE.body }),
     body(openingParagraph(flow, draft)),
-    ...flow.sections.flatMap((s) => sectionBlocks(s, draft, values, defs)),
+    ...flow.sections.flatMap((s) => sectionBlocks(s, draft, values, defs, missing)),
     new Paragraph({ style: STYLE.body }),
-    ...closingLines(draft.org, formatChineseDate(opts.date)),
-    ...(isDraft ? problemBlocks(problems) : []),
+    ...closingLines(draft.org, formatReportDate(draft.date)),
   ];
 
+  const header = isDraft ? draftHeader() : undefined;
   const doc = new Document({
-    title,
+    title: title.join(""),
     creator: draft.org,
+    lastModifiedBy: draft.org,
     styles: STYLES,
+    evenAndOddHeaderAndFooters: true,
     sections: [
       {
         properties: SECTION_PROPERTIES,
-        ...(isDraft ? { headers: { default: draftHeader() } } : {}),
-        footers: { default: pageNumberFooter() },
+        ...(header ? { headers: { default: header, even: header } } : {}),
+        footers: { default: pageNumberFooter("odd"), even: pageNumberFooter("even") },
         children,
       },
     ],
   });
-  return Packer.toBuffer(doc);
+  return Packer.toBuffer(doc, false, [
+    { path: "word/fontTable.xml", data: fontTableXml() },
+    { path: "word/styles.xml", data: await stylesXml() },
+  ]);
 }

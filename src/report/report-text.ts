@@ -1,5 +1,8 @@
 import type { Draft } from "../form/draft.js";
+import type { Finding } from "../form/finding.js";
 import type { Flow, NarrativePart, SectionDef } from "../form/flow-schema.js";
+import { writtenAsOneText } from "../form/form-steps.js";
+import { displayWidth } from "./table-layout.js";
 
 /**
  * The words of the report besides the flow's labels: title, opening
@@ -9,6 +12,34 @@ import type { Flow, NarrativePart, SectionDef } from "../form/flow-schema.js";
 
 export function reportTitle(draft: Pick<Draft, "org" | "year">): string {
   return `${draft.org}${draft.year}年政府信息公开工作年度报告`;
+}
+
+const TITLE_TAIL = "政府信息公开工作年度报告";
+
+/**
+ * The title in lines of at most `perLine` characters, broken only between
+ * words (GB/T 9704): after the unit's name, or before 政府信息公开工作年度报告,
+ * whichever gives the more even lines. A unit name longer than a line is
+ * left to the renderer.
+ */
+export function titleLines(draft: Pick<Draft, "org" | "year">, perLine: number): string[] {
+  const whole = reportTitle(draft);
+  if (displayWidth(whole) <= perLine) return [whole];
+  const year = `${draft.year}年`;
+  const options = [
+    [draft.org, `${year}${TITLE_TAIL}`],
+    [`${draft.org}${year}`, TITLE_TAIL],
+  ].filter((lines) => lines.every((l) => displayWidth(l) <= perLine));
+  const spread = (lines: string[]) => Math.abs(displayWidth(lines[0]!) - displayWidth(lines[1]!));
+  options.sort((a, b) => spread(a) - spread(b));
+  return options[0] ?? [draft.org, `${year}${TITLE_TAIL}`];
+}
+
+/** The 成文日期 as printed ("2021年1月20日"), or a blank to fill by hand when the report has none. */
+export function formatReportDate(date: string | undefined): string {
+  const m = date ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(date) : null;
+  if (!m) return "　　年　月　日";
+  return `${Number(m[1])}年${Number(m[2])}月${Number(m[3])}日`;
 }
 
 const CJK_COUNT = "一二三四五六七八九十";
@@ -41,6 +72,56 @@ export function splitParagraphs(text: string | undefined): string[] {
     .split(/\r\n|\r|\n/)
     .map((line) => line.replace(/^[\s\u3000]+|[\s\u3000]+$/g, ""))
     .filter((line) => line.length > 0);
+}
+
+/** A part as printed: its sub-heading (if any) and its paragraphs, （未填写） for a required one left empty. */
+export interface PrintedPart {
+  heading?: string;
+  paragraphs: string[];
+}
+
+/**
+ * The parts of a section as the document prints them: optional parts left
+ * empty are omitted, a required one shows （未填写）, and a section written
+ * as one text (section 一 of the 2019 format, INTERCHANGE.md) prints that text
+ * alone, without empty sub-headings.
+ */
+export function printedParts(section: SectionDef, draft: Pick<Draft, "narrative">): PrintedPart[] {
+  const parts = writtenAsOneText(section, draft)
+    ? section.parts.filter((p) => p.id === section.oneText)
+    : section.parts;
+  const out: PrintedPart[] = [];
+  for (const part of parts) {
+    const paragraphs = narrativeParagraphs(section, part, draft.narrative[part.id]);
+    if (paragraphs.length === 0 && part.optional) continue;
+    out.push({
+      ...(part.heading ? { heading: part.heading } : {}),
+      paragraphs: paragraphs.length > 0 ? paragraphs : [MISSING_TEXT],
+    });
+  }
+  return out;
+}
+
+// --- A draft's marks. ---
+
+/** Heading of the page a 草稿 opens with. */
+export const DRAFT_PROBLEMS_HEADING = "草稿：待核实事项";
+/** Printed in a table cell the officer has not answered yet (a draft only). */
+export const MISSING_CELL_MARK = "待填";
+const SEVERITY_WORD: Record<Finding["severity"], string> = { error: "须改正", warning: "请核实" };
+
+/** The findings as numbered lines, errors first, then warnings. */
+export function problemLines(problems: readonly Finding[]): string[] {
+  const ordered = [
+    ...problems.filter((f) => f.severity === "error"),
+    ...problems.filter((f) => f.severity === "warning"),
+  ];
+  return ordered.flatMap((f, i) => splitParagraphs(`${i + 1}．［${SEVERITY_WORD[f.severity]}］${f.message}`));
+}
+
+/** Leaf cells of the flow the draft has no figure for. */
+export function missingLeafCells(flow: Flow, draft: Pick<Draft, "cells">): Set<string> {
+  return new Set(flow.cells.filter((c) => draft.cells[c.id] === undefined).map((c) => c.id));
 }
 
 /** The part's paragraphs without a repeated heading; empty when nothing was written. */
@@ -102,7 +183,7 @@ function stripHeading(paragraph: string, h: NumberedHeading): string | undefined
   const matched = strongMatch ?? weak.exec(paragraph);
   if (matched) {
     const rest = paragraph.slice(matched[0].length);
-    if (rest.startsWith(h.title)) return afterTitle(rest.slice(h.title.length));
+    if (rest.startsWith(h.title)) return afterTitle(rest.slice(h.title.length)) ?? (strongMatch ? rest : undefined);
     if (looksLikeOwnHeading(rest, h.title)) return "";
     return strongMatch ? rest : undefined;
   }
@@ -119,10 +200,14 @@ function stripHeading(paragraph: string, h: NumberedHeading): string | undefined
  * is kept; a short unpunctuated tail ("依申请公开" + "政府信息情况") is the
  * officer's longer wording of the heading and goes with it.
  */
-function afterTitle(after: string): string {
+function afterTitle(after: string): string | undefined {
   if (after === "" || /^[\s\u3000：:，,。.]/.test(after)) return dropSeparators(after);
   if (after.length <= 12 && !/[。；！？，,;!?\d]/.test(after)) return "";
-  return after;
+  // The rest of a longer heading phrase ("情况。2024年…"): dropped up to its punctuation.
+  const phrase = /^[^\s\u3000：:，,。.；;！？!?\d０-９]{1,4}[：:。．.]/.exec(after);
+  if (phrase) return dropSeparators(after.slice(phrase[0].length));
+  // Anything else began with the heading's words by chance: kept as typed.
+  return undefined;
 }
 
 function dropSeparators(s: string): string {

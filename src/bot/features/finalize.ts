@@ -129,7 +129,7 @@ async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding
   const { draft } = report;
   const isDraft = problems.length > 0;
   await ctx.replyWithChatAction("upload_document");
-  const buffer = await renderDocx(flowOf(ctx.deps, report), draft, { date: ctx.deps.now(), problems });
+  const buffer = await renderDocx(flowOf(ctx.deps, report), draft, { problems });
   const fileName = safeFileName(`${reportTitle(draft)}${isDraft ? "（草稿）" : ""}.docx`);
   ctx.log.info({ reportId: report.id, version: report.version, isDraft, bytes: buffer.length }, "report built");
   await ctx.replyWithDocument(new InputFile(buffer, fileName), {
