@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { flowFor } from "../flows/index.js";
 import type { Draft } from "../src/form/draft.js";
 import { formSteps } from "../src/form/form-steps.js";
-import { openStore } from "../src/store/open-store.js";
+import { openInbox, openStore } from "../src/store/open-store.js";
 import type { Store, StoredReport } from "../src/store/store.js";
 import { figuresFor, readDocx, tableAfter } from "./support/docx-cells.js";
 import { type FakeTelegram, startFakeTelegram } from "./support/fake-telegram.js";
@@ -210,14 +210,29 @@ describe.each<StoreKind>(["redis", "embedded"])("the bot end to end on the %s st
         if (!report) throw new Error("the officer has no current report in the store");
         return report;
       };
-      /** Kills the bot once it has confirmed every update (so none is handled twice), and starts it again. */
+      /**
+       * Kills the bot once it has confirmed every update to Telegram and
+       * handled every one in its inbox (so none is handled twice), and starts
+       * it again.
+       */
       let kills = 0;
+      const inbox = await openInbox({
+        ...(kind === "redis" ? { redisUrl: REDIS_URL } : {}),
+        redisPrefix: prefix,
+        dataDir: dir,
+        instanceId: "e2e-observer",
+      });
+      cleanups.push(() => inbox.close());
       const killAndRestart = async () => {
         const last = lastUpdateId();
         await waitUntil(
           () => fake.calls.some((call) => call.method === "getUpdates" && Number(call.params.offset ?? 0) > last),
           5_000,
         );
+        for (let until = Date.now() + 5_000; (await inbox.lag()) > 0 && Date.now() < until; ) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(await inbox.lag()).toBe(0);
         await bot.kill();
         kills++;
         await bot.start();
