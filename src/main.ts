@@ -9,6 +9,7 @@ import { InboxConsumer } from "./intake/inbox-consumer.js";
 import { outageNotifier } from "./intake/outage-notice.js";
 import { DurablePoller } from "./intake/poller.js";
 import { createLogger } from "./logger.js";
+import { startReminders } from "./reminders/start-reminders.js";
 import { openInbox, openStore } from "./store/open-store.js";
 import { NoAofError, redisFailure, waitForRedis } from "./store/redis-connection.js";
 import { clientOptions, fileDownloader } from "./telegram-client.js";
@@ -17,7 +18,8 @@ import { startWebhookServer } from "./webhook-server.js";
 /**
  * Starts the bot: waits for the store, then takes updates by long polling
  * (one instance) or through the webhook server (WEBHOOK_URL; several
- * instances may share one Redis), with the health listener beside it.
+ * instances may share one Redis), with the health listener and the
+ * reminder scheduler beside it.
  */
 
 const ALLOWED_UPDATES = ["message", "edited_message", "callback_query"] as const;
@@ -134,6 +136,8 @@ async function main(config: Config): Promise<void> {
     logger.info({ username: bot.botInfo.username }, "polling");
     stopTaking = () => poller.stop();
   }
+  // Reminders run on their own timer, never inside update handling (any number of instances may).
+  const reminders = config.REMINDERS === "on" ? startReminders(config, store, logger, now) : undefined;
 
   /**
    * SIGTERM: stop taking updates, let the handlers running finish (what is
@@ -156,6 +160,7 @@ async function main(config: Config): Promise<void> {
       await stopTaking().catch(() => undefined);
       await consumer.stop();
       await inbox.release().catch(() => undefined);
+      await reminders?.stop();
       for (const server of servers) server.close();
       await inbox.close();
       await store.close();

@@ -133,7 +133,7 @@ describe("two webhook instances on one Redis", () => {
     for (const bot of bots) {
       bot.signal("SIGTERM");
       expect(await bot.exit()).toBe(0);
-      expect(bot.errorLines()).toEqual([]);
+      expect(bot.errorLogs()).toEqual([]);
     }
   }, 90_000);
 });
