@@ -208,6 +208,10 @@ export interface Store {
   readState(key: string): Promise<unknown | undefined>;
   writeState(key: string, value: unknown): Promise<void>;
   deleteState(key: string): Promise<void>;
+  /** Every report's id (backups). */
+  reportIds(): Promise<string[]>;
+  /** Every user with a stored record (backups). */
+  userIds(): Promise<number[]>;
   /** Resolves when the store answers; rejects when it is unreachable (readiness). */
   ping(): Promise<void>;
   /** What the reminder scheduler reads and records (both stores, one contract). */
