@@ -10,6 +10,7 @@ import { outageNotifier } from "./intake/outage-notice.js";
 import { DurablePoller } from "./intake/poller.js";
 import { createLogger } from "./logger.js";
 import { startReminders } from "./reminders/start-reminders.js";
+import { renderPool } from "./render-pool.js";
 import { openInbox, openStore } from "./store/open-store.js";
 import { NoAofError, redisFailure, waitForRedis } from "./store/redis-connection.js";
 import { clientOptions, fileDownloader } from "./telegram-client.js";
@@ -78,6 +79,8 @@ async function main(config: Config): Promise<void> {
     logger.info({ port: config.HEALTH_PORT }, "health listener");
   }
 
+  // One worker kept ready so the first /report does not wait for a thread to start.
+  const renderer = renderPool({ minThreads: 1, maxThreads: 2 });
   const bot = createBot(
     config.BOT_TOKEN,
     {
@@ -85,6 +88,7 @@ async function main(config: Config): Promise<void> {
       logger,
       now,
       flows,
+      renderDocx: renderer.render,
       allowedUserIds: config.ALLOWED_USER_IDS,
       downloadFile: fileDownloader(config),
     },
@@ -163,6 +167,7 @@ async function main(config: Config): Promise<void> {
       await reminders?.stop();
       for (const server of servers) server.close();
       await inbox.close();
+      await renderer.close();
       await store.close();
       clearTimeout(limit);
       logger.info("stopped");

@@ -118,20 +118,18 @@ const chat = (id: number, group: boolean) =>
 const update: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   {
     weight: 6,
-    arbitrary: fc
-      .record({ u: user, t: text, g: fc.boolean() })
-      .map(({ u, t, g }) => ({
-        message: {
-          message_id: ++messageId,
-          date: 0,
-          chat: chat(u, g && Math.random() < 0.1),
-          from: from(u),
-          text: t,
-          ...(t.startsWith("/")
-            ? { entities: [{ type: "bot_command", offset: 0, length: t.split(" ")[0]!.length }] }
-            : {}),
-        },
-      })),
+    arbitrary: fc.record({ u: user, t: text, g: fc.boolean() }).map(({ u, t, g }) => ({
+      message: {
+        message_id: ++messageId,
+        date: 0,
+        chat: chat(u, g && Math.random() < 0.1),
+        from: from(u),
+        text: t,
+        ...(t.startsWith("/")
+          ? { entities: [{ type: "bot_command", offset: 0, length: t.split(" ")[0]!.length }] }
+          : {}),
+      },
+    })),
   },
   {
     weight: 3,
@@ -149,33 +147,27 @@ const update: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc
-      .record({ u: user, t: text })
-      .map(({ u, t }) => ({
-        edited_message: { message_id: 1, date: 0, edit_date: 1, chat: chat(u, false), from: from(u), text: t },
-      })),
+    arbitrary: fc.record({ u: user, t: text }).map(({ u, t }) => ({
+      edited_message: { message_id: 1, date: 0, edit_date: 1, chat: chat(u, false), from: from(u), text: t },
+    })),
   },
   {
     weight: 1,
-    arbitrary: fc
-      .record({ u: user, name: fc.string({ maxLength: 30 }) })
-      .map(({ u, name }) => ({
-        message: {
-          message_id: ++messageId,
-          date: 0,
-          chat: chat(u, false),
-          from: from(u),
-          document: { file_id: "f", file_unique_id: "u", file_name: name, file_size: 10 },
-        },
-      })),
+    arbitrary: fc.record({ u: user, name: fc.string({ maxLength: 30 }) }).map(({ u, name }) => ({
+      message: {
+        message_id: ++messageId,
+        date: 0,
+        chat: chat(u, false),
+        from: from(u),
+        document: { file_id: "f", file_unique_id: "u", file_name: name, file_size: 10 },
+      },
+    })),
   },
   {
     weight: 1,
-    arbitrary: fc
-      .record({ u: user })
-      .map(({ u }) => ({
-        message: { message_id: ++messageId, date: 0, chat: chat(u, false), from: from(u), sticker: { file_id: "s" } },
-      })),
+    arbitrary: fc.record({ u: user }).map(({ u }) => ({
+      message: { message_id: ++messageId, date: 0, chat: chat(u, false), from: from(u), sticker: { file_id: "s" } },
+    })),
   },
   // Malformed: no sender, no text, kinds the bot never asked for, junk.
   {
