@@ -29,6 +29,8 @@ const problems: string[] = [];
 /** Callback data the bot put on its buttons, for presses that reach real handlers. */
 const buttons: string[] = ["x", "v1:zz", ""];
 let messageId = 1000;
+/** Messages the bot sent, so the test knows it exercised the handlers and not only refusals. */
+let sends = 0;
 
 function collectButtons(markup: unknown): void {
   const rows = (markup as { inline_keyboard?: { callback_data?: string }[][] } | undefined)?.inline_keyboard;
@@ -53,6 +55,7 @@ const fetchStub = async (url: string, init: { body?: unknown }) => {
       problems.push(`${method}: ${(e as Error).message}: ${value.slice(0, 120)}`);
     }
   }
+  if (method === "sendMessage") sends++;
   collectButtons(body.reply_markup);
   const data = String(body.callback_data ?? "");
   if (data.length > 64) problems.push(`${method}: callback data over 64 bytes`);
@@ -238,6 +241,8 @@ describe("10,000 random and malformed updates", () => {
     expect(crashes).toEqual([]);
     expect(rejections).toEqual([]);
     expect(problems).toEqual([]);
+    expect(sends).toBeGreaterThan(RUNS * PER_RUN * 0.5);
+    expect(buttons.length).toBeGreaterThan(10); // real buttons were pressed too
     const after = await store.getReport(theirs.id);
     expect(after?.version).toBe(theirs.version);
     expect(after?.draft).toEqual(theirs.draft);
