@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { Api } from "grammy";
 import { flows } from "../flows/index.js";
 import { createBot } from "./bot/create-bot.js";
 import { COMMANDS } from "./bot/views/commands.js";
@@ -14,6 +15,7 @@ import { renderPool } from "./render-pool.js";
 import { openInbox, openStore } from "./store/open-store.js";
 import { NoAofError, redisFailure, waitForRedis } from "./store/redis-connection.js";
 import { clientOptions, fileDownloader } from "./telegram-client.js";
+import { connectToTelegram, TokenRejected } from "./telegram-start.js";
 import { startWebhookServer } from "./webhook-server.js";
 
 /**
@@ -90,11 +92,20 @@ async function main(config: Config): Promise<void> {
       flows,
       renderDocx: renderer.render,
       allowedUserIds: config.ALLOWED_USER_IDS,
+      admins: config.BOT_ADMINS ?? [],
       downloadFile: fileDownloader(config),
     },
     { client: clientOptions(config) },
   );
-  await bot.init();
+  // A blackholed connection fails after 15 s, so every attempt is logged.
+  const probe = new Api(config.BOT_TOKEN, { ...clientOptions(config), timeoutSeconds: 15 });
+  const me = await connectToTelegram(() => probe.getMe(), {
+    logger,
+    proxy: Boolean(config.TELEGRAM_PROXY),
+    aborted: starting.signal,
+  });
+  if (!me) return;
+  bot.botInfo = me;
   await bot.api.setMyCommands([...COMMANDS]);
 
   // Every update goes through the inbox: kept before Telegram is told, handled from there.
@@ -195,6 +206,10 @@ try {
 try {
   await main(config);
 } catch (e) {
+  if (e instanceof TokenRejected) {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(1);
+  }
   if (!(e instanceof NoAofError)) throw e;
   process.stderr.write(`${e.message}\n`);
   process.exit(2);

@@ -140,49 +140,43 @@ async function readsBackTheSame(store: Store, expected: Expected, ids: string[])
 const ids = (name: string) => Object.values(JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) as object);
 
 describe("a store written by the first release (schema v1)", () => {
-  it(
-    "on Redis: reads back the same reports, members, audit trails, users and states, and writes v" + SCHEMA_VERSION,
-    async () => {
-      const { open, expected, raw, prefix } = await redisFixture();
-      const store = await open();
-      cleanups.push(() => store.close());
-      await readsBackTheSame(store, expected, ids("redis-ids.json") as string[]);
+  it(`on Redis: reads back the same reports, members, audit trails, users and states, and writes v${SCHEMA_VERSION}`, async () => {
+    const { open, expected, raw, prefix } = await redisFixture();
+    const store = await open();
+    cleanups.push(() => store.close());
+    await readsBackTheSame(store, expected, ids("redis-ids.json") as string[]);
 
-      const [id, before] = [...expected.reports.entries()][0]!;
-      const report = (await store.getReport(id))!;
-      const result = await store.updateReport(id, report.version, { cursor: report.cursor + 1 }, []);
-      expect(result.ok).toBe(true);
-      const stored = JSON.parse((await raw.hget(`${prefix}report:${id}`, "json"))!);
-      expect(stored.v).toBe(SCHEMA_VERSION);
-      expect(stored.handled).toBeUndefined();
-      expect(stored.draft).toEqual(before.draft);
-      // A second client (another process) reads the migrated report the same way.
-      const again = await open();
-      cleanups.push(() => again.close());
-      expect((await again.getReport(id))?.cursor).toBe(report.cursor + 1);
-    },
-  );
+    const [id, before] = [...expected.reports.entries()][0]!;
+    const report = (await store.getReport(id))!;
+    const result = await store.updateReport(id, report.version, { cursor: report.cursor + 1 }, []);
+    expect(result.ok).toBe(true);
+    const stored = JSON.parse((await raw.hget(`${prefix}report:${id}`, "json"))!);
+    expect(stored.v).toBe(SCHEMA_VERSION);
+    expect(stored.handled).toBeUndefined();
+    expect(stored.draft).toEqual(before.draft);
+    // A second client (another process) reads the migrated report the same way.
+    const again = await open();
+    cleanups.push(() => again.close());
+    expect((await again.getReport(id))?.cursor).toBe(report.cursor + 1);
+  });
 
-  it(
-    "embedded: reads back the same reports, members, audit trails, users and states, and writes v" + SCHEMA_VERSION,
-    async () => {
-      const { open, expected, file } = embeddedFixture();
-      const store = await open();
-      cleanups.push(() => store.close());
-      await readsBackTheSame(store, expected, ids("embedded-ids.json") as string[]);
+  it(`embedded: reads back the same reports, members, audit trails, users and states, and writes v${SCHEMA_VERSION}`, async () => {
+    const { open, expected, file } = embeddedFixture();
+    const store = await open();
+    cleanups.push(() => store.close());
+    await readsBackTheSame(store, expected, ids("embedded-ids.json") as string[]);
 
-      const [id, before] = [...expected.reports.entries()][0]!;
-      const report = (await store.getReport(id))!;
-      expect((await store.updateReport(id, report.version, { cursor: report.cursor + 1 }, [])).ok).toBe(true);
-      await store.close();
-      const db = new Database(file, { readonly: true });
-      const row = db.prepare("SELECT json FROM reports WHERE id = ?").get(id) as { json: string };
-      db.close();
-      const stored = JSON.parse(row.json);
-      expect(stored.v).toBe(SCHEMA_VERSION);
-      expect(stored.draft).toEqual(before.draft);
-    },
-  );
+    const [id, before] = [...expected.reports.entries()][0]!;
+    const report = (await store.getReport(id))!;
+    expect((await store.updateReport(id, report.version, { cursor: report.cursor + 1 }, [])).ok).toBe(true);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    const row = db.prepare("SELECT json FROM reports WHERE id = ?").get(id) as { json: string };
+    db.close();
+    const stored = JSON.parse(row.json);
+    expect(stored.v).toBe(SCHEMA_VERSION);
+    expect(stored.draft).toEqual(before.draft);
+  });
 
   it("a value of a newer schema than this build is refused, never guessed at", async () => {
     const { open, raw, prefix, expected } = await redisFixture();

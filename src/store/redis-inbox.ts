@@ -171,7 +171,7 @@ export class RedisInbox implements Inbox {
       this.draining ? 1 : 0,
     );
     const ownedSet = new Set(owned);
-    for (const [p, state] of this.partitions) if (!ownedSet.has(p)) this.partitions.delete(p);
+    for (const p of this.partitions.keys()) if (!ownedSet.has(p)) this.partitions.delete(p);
     for (const p of owned) {
       const state = this.partitions.get(p);
       if (state) state.validUntil = started + LEASE_MS;
