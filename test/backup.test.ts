@@ -54,6 +54,8 @@ function cli(args: string[], env: Record<string, string>) {
   });
 }
 
+const CAMPAIGN = "Cmp2022aaa";
+
 const entry = (by: number, target: string, old: number | null, next: number): AuditEntry => ({
   at: "2026-01-05T02:00:00.000Z",
   by,
@@ -65,7 +67,35 @@ const entry = (by: number, target: string, old: number | null, next: number): Au
 
 /** Two reports, three officers, with everything the interchange file does not hold. */
 async function seed(store: Store): Promise<StoredReport[]> {
-  const one = await store.createReport({ draft: fixture("report-2022"), members: [11, 12] });
+  const one = await store.createReport({
+    draft: fixture("report-2022"),
+    members: [11, 12],
+    campaign: { id: CAMPAIGN, unitId: "u1" },
+  });
+  const at = "2026-01-02T00:00:00.000Z";
+  const campaign = await store.commit(
+    { userId: 11, updateId: 1, ack: "" },
+    {
+      campaign: {
+        next: {
+          ...{
+            id: CAMPAIGN,
+            version: 1,
+            name: "区2022年报",
+            year: 2022,
+            dueDate: "2023-01-20",
+            deadline: "2023-01-31",
+          },
+          ...{ createdBy: 11, supervisors: [11], invitations: [], createdAt: at, updatedAt: at },
+          units: [
+            { id: "u1", name: "某街道", reportId: one.id },
+            { id: "u2", name: "另一单位" },
+          ],
+        },
+      },
+    },
+  );
+  if (campaign.status !== "applied") throw new Error("seed failed");
   const written = await store.updateReport(
     one.id,
     one.version,
@@ -126,6 +156,22 @@ describe.each(["embedded", "redis"] as const)("export-all and import-all on the 
         (await source.listReports(user)).map((r) => r.draft.org),
       );
     }
+
+    // The campaign, its units pointing at the restored reports.
+    const [campaign] = await target.listCampaigns();
+    const original = (await source.listCampaigns())[0]!;
+    const restoredOne = (await target.getReport((await target.getUser(11)).currentReportId!))!;
+    expect(campaign?.units).toEqual([
+      { id: "u1", name: "某街道", reportId: restoredOne.id },
+      { id: "u2", name: "另一单位" },
+    ]);
+    expect({ ...campaign, units: [], version: 0, updatedAt: "" }).toEqual({
+      ...original,
+      units: [],
+      version: 0,
+      updatedAt: "",
+    });
+    expect(restoredOne.campaign).toEqual({ id: CAMPAIGN, unitId: "u1" });
 
     // Only into an empty store: a second restore is refused in one line, exit 2.
     const again = cli(["import-all", dir], to.env);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Campaign } from "../campaign/campaign.js";
 import { Draft } from "../form/draft.js";
 import {
   AuditEntry,
@@ -16,8 +17,9 @@ import {
  * (reports/<id>.json, last year's as reports/<id>.previous.json); what the
  * interchange file does not hold goes into one envelope, backup.json:
  * members, the officer's place in the form, deadlines and reminder settings,
- * mutes, the final document's mark, pre-filled values, the audit trail, and
- * each member's record (current report, position). The envelope is written
+ * mutes, the final document's mark, pre-filled values, the campaign link and
+ * review state, the audit trail, each member's record (current report,
+ * position), and the campaigns. The envelope is written
  * through the Store interface only, so it does not depend on how a store
  * lays its data out, and restores into either store.
  */
@@ -41,6 +43,8 @@ export const BackupEnvelope = z.strictObject({
   exportedAt: z.iso.datetime(),
   reports: z.array(ReportRecord),
   users: z.array(z.strictObject({ id: z.number().int().positive(), state: UserState })),
+  /** Campaigns with their units, supervisors and invitations (units name their reports by id). */
+  campaigns: z.array(Campaign).default([]),
 });
 export type BackupEnvelope = z.infer<typeof BackupEnvelope>;
 
@@ -77,6 +81,7 @@ export async function exportAll(
     exportedAt: now.toISOString(),
     reports,
     users,
+    campaigns: await store.listCampaigns(),
   };
   files.set(ENVELOPE_FILE, `${JSON.stringify(BackupEnvelope.parse(envelope), null, 2)}\n`);
   return { files, envelope };
@@ -93,7 +98,7 @@ export async function importAll(
   store: Store,
   envelope: unknown,
   readDraft: (file: string) => Draft,
-): Promise<{ reports: number; users: number }> {
+): Promise<{ reports: number; users: number; campaigns: number }> {
   const parsed = BackupEnvelope.safeParse(envelope);
   if (!parsed.success) throw new RestoreError(`${ENVELOPE_FILE}: ${z.prettifyError(parsed.error).split("\n")[0]}`);
   const backup = parsed.data;
@@ -116,6 +121,17 @@ export async function importAll(
     if (!written.ok) throw new StoreDataError(created.id, "the restored report changed while it was written");
     newIds.set(id, created.id);
   }
+  for (const [k, campaign] of backup.campaigns.entries()) {
+    const units = campaign.units.map(({ reportId, ...unit }) => {
+      const restored = reportId === undefined ? undefined : newIds.get(reportId);
+      return restored ? { ...unit, reportId: restored } : unit;
+    });
+    // Campaigns are written only through the once-only commit; a restore is no Telegram update,
+    // so it uses negative ids, which Telegram never sends.
+    const origin = { userId: campaign.createdBy, updateId: -(k + 1), ack: "" };
+    const result = await store.commit(origin, { campaign: { next: { ...campaign, version: 1, units } } });
+    if (result.status !== "applied") throw new StoreDataError(campaign.id, "the campaign could not be restored");
+  }
   for (const { id, state } of backup.users) {
     const current = state.currentReportId === undefined ? undefined : newIds.get(state.currentReportId);
     const restored: UserState = { ...state };
@@ -130,5 +146,5 @@ export async function importAll(
     }
     await store.setUser(id, restored);
   }
-  return { reports: backup.reports.length, users: backup.users.length };
+  return { reports: backup.reports.length, users: backup.users.length, campaigns: backup.campaigns.length };
 }

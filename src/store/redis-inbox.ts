@@ -93,6 +93,8 @@ type Partition = {
 
 export class RedisInbox implements Inbox {
   private readonly partitions = new Map<number, Partition>();
+  /** Entries ("partition/id") taken and not yet acknowledged or left. */
+  private readonly inFlight = new Set<string>();
   private nextTick = 0;
   private draining = false;
 
@@ -192,6 +194,17 @@ export class RedisInbox implements Inbox {
   }
 
   async take(max: number, waitMs: number): Promise<InboxEntry[]> {
+    try {
+      return await this.takeOnce(max, waitMs);
+    } catch (err) {
+      // A read that timed out (Redis stalled) may still run when Redis resumes, handing entries to
+      // this consumer whose reply nobody reads: claim this consumer's own pending entries again.
+      for (const state of this.partitions.values()) state.claimPending = true;
+      throw err;
+    }
+  }
+
+  private async takeOnce(max: number, waitMs: number): Promise<InboxEntry[]> {
     await this.tick();
     const now = this.now();
     const open = [...this.partitions.entries()].filter(([, s]) => !s.releasing && s.validUntil > now);
@@ -242,6 +255,9 @@ export class RedisInbox implements Inbox {
     const out: InboxEntry[] = [];
     for (const [id, fields] of entries) {
       if (!fields) continue; // deleted meanwhile
+      // Claimed again while this consumer handles it. (Ids are per stream: two partitions may share one.)
+      if (this.inFlight.has(`${p}/${id}`)) continue;
+      this.inFlight.add(`${p}/${id}`);
       const json = fields[fields.indexOf("u") + 1];
       if (json === undefined) continue;
       out.push({ id, partition: p, update: JSON.parse(json) as Update });
@@ -263,6 +279,7 @@ export class RedisInbox implements Inbox {
 
   /** The entry is no longer in flight here (acknowledged, or left for the next owner in the group's pending list). */
   leave(entry: InboxEntry): void {
+    this.inFlight.delete(`${entry.partition}/${entry.id}`);
     const state = this.partitions.get(entry.partition);
     if (state) state.inFlight = Math.max(0, state.inFlight - 1);
   }
