@@ -62,8 +62,15 @@ export async function sendFinish(
 export async function resendAck(ctx: BotContext, ack: PendingAck): Promise<void> {
   const report = ack.next && (await ctx.deps.store.getReport(ack.next.reportId));
   const member = report && ctx.from !== undefined && report.members.includes(ctx.from.id);
-  if (!report || !member || !ack.next) await sendAck(ctx, ack.text, {});
-  else await askCurrent(ctx, report, ack.text, { step: ack.next.step });
+  if (!report || !member || !ack.next) {
+    await sendAck(ctx, ack.text, {});
+    return;
+  }
+  // The member's position never moved past the question that update answered: a text they sent
+  // before this reply reaches them still answers that question.
+  const { position } = await ctx.deps.store.getUser(ctx.from?.id ?? 0);
+  const previous = position?.reportId === report.id ? { previous: position.step } : {};
+  await askCurrent(ctx, report, ack.text, { step: ack.next.step, ...previous });
 }
 
 /** Last year's text of a part, shown before its question when known (and not already taken over). */
