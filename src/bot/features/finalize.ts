@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
-import type { Finding } from "../../form/finding.js";
 import { uncheckedCrossYear } from "../../form/cross-year.js";
+import type { Finding } from "../../form/finding.js";
 import { exportReport } from "../../form/load-report.js";
 import { draftFingerprint } from "../../form/report-state.js";
 import { computeValues } from "../../form/totals.js";
@@ -43,10 +43,7 @@ export async function sendCheck(ctx: BotContext, report: StoredReport): Promise<
   const unchecked = uncheckedCrossYear(flowOf(ctx.deps, report), report.previous);
   const note =
     unchecked.length > 0 && report.previous
-      ? [
-          "",
-          `ℹ️ 去年的报告是${report.previous.format}年格式，以下跨年核对无法进行：${escapeHtml(unchecked.join("；"))}`,
-        ]
+      ? ["", `ℹ️ 去年的报告是${report.previous.format}年格式，以下跨年核对无法进行：${escapeHtml(unchecked.join("；"))}`]
       : [];
   if (findings.length === 0) {
     await ctx.reply(["✅ 核对完毕，没有发现问题。可以发 /report 生成报告。", ...note].join("\n"));
