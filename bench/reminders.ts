@@ -111,7 +111,7 @@ try {
     let row = 0;
     while (sending) {
       const step = rows[row % rows.length];
-      if (!step || step.kind !== "row") break;
+      if (step?.kind !== "row") break;
       const started = performance.now();
       officer.send(step.row.cells.map(() => "0").join(" "));
       await officer.nextReply({ timeoutMs: 30_000 });
