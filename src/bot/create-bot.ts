@@ -2,6 +2,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { conversations } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotConfig, Composer, type Context } from "grammy";
+import { isStoreUnavailable } from "../store/store-unavailable.js";
 import { decodeEnvelope } from "./callback-data.js";
 import type { BotContext, Deps } from "./context.js";
 import { campaignAdminFeature } from "./features/campaign-admin.js";
@@ -20,6 +21,7 @@ import { reportsFeature } from "./features/reports.js";
 import { sectionsFeature } from "./features/sections.js";
 import { settingsFeature, showSettings } from "./features/settings.js";
 import { startFeature } from "./features/start.js";
+import { floodGuard } from "./flood-guard.js";
 import { htmlParseMode } from "./html-parse-mode.js";
 import { EXPIRED_BUTTON, INVALID_BUTTON } from "./views/replies.js";
 
@@ -28,7 +30,7 @@ const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理�
 /**
  * Builds the bot without any network call, so tests can build as many as they
  * like. Middleware order, outermost first:
- *   one chat at a time → deps → error boundary → private chats and allowed users → edited messages
+ *   flood guard → one chat at a time → deps → error boundary → private chats and allowed users → edited messages
  *   → conversations (state in the store) → commands leave a running wizard
  *   → features → replies for anything else.
  */
@@ -37,6 +39,9 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   bot.api.config.use(autoRetry());
   bot.api.config.use(htmlParseMode);
 
+  // A user with many updates still waiting is not queued further (one polite reply), so a flood
+  // costs other officers nothing; it comes before the per-chat queue, where the flood would wait.
+  bot.use(floodGuard());
   // Updates of one chat are handled one after another (the runner runs chats in parallel).
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(async (ctx, next) => {
@@ -46,6 +51,8 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   });
 
   const guarded = bot.errorBoundary(async (err) => {
+    // The store is down: the update stays in the inbox; the consumer tells the officer and tries again.
+    if (isStoreUnavailable(err.error)) throw err.error;
     err.ctx.log.error({ err: err.error }, "update failed");
     await err.ctx.reply("抱歉，出错了，刚才的操作没有完成。请再试一次，或发 /start。").catch(() => undefined);
   });
