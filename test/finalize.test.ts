@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flows } from "../flows/index.js";
 import type { Draft } from "../src/form/draft.js";
 import { loadReport } from "../src/form/load-report.js";
+import { reportState } from "../src/form/report-state.js";
 import type { StoredReport } from "../src/store/store.js";
 import { type Harness, startHarness } from "./support/bot-harness.js";
 import { unzip } from "./support/docx-cells.js";
@@ -62,6 +63,19 @@ describe("/check", () => {
     await seed(101, fixture("report-2022"));
     officer.send("/check");
     expect((await officer.nextReply()).text).toContain("没有发现问题");
+  });
+
+  it("names the cross-year checks it cannot make when last year's report is in the other format", async () => {
+    const officer = h.officer(105);
+    const thisYear = { ...fixture("report-2022"), year: 2021 };
+    await seed(105, thisYear, fixture("seed-2020"));
+    officer.send("/check");
+    const text = (await repliesUntil(officer, (m) => m.text.includes("跨年核对"))).map((m) => m.text).join("\n");
+    expect(text).toContain("去年的报告是2019年格式，以下跨年核对无法进行：二、现行有效件数与去年的现行有效件数");
+    const same = h.officer(106);
+    await seed(106, fixture("report-2022"), { ...fixture("report-2022"), year: 2021 });
+    same.send("/check");
+    expect((await same.nextReply()).text).not.toContain("跨年核对");
   });
 
   it("lists errors before warnings and summarises unanswered sections", async () => {
@@ -138,9 +152,14 @@ describe("/preview", () => {
 describe("/report", () => {
   it("builds a clean report at once, with the upload_document action and the official file name", async () => {
     const officer = h.officer(301);
-    await seed(301, fixture("report-2022"));
+    const seeded = await seed(301, fixture("report-2022"));
     officer.send("/report");
     const doc = await officer.waitForDocument({ timeoutMs: 20_000 });
+    // The report is 已完成 from now on (reminders stop), until its content changes.
+    await vi.waitFor(async () => {
+      const stored = (await h.store.getReport(seeded.id))!;
+      expect(reportState(flows.flowFor("2021"), stored)).toBe("finished");
+    });
     expect(officer.chatActions.map((a) => a.action)).toContain("upload_document");
     expect(doc.fileName).toBe(FINAL_NAME);
     expect(doc.bytes.subarray(0, 2).toString()).toBe("PK");
@@ -163,6 +182,9 @@ describe("/report", () => {
     officer.press("生成草稿");
     const doc = await officer.waitForDocument({ timeoutMs: 20_000 });
     expect(doc.fileName).toBe(DRAFT_NAME);
+    // A 草稿 does not finish the report.
+    const [stored] = await h.store.listReports(302);
+    expect(stored).not.toHaveProperty("finalized");
     const { body, headers } = docxText(doc.bytes);
     expect(headers).toContain("草稿");
     expect(body).toContain("草稿：待核实事项");

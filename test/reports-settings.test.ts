@@ -92,6 +92,23 @@ describe("/reports", () => {
     expect((await reload(newer.id)).draft.org).toBe("A&B镇");
   });
 
+  it("tells the other members when one of them blocked the bot (no reminders reach them)", async () => {
+    const officer = h.officer(33);
+    await seed([33, 34, 35], draft("大关街道"));
+    await h.store.reminders.markInactive(34, new Date("2026-01-24T02:00:00Z"));
+    await openFromList(officer, "▶ 大关街道 2025");
+    const view = officer.lastReply()!;
+    expect(view.text).toContain("填报人：3 位（你创建的）");
+    expect(view.text).toContain("其中 1 位已屏蔽机器人，收不到提醒");
+    // Unblocking the bot sends /start: the member is reachable again.
+    const member = h.officer(34);
+    member.send("/start");
+    await member.nextReply();
+    expect(await h.store.reminders.inactive([34])).toEqual(new Map());
+    await openFromList(officer, "▶ 大关街道 2025");
+    expect(officer.lastReply()!.text).not.toContain("屏蔽");
+  });
+
   it("renames a report through a short dialogue and records who changed it", async () => {
     const officer = h.officer(32, "李四");
     const report = await seed([32], draft("大关街道"));

@@ -271,6 +271,8 @@ export interface Refusal {
 }
 const REFUSALS = { 403: "Forbidden: bot was blocked by the user", 429: "Too Many Requests: retry after" } as const;
 const bad = (why: string) => new ApiError(400, `Bad Request: ${why}`);
+/** Methods that send a message, counted by the flood control. */
+const SENDS = new Set(["sendmessage", "senddocument", "sendphoto", "copymessage", "forwardmessage"]);
 
 const NOT_MODIFIED =
   "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
@@ -447,6 +449,11 @@ function guessMime(fileName: string, declared = ""): string {
 export interface FakeTelegramOptions {
   token: string;
   botUser?: Partial<UserFromGetMe>;
+  /**
+   * Telegram's flood control, bot-wide: a message beyond `perSecond` in the
+   * last second is refused with 429 and `retry_after` (bench/reminders.ts).
+   */
+  rateLimit?: { perSecond: number; retryAfter: number };
 }
 interface Poller {
   wake(): void;
@@ -633,6 +640,20 @@ export class FakeTelegram {
     return new ApiError(429, `${REFUSALS[429]} ${retryAfter}`, { retry_after: retryAfter });
   }
 
+  /** Messages accepted in the last second, for the flood control (oldest first). */
+  private readonly recentSends: number[] = [];
+
+  private overRate(method: string): ApiError | undefined {
+    const limit = this.options.rateLimit;
+    if (!limit || !SENDS.has(method.toLowerCase())) return undefined;
+    const now = Date.now();
+    while (this.recentSends.length > 0 && (this.recentSends[0] ?? 0) <= now - 1000) this.recentSends.shift();
+    if (this.recentSends.length >= limit.perSecond)
+      return new ApiError(429, `${REFUSALS[429]} ${limit.retryAfter}`, { retry_after: limit.retryAfter });
+    this.recentSends.push(now);
+    return undefined;
+  }
+
   /** Makes bytes available to getFile and the download route. */
   registerFile(bytes: Uint8Array, fileName?: string, mimeType?: string): StoredFile {
     const n = ++this.sequence;
@@ -668,7 +689,7 @@ export class FakeTelegram {
       const body = await readBody(req);
       params = { ...Object.fromEntries(url.searchParams), ...body.params };
       this.calls.push({ method, params, at: Date.now() });
-      const refused = this.refusalFor(method, params);
+      const refused = this.refusalFor(method, params) ?? this.overRate(method);
       if (refused === "hold") return;
       if (refused) throw refused;
       send(res, 200, { ok: true, result: await handler(params, body.uploads, res) });

@@ -1,4 +1,5 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
+import { uncheckedCrossYear } from "../../form/cross-year.js";
 import type { Finding } from "../../form/finding.js";
 import { exportReport } from "../../form/load-report.js";
 import { draftFingerprint } from "../../form/report-state.js";
@@ -38,11 +39,17 @@ const CONFIRM = "ok";
 
 export async function sendCheck(ctx: BotContext, report: StoredReport): Promise<void> {
   const findings = findingsOf(ctx.deps, report);
+  // Last year's report in another format: say which cross-year checks could not be made.
+  const unchecked = uncheckedCrossYear(flowOf(ctx.deps, report), report.previous);
+  const note =
+    unchecked.length > 0 && report.previous
+      ? ["", `ℹ️ 去年的报告是${report.previous.format}年格式，以下跨年核对无法进行：${escapeHtml(unchecked.join("；"))}`]
+      : [];
   if (findings.length === 0) {
-    await ctx.reply("✅ 核对完毕，没有发现问题。可以发 /report 生成报告。");
+    await ctx.reply(["✅ 核对完毕，没有发现问题。可以发 /report 生成报告。", ...note].join("\n"));
     return;
   }
-  for (const message of packLines(checkLines(findings), CHECK_LIMIT)) {
+  for (const message of packLines([...checkLines(findings), ...note], CHECK_LIMIT)) {
     await ctx.reply(message);
   }
 }

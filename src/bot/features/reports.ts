@@ -61,10 +61,14 @@ async function sendReport(ctx: BotContext, report: StoredReport): Promise<void> 
   const sections = sectionProgress(flowOf(ctx.deps, report), report.draft);
   const done = sections.filter((s) => s.answered === s.total).length;
   const current = (await currentId(ctx)) === report.id;
+  // Members who blocked the bot get no reminders: the others should know (issue "Deadlines").
+  const others = report.members.filter((m) => m !== ctx.from?.id);
+  const blocked = (await ctx.deps.store.reminders.inactive(others)).size;
   const lines = [
     `<b>${escapeHtml(title(report))}</b>（${report.draft.format}年格式）`,
     `进度：${done}/${sections.length} 部分已填完`,
     `填报人：${report.members.length} 位${isCreator(report, ctx.from?.id) ? "（你创建的）" : ""}`,
+    blocked > 0 ? `⚠️ 其中 ${blocked} 位已屏蔽机器人，收不到提醒，请当面告知。` : "",
     current ? "这是你当前在填的报告。" : "",
   ].filter(Boolean);
   const keyboard = new InlineKeyboard()

@@ -64,6 +64,8 @@ export function startFeature(card: CardActions): Composer<BotContext> {
   composer.use(createConversation(createReportConversation, CREATE_REPORT));
 
   composer.command("start", async (ctx) => {
+    // Unblocking the bot in Telegram sends /start: the officer can be reminded again.
+    if (ctx.from) await ctx.deps.store.reminders.clearInactive(ctx.from.id);
     const report = await currentReport(ctx);
     if (report) await sendCard(ctx, report);
     else await ctx.conversation.enter(CREATE_REPORT);
