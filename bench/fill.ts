@@ -52,7 +52,7 @@ const CONCURRENT = 50;
 const THROUGHPUT_ROUNDS = 3;
 const TARGET = { ratio: 1.3, stored: 4096, throughput: 0.5, renderRatio: 1.5 };
 /** Officers answering per round of the render figure. */
-const RENDER_OFFICERS = 5;
+const RENDER_OFFICERS = 8;
 
 const TOKEN = "123456789:AAFillBenchTokenNotARealOne_0123456789";
 const botInfo: UserFromGetMe = {
@@ -577,6 +577,18 @@ try {
   const poolRenders = rounds.flatMap((r) => r.renders);
   // For comparison, once and smaller (each answer waits for renders there): rendering on the main thread.
   const onMain = await renderRound(mainThreadHandle, 1);
+  /** Main-thread busy time per /report cycle (its updates and the render), that chat alone for a while. */
+  async function mainThreadPerRender(handleUpdate: (u: Update) => Promise<void>): Promise<number> {
+    let done = false;
+    const timer = setTimeout(() => {
+      done = true;
+    }, 3000);
+    const start = performance.eventLoopUtilization();
+    const loops = await renderLoop(handleUpdate, () => done);
+    clearTimeout(timer);
+    return performance.eventLoopUtilization(start).active / loops;
+  }
+  const busy = { pool: await mainThreadPerRender(handle), mainThread: await mainThreadPerRender(mainThreadHandle) };
   const spread = (xs: number[]) =>
     `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]`;
   console.log(
@@ -589,6 +601,10 @@ try {
       `${poolRenders.length} renders in the worker pool meanwhile, median ${ms(median(poolRenders))}; ` +
       `rendering on the main thread instead (1 officer, 1 round): ratio ${(onMain.with / onMain.without).toFixed(2)}, ` +
       `${onMain.renders.length} renders, median ${ms(median(onMain.renders))})`,
+  );
+  console.log(
+    `  main thread busy per /report cycle (its updates and the render; event-loop utilisation, the rendering chat ` +
+      `alone for 3 s): ${ms(busy.pool)} with the worker pool, ${ms(busy.mainThread)} rendering on the main thread`,
   );
 
   // --- Throughput: 50 officers at once, each one update after another.

@@ -36,7 +36,7 @@ type Change =
   | { kind: "total"; pick: number; delta: number | undefined }
   | { kind: "part"; pick: number; text: string | undefined }
   | { kind: "org"; org: string }
-  | { kind: "year"; year: number }
+  | { kind: "fields"; year: number; date: string | undefined; contact: string | undefined }
   | { kind: "previous"; previous: "none" | "same" | "other" | "edited"; pick: number }
   | { kind: "reread" };
 
@@ -69,7 +69,12 @@ const change: fc.Arbitrary<Change> = fc.oneof(
   },
   { arbitrary: fc.record({ kind: fc.constant("org" as const), org: fc.constantFrom(...ORGS) }), weight: 1 },
   {
-    arbitrary: fc.record({ kind: fc.constant("year" as const), year: fc.integer({ min: 2019, max: 2026 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant("fields" as const),
+      year: fc.integer({ min: 2019, max: 2026 }),
+      date: fc.option(fc.constantFrom("2022-12-31", "2023-01-20", "2026-01-15"), { nil: undefined }),
+      contact: fc.option(fc.constantFrom("", "咨询电话：0571-12345678", "   "), { nil: undefined }),
+    }),
     weight: 1,
   },
   {
@@ -115,8 +120,18 @@ function apply(
     }
     case "org":
       return { draft: { ...draft, org: c.org }, previous };
-    case "year":
-      return { draft: { ...draft, year: c.year }, previous };
+    case "fields": {
+      const { date: _date, contact: _contact, ...rest } = draft;
+      return {
+        draft: {
+          ...rest,
+          year: c.year,
+          ...(c.date === undefined ? {} : { date: c.date }),
+          ...(c.contact === undefined ? {} : { contact: c.contact }),
+        },
+        previous,
+      };
+    }
     case "previous": {
       const last = (d: Draft): Previous => ({ draft: d, flow: flowFor(d.format) });
       if (c.previous === "none") return { draft, previous: undefined };
