@@ -28,7 +28,7 @@ import type { Finding } from "../form/finding.js";
 import type { CellDef, Flow, GridCell, SectionDef, TableDef } from "../form/flow-schema.js";
 import { computeValues, type Values } from "../form/totals.js";
 import { fontTableXml } from "./fonts.js";
-import { formatCellValue } from "./format-number.js";
+import { cellDefs, formatCellValue } from "./format-number.js";
 import {
   DRAFT_PROBLEMS_HEADING,
   formatReportDate,
@@ -207,17 +207,6 @@ function heading(text: string): Paragraph {
 
 function subheading(text: string): Paragraph {
   return new Paragraph({ style: STYLE.subheading, children: [run(text, FONT.subheading, { size: BODY_PT * 2 })] });
-}
-
-/** Cell definitions by id, built once per flow (flows are loaded once and reused). */
-const cellDefsByFlow = new WeakMap<Flow, Map<string, CellDef>>();
-function cellDefs(flow: Flow): Map<string, CellDef> {
-  let defs = cellDefsByFlow.get(flow);
-  if (!defs) {
-    defs = new Map(flow.cells.map((c) => [c.id, c]));
-    cellDefsByFlow.set(flow, defs);
-  }
-  return defs;
 }
 
 /** Padding of a table cell plus a little room, so a label sized to fit does not wrap on rounding. */
