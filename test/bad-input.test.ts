@@ -305,6 +305,7 @@ describe("forged callback data", () => {
       settings: ["org", "year", "deadline", "contact"],
       finalize: ["draft", "ok"],
       importFile: ["y", "n", "yAAAAAAAA"],
+      importRead: ["p", "d", "n", "pAAAAAAAA", "dAAAAAAAA"],
       history: ["0", "1"],
     };
     const queries: string[] = [];
@@ -333,8 +334,8 @@ describe("forged callback data", () => {
 describe("documents that are not a valid interchange file", () => {
   const enc = (s: string) => new TextEncoder().encode(s);
   it.each([
-    ["a .txt file", "年报.txt", enc("全年主动公开政府信息312条。"), /只能导入 \.json 数据文件/],
-    ["a Word file", "年报.docx", enc("PK\u0003\u0004"), /只能导入 \.json 数据文件/],
+    ["a .txt file", "年报.txt", enc("全年主动公开政府信息312条。"), /没有在文件里找到年度报告的表格/],
+    ["a Word file", "年报.docx", enc("PK\u0003\u0004"), /\.docx 文件已损坏或不完整/],
     ["malformed JSON", "年报.json", enc('{"format": "2021", "org": <b>&'), /文件读不了：不是有效的 JSON 文件/],
     [
       "a large malformed JSON file",

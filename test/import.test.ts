@@ -181,7 +181,7 @@ describe("importing last year's report", () => {
 describe("files that cannot be imported", () => {
   const minimal = { format: "2021", org: ORG, year: 2022, narrative: {}, cells: {} };
   it.each([
-    ["a Word document", "年报.docx", Buffer.from("PK\u0003\u0004 not json"), "只能导入 .json 数据文件"],
+    ["a broken Word document", "年报.docx", Buffer.from("PK\u0003\u0004 not json"), ".docx 文件已损坏或不完整"],
     ["malformed JSON", "report.json", bytesOf("{ not json"), "不是有效的 JSON"],
     [
       "a format that does not fit the year",

@@ -20,6 +20,8 @@ export const REPORT_BUTTONS = ["list", "open", "sw", "mv", "rm", "rmok"] as cons
 export const FINALIZE_BUTTONS = ["draft", "ok"] as const;
 /** `y` or `n` and the pending import's token (6 random bytes, base64url). */
 const IMPORT_CHOICE = { kind: "pattern", pattern: /^[yn][A-Za-z0-9_-]{8}$/ } as const;
+/** A report read from a document: `p` (last year's), `d` (this year's draft) or `n`, and the pending read's token. */
+const READ_CHOICE = { kind: "pattern", pattern: /^[pdn][A-Za-z0-9_-]{8}$/ } as const;
 
 export const ACTIONS = {
   rowZero: { code: "z", arg: STEP },
@@ -37,6 +39,7 @@ export const ACTIONS = {
   settings: { code: "e", arg: oneOf(...SETTING_FIELDS) },
   finalize: { code: "f", arg: oneOf(...FINALIZE_BUTTONS) },
   importFile: { code: "i", arg: IMPORT_CHOICE },
+  importRead: { code: "j", arg: READ_CHOICE },
   history: { code: "h", arg: PAGE },
 } as const;
 export type Action = keyof typeof ACTIONS;

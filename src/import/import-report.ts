@@ -114,28 +114,20 @@ function withoutClosing(paragraphs: string[], org: string | undefined): string[]
   return paragraphs.slice(0, end);
 }
 
-interface Layout {
-  paragraphs: string[];
-  /** For each block index, the paragraph index it follows (tables) or is (paragraphs). */
-  blockParagraph: number[];
+/** The non-empty lines of the text outside tables, in order. */
+function paragraphsOf(source: SourceDocument): string[] {
+  return source.blocks.flatMap((block) =>
+    block.kind === "paragraph" ? block.text.split("\n").filter((line) => trimSpaces(line) !== "") : [],
+  );
 }
 
-function layoutOf(source: SourceDocument): Layout {
-  const paragraphs: string[] = [];
-  const blockParagraph: number[] = [];
-  for (const block of source.blocks) {
-    if (block.kind === "paragraph") {
-      for (const line of block.text.split("\n")) if (trimSpaces(line) !== "") paragraphs.push(line);
-    }
-    blockParagraph.push(paragraphs.length - 1);
-  }
-  return { paragraphs, blockParagraph };
-}
-
-/** The tables' cells as tokens, per section with tables (or one region when the file has no headings). */
-function regionsOf(flow: Flow, source: SourceDocument, layout: Layout, headings: number[]): Region[] {
-  const tableSections = flow.sections.map((s, i) => ({ s, i })).filter(({ s }) => s.tables.length > 0);
-  const located = tableSections.every(({ i }) => (headings[i] ?? -1) >= 0);
+/**
+ * The tables' cells as tokens, per section with tables. Lines of text inside
+ * those sections are cells flattened one per line. Tables outside them (no
+ * heading found, or a page that starts mid-report) are matched against every
+ * table, without listing their stray figures (page numbers, dates).
+ */
+function regionsOf(flow: Flow, source: SourceDocument, headings: number[]): Region[] {
   const sectionOf = (paragraphIndex: number): number => {
     let at = -1;
     headings.forEach((h, i) => {
@@ -143,6 +135,7 @@ function regionsOf(flow: Flow, source: SourceDocument, layout: Layout, headings:
     });
     return at;
   };
+  const hasTables = (section: number) => (flow.sections[section]?.tables.length ?? 0) > 0;
   const tokens = new Map<number, Token[]>();
   let row = 0;
   const add = (section: number, text: string) => {
@@ -151,29 +144,31 @@ function regionsOf(flow: Flow, source: SourceDocument, layout: Layout, headings:
     tokens.set(section, list);
   };
   let paragraphIndex = -1;
-  source.blocks.forEach((block, b) => {
+  for (const block of source.blocks) {
     if (block.kind === "paragraph") {
       for (const line of block.text.split("\n")) {
         if (trimSpaces(line) === "") continue;
         paragraphIndex++;
-        const section = located ? sectionOf(paragraphIndex) : -1;
-        // Text lines inside the table sections are cells flattened one per line.
-        if (located && flow.sections[section]?.tables.length && paragraphIndex !== headings[section]) {
+        const section = sectionOf(paragraphIndex);
+        if (hasTables(section) && paragraphIndex !== headings[section]) {
           add(section, line);
           row++;
         }
       }
-      return;
+      continue;
     }
-    const section = located ? sectionOf(layout.blockParagraph[b]!) : -1;
-    if (located && !flow.sections[section]?.tables.length) return;
+    const section = sectionOf(paragraphIndex);
     for (const cells of block.rows) {
-      for (const cell of cells) add(section, cell);
+      for (const cell of cells) add(hasTables(section) ? section : -1, cell);
       row++;
     }
-  });
-  if (!located) return [{ tables: flow.sections.flatMap((s) => s.tables), tokens: tokens.get(-1) ?? [] }];
-  return tableSections.map(({ s, i }) => ({ tables: s.tables, tokens: tokens.get(i) ?? [] }));
+  }
+  const regions: Region[] = flow.sections.flatMap((s, i) =>
+    s.tables.length > 0 && tokens.has(i) ? [{ tables: s.tables, tokens: tokens.get(i)! }] : [],
+  );
+  const elsewhere = tokens.get(-1);
+  if (elsewhere) regions.push({ tables: flow.sections.flatMap((s) => s.tables), tokens: elsewhere, quiet: true });
+  return regions;
 }
 
 function narrativeOf(flow: Flow, paragraphs: string[], headings: number[], org: string | undefined) {
@@ -194,8 +189,7 @@ function leafCells(flow: Flow): string[] {
 }
 
 export function importReport(source: SourceDocument, flows: FlowRegistry, options: ImportOptions = {}): ImportResult {
-  const layout = layoutOf(source);
-  const { paragraphs } = layout;
+  const paragraphs = paragraphsOf(source);
   const probe = flows.flowFor(flows.formats[flows.formats.length - 1]!);
   const headings = findSectionHeadings(probe, paragraphs);
   const firstHeading = headings.find((h) => h >= 0) ?? paragraphs.length;
@@ -219,7 +213,7 @@ export function importReport(source: SourceDocument, flows: FlowRegistry, option
     return {
       format,
       flow,
-      tables: readTables(flow, regionsOf(flow, source, layout, findSectionHeadings(flow, paragraphs))),
+      tables: readTables(flow, regionsOf(flow, source, findSectionHeadings(flow, paragraphs))),
     };
   });
   const best = reads.reduce((a, b) =>

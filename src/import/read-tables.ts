@@ -39,6 +39,8 @@ export interface TablesRead {
 export interface Region {
   tables: TableDef[];
   tokens: Token[];
+  /** Outside the table sections: figures no label claims are not listed (page numbers, dates). */
+  quiet?: boolean;
 }
 
 const HEADER_START = labelKey("信息内容");
@@ -163,10 +165,11 @@ export function readTables(flow: Flow, regions: Region[]): TablesRead {
       }
     }
     // Figures that no label claimed.
-    tokens.forEach((t, i) => {
-      if (used.has(i) || !isFigure(t.text) || isBlank(t.text)) return;
-      unplaced.push({ row: rowNameBefore(tokens, i), column: columnOf(tokens, i), text: trimSpaces(t.text) });
-    });
+    if (!region.quiet)
+      tokens.forEach((t, i) => {
+        if (used.has(i) || !isFigure(t.text) || isBlank(t.text)) return;
+        unplaced.push({ row: rowNameBefore(tokens, i), column: columnOf(tokens, i), text: trimSpaces(t.text) });
+      });
   }
 
   for (const [table, ids] of blanks) {

@@ -1,15 +1,15 @@
 import type { Draft } from "../form/draft.js";
 import type { Finding } from "../form/finding.js";
 import type { CellDef, Flow, GridCell, TableDef } from "../form/flow-schema.js";
-import { computeValues, type Values } from "../form/totals.js";
+import type { Values } from "../form/totals.js";
 import { FONT_DECLS } from "./fonts.js";
-import { cellDefs, formatCellValue } from "./format-number.js";
+import { formatCellValue } from "./format-number.js";
 import {
   DRAFT_PROBLEMS_HEADING,
   formatReportDate,
   MISSING_CELL_MARK,
-  missingLeafCells,
   openingParagraph,
+  printBasis,
   printedParts,
   problemLines,
   reportTitle,
@@ -30,7 +30,7 @@ export interface HtmlOptions {
   problems?: Finding[];
 }
 
-const escape = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** The official face first, then the names Windows, macOS and Linux have, then the generic family. */
@@ -73,10 +73,12 @@ function cellHtml(cell: GridCell, values: Values, defs: Map<string, CellDef>, mi
   const head = cell.role === "title" || cell.role === "header";
   const tag = head ? "th" : "td";
   const isMissing = cell.role === "value" && missing.has(cell.cell!);
-  let content = labelLines(cell).map(escape).join("<br>");
+  let content = labelLines(cell).map(escapeHtml).join("<br>");
   if (cell.role === "value") {
     const v = values.get(cell.cell!);
-    content = escape(isMissing ? MISSING_CELL_MARK : v === undefined ? "" : formatCellValue(defs.get(cell.cell!), v));
+    content = escapeHtml(
+      isMissing ? MISSING_CELL_MARK : v === undefined ? "" : formatCellValue(defs.get(cell.cell!), v),
+    );
   }
   const style = [
     STYLE.cell,
@@ -85,7 +87,7 @@ function cellHtml(cell: GridCell, values: Values, defs: Map<string, CellDef>, mi
     ...(isMissing ? [STYLE.missing] : []),
   ].join(";");
   const spans = `${cell.colSpan > 1 ? ` colspan="${cell.colSpan}"` : ""}${cell.rowSpan > 1 ? ` rowspan="${cell.rowSpan}"` : ""}`;
-  const id = cell.role === "value" ? ` data-cell="${escape(cell.cell!)}"` : "";
+  const id = cell.role === "value" ? ` data-cell="${escapeHtml(cell.cell!)}"` : "";
   return `<${tag}${spans}${id} style="${style}">${content}</${tag}>`;
 }
 
@@ -101,38 +103,31 @@ function tableHtml(table: TableDef, values: Values, defs: Map<string, CellDef>, 
   const font = `font-size:${Math.round((table.fontSize * 4) / 3)}px`; // pt → CSS px
   return (
     `<div style="${STYLE.scroller}">` +
-    `<table data-table="${escape(table.id)}" style="${STYLE.table};${font};min-width:${minTableEms(table)}em">` +
+    `<table data-table="${escapeHtml(table.id)}" style="${STYLE.table};${font};min-width:${minTableEms(table)}em">` +
     `<colgroup>${cols}</colgroup><tbody>${rows.join("")}</tbody></table></div>`
   );
 }
 
-const p = (style: string, text: string) => `<p style="${style}">${escape(text)}</p>`;
+const p = (style: string, text: string) => `<p style="${style}">${escapeHtml(text)}</p>`;
 
 /** The report as a complete .html page (UTF-8). */
 export function renderHtml(flow: Flow, draft: Draft, opts: HtmlOptions = {}): string {
-  if (draft.format !== flow.format) {
-    throw new Error(`renderHtml: the draft uses format ${draft.format} but the flow is format ${flow.format}`);
-  }
-  const problems = opts.problems ?? [];
-  const isDraft = problems.length > 0;
-  const values = computeValues(flow, draft.cells);
-  const defs = cellDefs(flow);
-  const missing: ReadonlySet<string> = isDraft ? missingLeafCells(flow, draft) : new Set();
+  const { problems, isDraft, values, defs, missing } = printBasis("renderHtml", flow, draft, opts.problems);
   const title = `${isDraft ? "（草稿）" : ""}${reportTitle(draft)}`;
 
   const body: string[] = [];
   if (isDraft) {
     body.push(
-      `<section style="${STYLE.problems}"><h2 style="${STYLE.problemsHeading}">${escape(DRAFT_PROBLEMS_HEADING)}</h2>`,
+      `<section style="${STYLE.problems}"><h2 style="${STYLE.problemsHeading}">${escapeHtml(DRAFT_PROBLEMS_HEADING)}</h2>`,
       ...problemLines(problems).map((line) => p("margin:0", line)),
       "</section>",
     );
   }
-  body.push(`<h1 style="${STYLE.title}">${escape(title)}</h1>`, p(STYLE.paragraph, openingParagraph(flow, draft)));
+  body.push(`<h1 style="${STYLE.title}">${escapeHtml(title)}</h1>`, p(STYLE.paragraph, openingParagraph(flow, draft)));
   for (const section of flow.sections) {
-    body.push(`<h2 style="${STYLE.heading}">${escape(section.heading)}</h2>`);
+    body.push(`<h2 style="${STYLE.heading}">${escapeHtml(section.heading)}</h2>`);
     for (const part of printedParts(section, draft)) {
-      if (part.heading) body.push(`<h3 style="${STYLE.subheading}">${escape(part.heading)}</h3>`);
+      if (part.heading) body.push(`<h3 style="${STYLE.subheading}">${escapeHtml(part.heading)}</h3>`);
       for (const text of part.paragraphs) body.push(p(STYLE.paragraph, text));
     }
     for (const table of section.tables) body.push(tableHtml(table, values, defs, missing));
@@ -149,7 +144,7 @@ export function renderHtml(flow: Flow, draft: Draft, opts: HtmlOptions = {}): st
     "<head>",
     `<meta charset="utf-8">`,
     `<meta name="viewport" content="width=device-width, initial-scale=1">`,
-    `<title>${escape(title)}</title>`,
+    `<title>${escapeHtml(title)}</title>`,
     "</head>",
     `<body style="margin:0">`,
     `<article style="${STYLE.page}">`,

@@ -1,5 +1,5 @@
 import type { Draft } from "../form/draft.js";
-import type { CellDef, Flow, RowStep, SectionDef, TableDef, TotalDef } from "../form/flow-schema.js";
+import type { Flow, RowStep, SectionDef, TableDef, TotalDef } from "../form/flow-schema.js";
 import type { Values } from "../form/totals.js";
 import { cellDefs, formatCellValue } from "./format-number.js";
 import { MISSING_TEXT, narrativeParagraphs, openingParagraph, reportTitle } from "./report-text.js";

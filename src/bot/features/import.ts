@@ -4,15 +4,21 @@ import type { Document } from "grammy/types";
 import { z } from "zod";
 import { Draft } from "../../form/draft.js";
 import type { Finding } from "../../form/finding.js";
-import type { Flow } from "../../form/flow-schema.js";
 import { nextOpenStep } from "../../form/form-steps.js";
 import { loadReportFile, MAX_FILE_BYTES } from "../../form/load-report.js";
+import { IMPORT_REFUSALS, type Imported, importReport } from "../../import/import-report.js";
+import { importNotes, summaryLine, unplacedLines } from "../../import/import-summary.js";
+import { DOC_REFUSALS } from "../../import/read-docx.js";
+import { MAX_IMPORT_BYTES, readReportFile, tooLargeReason } from "../../import/read-file.js";
+import { readText } from "../../import/read-text.js";
+import type { SourceDocument } from "../../import/source-document.js";
 import type { AuditEntry, StoredReport } from "../../store/store.js";
 import { sendCard } from "../ask.js";
-import { encodeCallback } from "../callback-data.js";
+import { decodeEnvelope, encodeCallback, parseCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
+import { keepLastYearReport, leafCellsOnly } from "../last-year-report.js";
 import { auditEntry, currentReport, mutateReport } from "../report-access.js";
 import { findingsOf } from "../report-view.js";
 import { findingLines } from "../views/question.js";
@@ -24,6 +30,11 @@ import { NO_REPORT } from "../views/replies.js";
  * year before becomes last year's report (cross-year checks, 沿用去年).
  * The pending import waits in the store under a random token that is also in
  * the buttons, so an old button can never apply a newer (or older) file.
+ *
+ * A report someone wrote (Word .docx, a saved web page, text, or text pasted
+ * into the chat) is read by src/import/ and summarised; the officer then
+ * chooses: last year's report (cross-year checks and the new year's
+ * pre-fill), this year's draft (the confirmation above), or neither.
  */
 
 const SHOWN_FINDINGS = 5;
@@ -31,7 +42,6 @@ const SHOWN_CROSS_YEAR = 8;
 const SHOWN_ORG = 40;
 const CROSS_YEAR_RULES = new Set(["C1", "C2", "C3", "C4", "R-similar"]);
 
-const NOT_JSON_FILE = "只能导入 .json 数据文件（/export 导出的那种）。其他文件我读不了，请直接发文字或数字填写。";
 const DOWNLOAD_FAILED = "文件没能下载下来，请再发一次。";
 const EXPIRED = "这个按钮已过期，请重新发送文件。";
 const CHANGED_SINCE = "你发文件之后报告又被改过，为免覆盖这些修改，没有导入。请重新发送文件。";
@@ -47,18 +57,10 @@ type PendingImport = z.infer<typeof PendingImport>;
 
 const pendingKey = (userId: number) => `import:${userId}`;
 
-/** Only the flow's leaf cells are kept: totals are computed, a total given in a file is only checked. */
-export function leafCellsOnly(flow: Flow, draft: Draft): Draft {
-  const leaves = new Set(flow.cells.map((c) => c.id));
-  return { ...draft, cells: Object.fromEntries(Object.entries(draft.cells).filter(([id]) => leaves.has(id))) };
-}
-
 type Read = { ok: true; draft: Draft } | { ok: false; reason: string };
 
-/** What can be refused without downloading: the kind of file and its size. */
+/** What can be refused without downloading: the size. */
 function refuseUnseen(document: Document): string | undefined {
-  const isJson = document.file_name?.toLowerCase().endsWith(".json") || document.mime_type === "application/json";
-  if (!isJson) return NOT_JSON_FILE;
   if ((document.file_size ?? 0) > MAX_FILE_BYTES) return tooLarge(document.file_size ?? 0);
   return undefined;
 }
@@ -229,7 +231,11 @@ async function keepAsPrevious(ctx: BotContext, report: StoredReport, file: Draft
   await ctx.reply(lines.join("\n"));
 }
 
+const isJsonDocument = (document: Document) =>
+  document.file_name?.toLowerCase().endsWith(".json") || document.mime_type === "application/json";
+
 async function onDocument(ctx: BotContext, document: Document): Promise<void> {
+  if (!isJsonDocument(document)) return onReportDocument(ctx, document);
   const refused = refuseUnseen(document);
   if (refused) {
     await ctx.reply(refused);
@@ -256,9 +262,154 @@ async function onDocument(ctx: BotContext, document: Document): Promise<void> {
     );
 }
 
+// --- A report someone wrote: .docx, a saved web page, text (sent or pasted). ---
+
+const SHOWN_UNPLACED = 30;
+const READ_EXPIRED = "这个按钮已过期，请重新发送报告。";
+/** Pasted text is taken for a report only when it holds a table label no answer would. */
+const PASTED_REPORT = /本年新收政府信息公开申请数量|第二十条第[（(]/;
+
+/** A report read and shown, waiting for the officer's choice. `draft` keeps the totals the file printed. */
+const PendingRead = z.object({ token: z.string(), draft: Draft });
+type PendingRead = z.infer<typeof PendingRead>;
+const readKey = (userId: number) => `importRead:${userId}`;
+
+/** Downloads a document that is not an interchange file and reads its paragraphs and tables. */
+async function readReportDocument(
+  ctx: BotContext,
+  document: Document,
+): Promise<{ ok: true; source: SourceDocument } | { ok: false; reason: string }> {
+  if ((document.file_size ?? 0) > MAX_IMPORT_BYTES)
+    return { ok: false, reason: tooLargeReason(document.file_size ?? 0) };
+  const name = document.file_name ?? "";
+  if (/\.doc$/i.test(name)) return { ok: false, reason: DOC_REFUSALS.legacyDoc };
+  const file = await ctx.api.getFile(document.file_id);
+  if ((file.file_size ?? 0) > MAX_IMPORT_BYTES) return { ok: false, reason: tooLargeReason(file.file_size ?? 0) };
+  if (!file.file_path) return { ok: false, reason: DOWNLOAD_FAILED };
+  let bytes: Uint8Array;
+  try {
+    bytes = await ctx.deps.downloadFile(file.file_path, MAX_IMPORT_BYTES);
+  } catch (e) {
+    ctx.log.warn({ filePath: file.file_path, error: (e as Error).message }, "document download failed");
+    return { ok: false, reason: DOWNLOAD_FAILED };
+  }
+  return readReportFile(bytes, name);
+}
+
+/** Reads the report; a file whose title names no unit is taken for the officer's own (shown, so they confirm). */
+function readAsReport(source: SourceDocument, ctx: BotContext, report: StoredReport | undefined) {
+  const result = importReport(source, ctx.deps.flows);
+  if (!result.ok && result.reason === IMPORT_REFUSALS.noOrg && report)
+    return importReport(source, ctx.deps.flows, { org: report.draft.org });
+  return result;
+}
+
+function readSummary(result: Imported): string {
+  const unplaced = unplacedLines(result);
+  const lines = [`📄 ${summaryLine(result)}。`];
+  if (unplaced.length > 0) {
+    lines.push("这些格没能读进来（行「列」：原文）：", ...unplaced.slice(0, SHOWN_UNPLACED));
+    if (unplaced.length > SHOWN_UNPLACED) lines.push(`……另有 ${unplaced.length - SHOWN_UNPLACED} 格。`);
+  }
+  lines.push(...importNotes(result), "", "这份报告怎么用？");
+  return escapeHtml(lines.join("\n"));
+}
+
+async function offerRead(ctx: BotContext, source: SourceDocument): Promise<void> {
+  const userId = ctx.from?.id;
+  if (userId === undefined) return;
+  const report = await currentReport(ctx);
+  const result = readAsReport(source, ctx, report);
+  if (!result.ok) {
+    await ctx.reply(escapeHtml(result.reason));
+    return;
+  }
+  const token = randomBytes(6).toString("base64url");
+  const pending: PendingRead = { token, draft: result.draft };
+  await ctx.deps.store.writeState(readKey(userId), pending);
+  // Not tied to a report: the officer may have none yet. The token is in the user's own state.
+  const button = (choice: string) => encodeCallback("importRead", report?.id ?? "-", `${choice}${token}`);
+  await ctx.reply(readSummary(result), {
+    reply_markup: new InlineKeyboard()
+      .text("用作去年的报告（对比和预填）", button("p"))
+      .row()
+      .text("导入为今年的草稿", button("d"))
+      .row()
+      .text("取消", button("n")),
+  });
+}
+
+async function onReportDocument(ctx: BotContext, document: Document): Promise<void> {
+  const read = await readReportDocument(ctx, document);
+  if (!read.ok) {
+    await ctx.reply(escapeHtml(read.reason));
+    return;
+  }
+  await offerRead(ctx, read.source);
+}
+
+/** 用作去年的报告: kept for the next /new; the current report of the year after takes it at once. */
+async function useAsLastYear(ctx: BotContext, userId: number, file: Draft): Promise<void> {
+  const previous = leafCellsOnly(ctx.deps.flows.flowFor(file.format), file);
+  await keepLastYearReport(ctx, userId, previous);
+  const report = await currentReport(ctx);
+  if (report && report.draft.year === file.year + 1) {
+    await keepAsPrevious(ctx, report, file);
+    return;
+  }
+  await ctx.reply(
+    escapeHtml(
+      `✅ 已记下 ${shortOrg(file.org)} ${file.year}年度的报告作为去年的报告。发 /new ${shortOrg(file.org)} ${file.year + 1} 新建 ${file.year + 1} 年度的报告，会用它预填“上年结转”，并做跨年核对。`,
+    ),
+  );
+}
+
+/** 导入为今年的草稿: the import of a file of the report's year, with its confirmation. */
+async function useAsDraft(ctx: BotContext, file: Draft): Promise<void> {
+  const report = await currentReport(ctx);
+  if (!report || report.draft.year !== file.year) {
+    const now = report ? `当前报告是 ${report.draft.year} 年度的。` : "";
+    await ctx.reply(
+      escapeHtml(
+        `${now}要导入为 ${file.year} 年度的草稿，请先发 /new ${shortOrg(file.org)} ${file.year} 新建，再发一次文件。`,
+      ),
+    );
+    return;
+  }
+  await offerReplace(ctx, report, file);
+}
+
+async function onReadChoice(ctx: BotContext, arg: string): Promise<void> {
+  const userId = ctx.from?.id ?? 0;
+  const [choice, token] = [arg.slice(0, 1), arg.slice(1)];
+  const stored = PendingRead.safeParse(await ctx.deps.store.readState(readKey(userId)));
+  const pending = stored.success ? stored.data : undefined;
+  if (!pending || pending.token !== token) {
+    await ctx.answerCallbackQuery({ text: READ_EXPIRED });
+    return;
+  }
+  await ctx.answerCallbackQuery();
+  await ctx.deps.store.deleteState(readKey(userId));
+  if (choice === "p") await useAsLastYear(ctx, userId, pending.draft);
+  else if (choice === "d") await useAsDraft(ctx, pending.draft);
+  else await ctx.reply("已取消，什么也没有保存。");
+}
+
 export function importFeature(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.on("message:document", (ctx) => onDocument(ctx, ctx.message.document));
+  composer.on("message:text", async (ctx, next) => {
+    if (!PASTED_REPORT.test(ctx.message.text)) return next();
+    await offerRead(ctx, readText(ctx.message.text));
+  });
+  // The choice after a report was read: checked against the presser's own pending read, not a report.
+  composer.on("callback_query:data", async (ctx, next) => {
+    const envelope = decodeEnvelope(ctx.callbackQuery.data);
+    if (envelope?.action !== "importRead") return next();
+    const decoded = parseCallback(envelope);
+    if (!decoded) return next();
+    await onReadChoice(ctx, String(decoded.arg));
+  });
 
   onReportAction(composer, ["importFile"], async (ctx, callback, report) => {
     const userId = ctx.from?.id ?? 0;

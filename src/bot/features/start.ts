@@ -6,6 +6,7 @@ import { askCurrent, sendCard } from "../ask.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
+import { startFromLastYear } from "../last-year-report.js";
 import { currentReport } from "../report-access.js";
 import { checkOrgName, checkYear } from "../report-settings.js";
 import { CREATE_REPORT } from "../wizards.js";
@@ -25,10 +26,12 @@ export async function createAndOpen(ctx: BotContext, org: string, year: number):
   });
   await store.setUser(userId, { currentReportId: report.id });
   const steps = flows.flowFor(format).sections.length;
+  const fromLastYear = await startFromLastYear(ctx, report);
+  const created = `✅ 已新建：<b>${escapeHtml(org)} ${year}年度</b>（${format}年格式，共 ${steps} 部分）。随时发 /start 看进度。`;
   await askCurrent(
     ctx,
-    report,
-    `✅ 已新建：<b>${escapeHtml(org)} ${year}年度</b>（${format}年格式，共 ${steps} 部分）。随时发 /start 看进度。`,
+    fromLastYear?.report ?? report,
+    fromLastYear ? `${created}\n${escapeHtml(fromLastYear.note)}` : created,
   );
 }
 
