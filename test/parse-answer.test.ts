@@ -257,3 +257,68 @@ describe("parseRow round-trips formatted rows", () => {
     );
   });
 });
+
+describe("numbers as officers type them: thousands commas", () => {
+  // The rule: a comma followed by exactly three digits may group thousands. The reading whose
+  // figure count matches the row is taken; when two readings with different figures match, ask.
+  it.each([
+    ["1,234", ["count"], [1234]],
+    ["1,234,567", ["count"], [1_234_567]],
+    ["１，２３４", ["count"], [1234]],
+    ["1,234 5 6", THREE, [1234, 5, 6]],
+    ["1,234件", ["count"], [1234]],
+    ["1,234.5万", ["money"], [1234.5]],
+    ["12345.5元", ["money"], [1.23455]],
+    ["1,234元", ["money"], [0.1234]],
+    ["-1,234", ["signed"], [-1234]],
+  ] as [string, CellKind[], number[]][])("%j for %j reads %j", (text, kinds, expected) => {
+    expect(values(parseRow(text, kinds))).toEqual(expected);
+  });
+
+  it("keeps a comma as a separator when that is the reading that fits the row", () => {
+    expect(values(parseRow("1,234", ["count", "count"]))).toEqual([1, 234]);
+    expect(values(parseRow("3,0,0,0,1,0", SIX))).toEqual([3, 0, 0, 0, 1, 0]);
+    expect(values(parseRow("12,345,6", THREE))).toEqual([12, 345, 6]);
+  });
+
+  it("does not group a comma before two or four digits", () => {
+    expect(reason(parseRow("1,23", ["count"]))).toContain("要 1 个数，收到 2 个");
+    expect(reason(parseRow("1,2345", ["count"]))).toContain("要 1 个数，收到 2 个");
+  });
+
+  it("asks, saying both readings, when two readings fit the row with different figures", () => {
+    const asked = reason(parseRow("1,234,567", ["count", "count"]));
+    expect(asked).toContain("「1234 567」");
+    expect(asked).toContain("「1 234567」");
+    expect(asked).toContain("千位不加逗号");
+  });
+
+  it("says the row's count when no reading fits", () => {
+    expect(reason(parseRow("1,234,567 8 9", ["count", "count"]))).toContain("要 2 个数");
+  });
+});
+
+describe("one Chinese-numeral reader", () => {
+  it.each([
+    ["一百五", 150],
+    ["两万五", 25000],
+    ["一百零五", 105],
+    ["两万零五", 20005],
+    ["二〇二五", 2025],
+  ])("reads %s as %d in a row and in the narrative scan", async (text, n) => {
+    const { parseChineseNumber } = await import("../src/form/narrative-numbers.js");
+    expect(values(parseRow(text, ["count"]))).toEqual([n]);
+    expect(parseChineseNumber(text)).toBe(n);
+  });
+
+  it("reads years as officers type them", async () => {
+    const { parseYear } = await import("../src/form/chinese-numeral.js");
+    expect(parseYear("二〇二五")).toBe(2025);
+    expect(parseYear("二〇二五年度")).toBe(2025);
+    expect(parseYear("２０２５年")).toBe(2025);
+    expect(parseYear("2025")).toBe(2025);
+    expect(parseYear("两千零二十五")).toBe(2025);
+    expect(parseYear("二〇二五点五")).toBeUndefined();
+    expect(parseYear("明年")).toBeUndefined();
+  });
+});

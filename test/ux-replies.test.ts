@@ -46,4 +46,13 @@ describe("replies that tell the officer what to do next", () => {
     expect(second.text).not.toContain("　5 → 6");
     expect(second.replyMarkup).toBeUndefined();
   });
+
+  it("/new takes a year written 二〇二五", async () => {
+    h = await startHarness({ now: () => new Date("2026-02-10T02:00:00Z") });
+    const officer = h.officer(72);
+    officer.send("/new 大关街道 二〇二五");
+    expect((await officer.nextReply()).text).toContain("已新建：大关街道 2025年度");
+    const { currentReportId } = await h.store.getUser(72);
+    expect((await h.store.getReport(currentReportId ?? ""))?.draft.year).toBe(2025);
+  });
 });

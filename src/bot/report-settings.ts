@@ -1,3 +1,4 @@
+import { parseYear } from "../form/chinese-numeral.js";
 import { defaultReportYear } from "../form/deadline.js";
 
 /**
@@ -36,9 +37,9 @@ export function checkOrgName(text: string): string | undefined {
 }
 
 export function checkYear(text: string, now: Date): number | string {
-  const year = Number(text.trim().replace(/年度?$/, ""));
+  const year = parseYear(text);
   const latest = defaultReportYear(now) + 1;
-  if (!Number.isInteger(year) || year < FIRST_YEAR || year > latest)
+  if (year === undefined || year < FIRST_YEAR || year > latest)
     return `请发 ${FIRST_YEAR}–${latest} 之间的年份，例如：${defaultReportYear(now)}`;
   return year;
 }

@@ -5,42 +5,14 @@
  */
 
 import { BoundedCache } from "../bounded-cache.js";
+import { chineseNumeral } from "./chinese-numeral.js";
 
-/** 0–9 for a Chinese digit, -1 for anything else. */
-const digitOf = (c: string): number => (c === "两" ? 2 : c === "〇" ? 0 : "零一二三四五六七八九".indexOf(c));
-const MULTS: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
-
-/** Arabic (ASCII or full-width, "1,200") or Chinese numeral; undefined when not a number. */
+/** Arabic (ASCII or full-width, "1,200") or Chinese numeral (the one reader, chinese-numeral.ts); undefined when not a number. */
 export function parseChineseNumber(s: string): number | undefined {
   const t = s.trim().replace(/[０-９]/g, (d) => String(d.charCodeAt(0) - 0xff10));
   if (/^(?:\d{1,3}(?:,\d{3})+|\d+)$/.test(t)) return Number(t.replaceAll(",", ""));
-  if (!/^[零〇一二两三四五六七八九十百千万]+$/.test(t)) return undefined;
-  // Without unit characters it is read digit by digit ("二〇二〇").
-  if (!/[十百千万]/.test(t)) return [...t].reduce((n, c) => n * 10 + digitOf(c), 0);
-  let total = 0;
-  let section = 0;
-  let digit: number | undefined;
-  let lastMult = Infinity;
-  for (const [i, c] of [...t].entries()) {
-    if (c === "零" || c === "〇") {
-      if (digit !== undefined) return undefined;
-    } else if (digitOf(c) >= 0) {
-      if (digit !== undefined) return undefined;
-      digit = digitOf(c);
-    } else if (c === "万") {
-      if (section + (digit ?? 0) === 0 || total > 0) return undefined;
-      total = (section + (digit ?? 0)) * 10000;
-      [section, digit, lastMult] = [0, undefined, Infinity];
-    } else {
-      const mult = MULTS[c] as number;
-      if (mult >= lastMult) return undefined;
-      // Only a leading 十 may stand alone ("十二"); "百" alone is not a count.
-      if (digit === undefined && !(c === "十" && i === 0)) return undefined;
-      section += (digit ?? 1) * mult;
-      [digit, lastMult] = [undefined, mult];
-    }
-  }
-  return total + section + (digit ?? 0);
+  // Whole numbers only: a stated count has no 点.
+  return t.includes("点") ? undefined : chineseNumeral(t);
 }
 
 /** A quantity in the text: a numeral with a unit. Approximate ones block but never count. */

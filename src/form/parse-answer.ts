@@ -3,6 +3,7 @@
  * row: one or more numbers, in whatever separators, digits and units a
  * Chinese phone keyboard produces. Pure: no I/O.
  */
+import { chineseNumeral } from "./chinese-numeral.js";
 import { CELL_LIMIT, type CellKind } from "./flow-schema.js";
 
 export type RowParse = { ok: true; values: number[]; notes: string[] } | { ok: false; reason: string; example: string };
@@ -10,8 +11,11 @@ export type RowParse = { ok: true; values: number[]; notes: string[] } | { ok: f
 /** Longer messages cannot be a row; refusing them early keeps the work bounded. */
 const MAX_CHARS = 500;
 
-/** After NFKC, full-width comma/semicolon/space are ASCII; 、 and 。 stay. */
-const SEPARATORS = /[\s,;、。]+/u;
+/** A chunk that can follow a thousands comma: exactly three digits, then perhaps a decimal or a unit. */
+const GROUP = /^\d{3}(?!\d)/u;
+/** The first chunk of a figure written with thousands commas. */
+const GROUP_HEAD = /^[-+负]?\d{1,3}$/u;
+const MAX_GROUPINGS = 8;
 /** "3000 元", "12 件": a unit typed after a space still belongs to its number. */
 const UNIT_GAP = /\s+(?=(?:万元|万|元|件|条|个|项|份|次)(?:[\s,;、。]|$))/gu;
 /** Words and marks officers use for "nothing" in a cell. */
@@ -22,23 +26,6 @@ const COUNT_UNIT = /(?:件|条|个|项|份|次)$/u;
 const DECIMAL = /^(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/iu;
 const DECIMAL_WAN = /^(\d+\.?\d*|\.\d+)万$/u;
 const INFINITE = /^(?:infinity|inf|∞)$/iu;
-const CHINESE = /^[零〇一二两三四五六七八九十百千万点]+$/u;
-
-const DIGIT: Record<string, number> = {
-  零: 0,
-  〇: 0,
-  一: 1,
-  二: 2,
-  两: 2,
-  三: 3,
-  四: 4,
-  五: 5,
-  六: 6,
-  七: 7,
-  八: 8,
-  九: 9,
-};
-const UNIT: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
 
 type Fault = "nan" | "big" | "negative" | "fraction";
 type Cell = { ok: true; value: number; note?: string } | { ok: false; fault: Fault };
@@ -56,13 +43,22 @@ export function parseRow(text: string, kinds: readonly CellKind[]): RowParse {
   // Never echo the text back: reasons go into HTML messages unescaped.
   if (text.length > MAX_CHARS) return fail("消息太长了，请只发这一行的数。");
 
-  const tokens = text
-    .normalize("NFKC")
-    .replace(/−/gu, "-") // U+2212 minus sign, from some keyboards
-    .replace(UNIT_GAP, "")
-    .split(SEPARATORS)
-    .filter((t) => t !== "");
+  const all = readings(text.normalize("NFKC").replace(/−/gu, "-").replace(UNIT_GAP, ""));
+  // The first reading takes every comma as a separator.
+  let tokens = all[0] ?? [];
   if (tokens.length === 0) return fail("没有收到数字。");
+  if (all.length > 1) {
+    const fitting = fits(all, kinds);
+    if (fitting.length > 1) {
+      const [a = [], b = []] = fitting;
+      return fail(
+        `是「${a.join(" ")}」还是「${b.join(" ")}」？逗号后面正好三位数时，可能是千位分隔，也可能分开两个数。` +
+          "请只用空格分开各个数、千位不加逗号，再发一次。",
+      );
+    }
+    if (fitting.length === 1)
+      tokens = all.find((r) => r.length === kinds.length && sameValues(r, fitting[0], kinds)) ?? tokens;
+  }
 
   const only = tokens.length === 1 ? (tokens[0] ?? "") : null;
   if (only !== null && kinds.length > 1) {
@@ -88,6 +84,65 @@ export function parseRow(text: string, kinds: readonly CellKind[]): RowParse {
     if (cell.note) notes.push(cell.note);
   }
   return { ok: true, values, notes };
+}
+
+/**
+ * How the text splits into figures. Spaces, semicolons, 、 and 。 always
+ * separate; a comma separates too, except that a comma followed by exactly
+ * three digits may group thousands ("1,234", "1,234.5万"). So a text can be
+ * read several ways: the first reading takes every comma as a separator, the
+ * others group some. The row then decides (parseRow): a reading whose figure
+ * count matches the row is taken; when readings with different figures both
+ * match, the officer is asked. Too many candidate commas: separators only.
+ */
+function readings(text: string): string[][] {
+  const parts = text.split(/([\s,;、。]+)/u);
+  const chunks: string[] = [];
+  const commaBefore: boolean[] = [];
+  let separator = "";
+  for (const [i, part] of parts.entries()) {
+    if (i % 2 === 1) separator = part;
+    else if (part !== "") {
+      commaBefore.push(chunks.length > 0 && separator === ",");
+      chunks.push(part);
+    }
+  }
+  if (chunks.length === 0) return [[]];
+  const candidates = chunks.filter((c, i) => commaBefore[i] && GROUP.test(c)).length;
+  if (candidates === 0 || candidates > MAX_GROUPINGS) return [chunks];
+  const out: string[][] = [];
+  // `open`: the figure being built can take another thousands group.
+  const walk = (i: number, done: string[], current: string, open: boolean): void => {
+    if (i === chunks.length) {
+      out.push([...done, current]);
+      return;
+    }
+    const next = chunks[i] ?? "";
+    walk(i + 1, [...done, current], next, GROUP_HEAD.test(next));
+    if (commaBefore[i] && open && GROUP.test(next)) walk(i + 1, done, current + next, /^\d{3}$/u.test(next));
+  };
+  walk(1, [], chunks[0] ?? "", GROUP_HEAD.test(chunks[0] ?? ""));
+  return out;
+}
+
+/** The figures of each reading that fits the row, distinct ones only, as numbers shown to the officer. */
+function fits(all: string[][], kinds: readonly CellKind[]): string[][] {
+  const shown = new Map<string, string[]>();
+  for (const reading of all) {
+    if (reading.length !== kinds.length) continue;
+    const cells = reading.map((t, i) => parseCell(t, kinds[i] ?? "count"));
+    if (!cells.every((c) => c.ok)) continue;
+    const values = cells.map((c) => String(c.ok ? c.value : ""));
+    shown.set(values.join(" "), values);
+  }
+  return [...shown.values()];
+}
+
+function sameValues(reading: string[], values: string[] | undefined, kinds: readonly CellKind[]): boolean {
+  return reading.every((t, i) => {
+    const cell = parseCell(t, kinds[i] ?? "count");
+    return cell.ok && String(cell.value) === values?.[i];
+  });
 }
 
 /** One number for one cell; `token` is already NFKC-normalised and has no separators. */
@@ -120,55 +175,7 @@ function parseMagnitude(body: string): number {
   const wan = DECIMAL_WAN.exec(body);
   if (wan) return Number(wan[1]) * 10_000;
   if (INFINITE.test(body)) return Number.POSITIVE_INFINITY;
-  if (CHINESE.test(body)) return chineseNumber(body);
-  return Number.NaN;
-}
-
-/** "二十三", "一百零五", "两万五", "三点五", "一〇五". */
-function chineseNumber(text: string): number {
-  const [whole = "", fraction, extra] = text.split("点");
-  if (extra !== undefined || (whole === "" && fraction === undefined)) return Number.NaN;
-  const integer = whole === "" ? 0 : chineseInteger(whole);
-  if (fraction === undefined) return integer;
-  const digits = [...fraction].map((c) => DIGIT[c]);
-  if (digits.length === 0 || digits.some((d) => d === undefined)) return Number.NaN;
-  return integer + Number(`0.${digits.join("")}`);
-}
-
-function chineseInteger(text: string): number {
-  const chars = [...text];
-  if (!/[十百千万]/u.test(text)) {
-    // Digit by digit, as in "一〇五".
-    const digits = chars.map((c) => DIGIT[c]);
-    return digits.some((d) => d === undefined) ? Number.NaN : Number(digits.join(""));
-  }
-  let total = 0;
-  let section = 0;
-  let digit: number | null = null;
-  let lastUnit = 100_000; // units within a section must decrease
-  let afterZero = false;
-  for (const ch of chars) {
-    const d = DIGIT[ch];
-    if (d === 0) {
-      afterZero = true;
-    } else if (d !== undefined) {
-      if (digit !== null) return Number.NaN;
-      digit = d;
-    } else if (ch === "万") {
-      if (total > 0 || (section === 0 && digit === null)) return Number.NaN;
-      total = (section + (digit ?? 0)) * 10_000;
-      [section, digit, lastUnit, afterZero] = [0, null, 10_000, false];
-    } else {
-      const unit = UNIT[ch];
-      // A bare 十 means 一十 ("十二"); a bare 百 or 千 is not a number.
-      if (unit === undefined || unit >= lastUnit || (digit === null && unit !== 10)) return Number.NaN;
-      section += (digit ?? 1) * unit;
-      [digit, lastUnit, afterZero] = [null, unit, false];
-    }
-  }
-  // "一百五" is 150, "一百零五" is 105: a trailing digit without 零 counts in the next lower unit.
-  if (digit !== null) section += afterZero ? digit : (digit * lastUnit) / 10;
-  return total + section;
+  return chineseNumeral(body) ?? Number.NaN;
 }
 
 /** Six decimals hide float noise (0.30000000000000004); `|| 0` drops -0. */
