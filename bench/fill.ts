@@ -16,11 +16,17 @@
  *     the same for row answers only (the first row vs the last row answer);
  *   - the bytes stored for one officer outside the report and its audit trail
  *     at answers 1 and 150, and the bytes handed to the store per answer;
+ *   - checkReport runs per row answer (form/report-findings.ts counts them):
+ *     passes of the checks that ran any rule, and how much of a full run they did;
+ *   - the p99 of row answers while another officer's chat builds its .docx
+ *     again and again (/report and its button), against the p99 without
+ *     renders, with the render pool and, for comparison, on the main thread;
  *   - updates/s for 50 concurrent officers against a bare grammY bot that
  *     does one HSET and one reply per update (same stub, same concurrency).
  * Speed goals are not tests: exits 0 unless something crashed.
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { Bot } from "grammy";
 import type { InlineKeyboardMarkup, Update, UserFromGetMe } from "grammy/types";
@@ -30,7 +36,12 @@ import { flowFor, flows } from "../flows/index.js";
 import { decodeCallback } from "../src/bot/callback-data.js";
 import type { Deps } from "../src/bot/context.js";
 import { createBot } from "../src/bot/create-bot.js";
+import { checkUnits } from "../src/form/check-report.js";
+import { Draft } from "../src/form/draft.js";
 import { type FormStep, formSteps } from "../src/form/form-steps.js";
+import { checkCounts } from "../src/form/report-findings.js";
+import { renderPool } from "../src/render-pool.js";
+import { renderDocx } from "../src/report/render-docx.js";
 import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/store.js";
 
@@ -39,7 +50,9 @@ const ANSWERS = 150;
 const WARM_UP_OFFICERS = 3;
 const CONCURRENT = 50;
 const THROUGHPUT_ROUNDS = 3;
-const TARGET = { ratio: 1.3, stored: 4096, throughput: 0.5 };
+const TARGET = { ratio: 1.3, stored: 4096, throughput: 0.5, renderRatio: 1.5 };
+/** Officers answering per round of the render figure. */
+const RENDER_OFFICERS = 5;
 
 const TOKEN = "123456789:AAFillBenchTokenNotARealOne_0123456789";
 const botInfo: UserFromGetMe = {
@@ -217,7 +230,13 @@ interface Answer {
   ms: number;
   /** Of which waiting for the store. */
   storeMs: number;
+  /** The checks this answer ran (form/report-findings.ts counts). */
+  checks: CheckCounts;
 }
+
+type CheckCounts = typeof checkCounts;
+/** The checks the update being handled ran (set after each update). */
+let lastChecks: CheckCounts = { passes: 0, full: 0, units: 0 };
 
 /** Numbers for a row: one per cell, the first one varying so a re-answer changes the draft. */
 function numbersFor(step: RowStep, seed: number): string {
@@ -235,9 +254,15 @@ class Officer {
   private async deliver(update: Update): Promise<{ ms: number; replies: Sent[] }> {
     this.telegram.take(this.id);
     tally = newTally();
+    const checksBefore = { ...checkCounts };
     const start = performance.now();
     await this.handle(update);
     const ms = performance.now() - start;
+    lastChecks = {
+      passes: checkCounts.passes - checksBefore.passes,
+      full: checkCounts.full - checksBefore.full,
+      units: checkCounts.units - checksBefore.units,
+    };
     const replies = this.telegram.take(this.id);
     const failed = replies.find((r) => r.text.startsWith("抱歉，出错了"));
     if (failed) throw new Error(`officer ${this.id}: the bot failed on ${JSON.stringify(update).slice(0, 200)}`);
@@ -275,7 +300,8 @@ class Officer {
    */
   async answer(limit: number, onAnswer: (a: Answer) => Promise<void> | void): Promise<void> {
     let n = 0;
-    const answered = async (kind: AnswerKind, ms: number) => onAnswer({ n: ++n, kind, ms, storeMs: tally.storeMs });
+    const answered = async (kind: AnswerKind, ms: number) =>
+      onAnswer({ n: ++n, kind, ms, storeMs: tally.storeMs, checks: lastChecks });
     for (const step of steps) {
       if (n >= limit) return;
       if (step.kind === "row") {
@@ -359,17 +385,36 @@ const prefix = `nianbao-bench:${randomBytes(6).toString("hex")}:`;
 const redis = new Redis(redisUrl);
 const store = await openStore({ redisUrl, redisPrefix: prefix, dataDir: "" });
 const telegram = new StubTelegram();
+const pool = renderPool({ minThreads: 1, maxThreads: 2 });
+/** Renders done and their times, whichever renderer did them. */
+const rendered: number[] = [];
+const timedRender =
+  (render: Deps["renderDocx"]): Deps["renderDocx"] =>
+  async (draft, options) => {
+    const start = performance.now();
+    const bytes = await render(draft, options);
+    rendered.push(performance.now() - start);
+    return bytes;
+  };
 const deps: Deps = {
   store: tallied(store),
   logger: pino({ level: "silent" }),
   now: () => new Date(),
   flows,
+  renderDocx: timedRender(pool.render),
   downloadFile: async () => {
     throw new Error("the fill bench sends no documents");
   },
 };
 const bot = createBot(TOKEN, deps, { botInfo, client: { fetch: telegram.fetch as never } });
 const handle = (u: Update) => bot.handleUpdate(u);
+/** The same bot rendering on the main thread, as before the pool: the comparison for the render figure. */
+const mainThreadBot = createBot(
+  TOKEN,
+  { ...deps, renderDocx: timedRender((draft, options) => renderDocx(flows.flowFor(draft.format), draft, options)) },
+  { botInfo, client: { fetch: telegram.fetch as never } },
+);
+const mainThreadHandle = (u: Update) => mainThreadBot.handleUpdate(u);
 
 try {
   // --- Latency of the 1st and the 150th answer, officers one after another.
@@ -450,6 +495,102 @@ try {
       `store calls: ${points.map((n) => `answer ${n}: ${calls(n)}`).join("; ")}`,
   );
 
+  // --- Checks per row answer, over the measured officers' row answers.
+  const rowAnswers = [...byAnswer.values()].flat().filter((a) => a.kind === "row");
+  const perRow = (f: (c: CheckCounts) => number) => rowAnswers.reduce((s, a) => s + f(a.checks), 0) / rowAnswers.length;
+  const unitsPerRun = checkUnits(flow).length;
+  console.log(`checkReport runs per row answer: ${perRow((c) => c.passes).toFixed(2)}`);
+  console.log(
+    `  (a run is a pass of the checks that ran any rule: ${perRow((c) => c.full).toFixed(3)} full passes and ` +
+      `${perRow((c) => c.passes - c.full).toFixed(3)} incremental ones per row answer; rules re-run per row answer ` +
+      `${perRow((c) => c.units).toFixed(1)} of ${unitsPerRun} check units, i.e. ` +
+      `${(perRow((c) => c.units) / unitsPerRun).toFixed(3)} full-run equivalents; ${int(rowAnswers.length)} row answers)`,
+  );
+
+  // --- Row answers of some officers while another officer's chat builds its .docx again and again.
+  const renderDraft = Draft.parse(
+    JSON.parse(readFileSync(new URL("../test/fixtures/report-2022.json", import.meta.url), "utf8")),
+  );
+
+  /** /report, then its 确认生成 or 生成草稿 button when the checks ask for one: one render. Returns renders done. */
+  async function renderLoop(handleUpdate: (u: Update) => Promise<void>, stop: () => boolean): Promise<number> {
+    const id = ++userId;
+    const report = await store.createReport({ draft: renderDraft, members: [id] });
+    await store.setUser(id, { currentReportId: report.id });
+    let loops = 0;
+    while (!stop()) {
+      telegram.take(id);
+      await handleUpdate(textUpdate(id, "/report"));
+      const ask = telegram.take(id).find((m) => m.markup);
+      const button = ask?.markup?.inline_keyboard
+        .flat()
+        .find((b) => "callback_data" in b && decodeCallback(b.callback_data)?.action === "finalize");
+      const last = telegram.lastMessage(id);
+      if (button && last && "callback_data" in button)
+        await handleUpdate(pressUpdate(id, last.messageId, button.callback_data));
+      loops++;
+    }
+    return loops;
+  }
+
+  const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(xs.length * 0.99) - 1)] ?? 0;
+
+  /** The row answer times of one officer (ANSWERS answers), while another chat renders or not. */
+  async function rowTimes(handleUpdate: (u: Update) => Promise<void>, withRenders: boolean): Promise<number[]> {
+    let done = false;
+    const before = rendered.length;
+    const loop = withRenders ? renderLoop(handleUpdate, () => done) : Promise.resolve(0);
+    const times: number[] = [];
+    try {
+      const officer = new Officer(++userId, handleUpdate, telegram);
+      await officer.create();
+      await officer.answer(ANSWERS, (a) => {
+        if (a.kind === "row") times.push(a.ms);
+      });
+    } finally {
+      done = true;
+      await loop;
+    }
+    if (withRenders && rendered.length === before)
+      throw new Error("no report was rendered while the rows were answered");
+    return times;
+  }
+
+  /** p99s of one round: officers alternately without and with renders, so the machine's load drifts alike for both. */
+  async function renderRound(
+    handleUpdate: (u: Update) => Promise<void>,
+    officers: number,
+  ): Promise<{ without: number; with: number; renders: number[] }> {
+    const without: number[] = [];
+    const withRenders: number[] = [];
+    const from = rendered.length;
+    for (let i = 0; i < officers; i++) {
+      without.push(...(await rowTimes(handle, false)));
+      withRenders.push(...(await rowTimes(handleUpdate, true)));
+    }
+    return { without: p99(without), with: p99(withRenders), renders: rendered.slice(from) };
+  }
+
+  await pool.render(renderDraft, {}); // a warm worker, as in production (minThreads 1)
+  const rounds: { without: number; with: number; renders: number[] }[] = [];
+  for (let round = 0; round < THROUGHPUT_ROUNDS; round++) rounds.push(await renderRound(handle, RENDER_OFFICERS));
+  const poolRenders = rounds.flatMap((r) => r.renders);
+  // For comparison, once and smaller (each answer waits for renders there): rendering on the main thread.
+  const onMain = await renderRound(mainThreadHandle, 1);
+  const spread = (xs: number[]) =>
+    `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}]`;
+  console.log(
+    `p99 row answer while another chat renders, ratio to p99 without: ${spread(rounds.map((r) => r.with / r.without))}`,
+  );
+  console.log(
+    `  (target <= ${TARGET.renderRatio}; median of ${THROUGHPUT_ROUNDS} rounds, each ${RENDER_OFFICERS} officers × ` +
+      `${ANSWERS} answers, alternately without and with renders; p99 ` +
+      `${rounds.map((r) => `${ms(r.without)} → ${ms(r.with)}`).join(", ")}; ` +
+      `${poolRenders.length} renders in the worker pool meanwhile, median ${ms(median(poolRenders))}; ` +
+      `rendering on the main thread instead (1 officer, 1 round): ratio ${(onMain.with / onMain.without).toFixed(2)}, ` +
+      `${onMain.renders.length} renders, median ${ms(median(onMain.renders))})`,
+  );
+
   // --- Throughput: 50 officers at once, each one update after another.
   const perOfficer = formAnswers;
   const total = CONCURRENT * perOfficer;
@@ -504,6 +645,7 @@ try {
 } finally {
   const keys = await scanKeys(redis, prefix);
   for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+  await pool.close();
   await store.close();
   await redis.quit();
 }

@@ -7,6 +7,8 @@ import { clockFromEnv } from "./clock.js";
 import { type Config, loadConfig } from "./config.js";
 import { startHealthServer } from "./health-server.js";
 import { createLogger } from "./logger.js";
+import { startReminders } from "./reminders/start-reminders.js";
+import { renderPool } from "./render-pool.js";
 import { openStore } from "./store/open-store.js";
 import { NoAofError, redisFailure, waitForRedis } from "./store/redis-connection.js";
 import { clientOptions, fileDownloader } from "./telegram-client.js";
@@ -15,7 +17,8 @@ import { startWebhookServer } from "./webhook-server.js";
 /**
  * Starts the bot: waits for the store, then takes updates by long polling
  * (one instance) or through the webhook server (WEBHOOK_URL; several
- * instances may share one Redis), with the health listener beside it.
+ * instances may share one Redis), with the health listener and the
+ * reminder scheduler beside it.
  */
 
 const ALLOWED_UPDATES = ["message", "edited_message", "callback_query"] as const;
@@ -66,6 +69,8 @@ async function main(config: Config): Promise<void> {
     logger.info({ port: config.HEALTH_PORT }, "health listener");
   }
 
+  // One worker kept ready so the first /report does not wait for a thread to start.
+  const renderer = renderPool({ minThreads: 1, maxThreads: 2 });
   const bot = createBot(
     config.BOT_TOKEN,
     {
@@ -73,6 +78,7 @@ async function main(config: Config): Promise<void> {
       logger,
       now,
       flows,
+      renderDocx: renderer.render,
       allowedUserIds: config.ALLOWED_USER_IDS,
       downloadFile: fileDownloader(config),
     },
@@ -115,6 +121,8 @@ async function main(config: Config): Promise<void> {
     stopTaking = () => runner.stop();
     finished = runner.task() ?? Promise.resolve();
   }
+  // Reminders run on their own timer, never inside update handling (any number of instances may).
+  const reminders = config.REMINDERS === "on" ? startReminders(config, store, logger, now) : undefined;
 
   stop = (signal) => {
     if (draining) return;
@@ -122,7 +130,9 @@ async function main(config: Config): Promise<void> {
     logger.info({ signal }, "stopping: draining in-flight updates");
     void (async () => {
       await stopTaking();
+      await reminders?.stop();
       for (const server of servers) server.close();
+      await renderer.close();
       await store.close();
       logger.info("stopped");
       process.exit(0);

@@ -307,6 +307,9 @@ describe("forged callback data", () => {
       importFile: ["y", "n", "yAAAAAAAA"],
       importRead: ["p", "d", "n", "pAAAAAAAA", "dAAAAAAAA"],
       history: ["0", "1"],
+      resume: [""],
+      newYear: [""],
+      mute: ["on", "off"],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])

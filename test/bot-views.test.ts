@@ -22,7 +22,7 @@ describe("shared views", () => {
     const view = cardView(flow, report, new Date("2026-01-21T02:00:00Z"), checkReport(flow, report.draft));
     expect(view.text).toContain("<b>大关 &amp; 街道 2025年度</b>");
     expect(view.text).toContain("进度：0/6 部分已填完");
-    expect(view.text).toContain("截止：2026年1月31日，还有 10 天");
+    expect(view.text).toContain("距截止还有 10 天（2026年1月31日）");
     const buttons = view.keyboard?.inline_keyboard.flat().map((b) => b.text);
     expect(buttons).toEqual(["继续填写", "各部分", "核对", "预览", "生成报告", "设置"]);
   });

@@ -16,6 +16,8 @@ describe("configuration from the environment", () => {
       REDIS_PREFIX: "nianbao:",
       DATA_DIR: "./data",
       TELEGRAM_API_ROOT: "https://api.telegram.org",
+      REMINDER_TICK_MS: 30_000,
+      REMINDERS: "on",
       LOG_LEVEL: "info",
     });
   });

@@ -11,6 +11,7 @@ import type { Draft } from "../src/form/draft.js";
 import { formSteps } from "../src/form/form-steps.js";
 import { openStore } from "../src/store/open-store.js";
 import type { Store, StoredReport } from "../src/store/store.js";
+import { BotProcess, START_TIMEOUT, waitUntil } from "./support/bot-process.js";
 import { figuresFor, readDocx, tableAfter } from "./support/docx-cells.js";
 import { type FakeTelegram, startFakeTelegram } from "./support/fake-telegram.js";
 import { fixture } from "./support/fixtures.js";
@@ -28,83 +29,8 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TOKEN = "987654321:AAEndToEndTokenForTestsOnly_0123456789";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const OFFICER = { id: 4242, first_name: "王科员" };
-const START_TIMEOUT = 20_000;
 
 type StoreKind = "redis" | "embedded";
-
-/** The bot as a child process: `node --import tsx src/main.ts`, as package.json's start script runs it. */
-class BotProcess {
-  /** pino's JSON lines of every run, for the assertion that nothing was logged as an error. */
-  readonly logLines: string[] = [];
-  private child?: ChildProcessByStdio<null, Readable, Readable>;
-  private exited?: Promise<NodeJS.Signals | number | null>;
-
-  constructor(
-    private readonly fake: FakeTelegram,
-    private readonly env: Record<string, string>,
-  ) {}
-
-  /** Starts the bot and waits for its first getUpdates. */
-  async start(): Promise<void> {
-    const from = this.fake.calls.length;
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      cwd: ROOT,
-      env: this.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve(signal ?? code)));
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk;
-      const lines = out.split("\n");
-      out = lines.pop() ?? "";
-      this.logLines.push(...lines.filter(Boolean));
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
-    await waitUntil(
-      () => this.fake.calls.slice(from).some((c) => c.method === "getUpdates"),
-      START_TIMEOUT,
-      () =>
-        child.exitCode !== null
-          ? `the bot exited with ${child.exitCode} before polling:\n${err}${out}${this.logLines.join("\n")}`
-          : undefined,
-    );
-  }
-
-  async kill(): Promise<void> {
-    this.child?.kill("SIGKILL");
-    expect(await this.exited).toBe("SIGKILL");
-  }
-
-  /** A graceful stop (SIGTERM drains the runner and closes the store). */
-  async stop(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill("SIGTERM");
-    await this.exited;
-  }
-
-  errorLogs(): string[] {
-    return this.logLines.filter((line) => {
-      try {
-        return (JSON.parse(line) as { level?: number }).level! >= 50;
-      } catch {
-        return true; // anything on stdout that is not a log line is unexpected too
-      }
-    });
-  }
-}
-
-async function waitUntil(done: () => boolean, timeoutMs: number, failure?: () => string | undefined): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!done()) {
-    const why = failure?.();
-    if (why) throw new Error(why);
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** The id of the last update the officer's actions queued, to know when the bot has confirmed it. */
 function trackUpdates(fake: FakeTelegram): () => number {
@@ -190,6 +116,8 @@ describe.each<StoreKind>(["redis", "embedded"])("the bot end to end on the %s st
         BOT_TOKEN: TOKEN,
         TELEGRAM_API_ROOT: fake.apiRoot,
         LOG_LEVEL: "warn",
+        // This test is about filling; reminders have their own season test (reminders-e2e).
+        REMINDERS: "off",
         ...storeEnv,
       });
       cleanups.push(() => bot.stop());

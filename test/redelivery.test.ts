@@ -61,6 +61,9 @@ describe("an update delivered twice", () => {
         logger: pino({ level: "silent" }),
         now: () => new Date("2026-01-10T00:00:00Z"),
         flows,
+        renderDocx: async () => {
+          throw new Error("this test builds no report");
+        },
         downloadFile: async () => new Uint8Array(),
       },
       { botInfo, client: { fetch: fetchStub as never } },

@@ -202,7 +202,7 @@ describe("/settings", () => {
     officer.send("2026年3月15日");
     const card = await officer.nextReply();
     expect(card.text).toContain("✅ 已保存：截止日期改为 2026年3月15日。");
-    expect(card.text).toContain("截止：2026年3月15日，还有 33 天");
+    expect(card.text).toContain("距截止还有 33 天（2026年3月15日）");
     expect((await reload(report.id)).deadline).toBe("2026-03-15");
     const [entry] = await h.store.history(report.id, 10);
     expect(entry).toMatchObject({ target: "settings.deadline", old: "2026-01-31", new: "2026-03-15" });

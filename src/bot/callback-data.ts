@@ -41,6 +41,12 @@ export const ACTIONS = {
   importFile: { code: "i", arg: IMPORT_CHOICE },
   importRead: { code: "j", arg: READ_CHOICE },
   history: { code: "h", arg: PAGE },
+  /** From a reminder: open the report at its next open question. */
+  resume: { code: "u", arg: NONE },
+  /** From the 1 December message: create next year's report from this one. */
+  newYear: { code: "n", arg: NONE },
+  /** /settings: reminders of this report on or off for the presser. */
+  mute: { code: "q", arg: oneOf("on", "off") },
 } as const;
 export type Action = keyof typeof ACTIONS;
 type ArgSpec = (typeof ACTIONS)[Action]["arg"];

@@ -1,7 +1,9 @@
 import type { ConversationFlavor } from "@grammyjs/conversations";
 import type { Context } from "grammy";
 import type { Logger } from "pino";
+import type { Draft } from "../form/draft.js";
 import type { FlowRegistry } from "../form/flow-registry.js";
+import type { RenderOptions } from "../report/render-docx.js";
 import type { Store } from "../store/store.js";
 
 /** What every handler needs, put on the context by the first middleware (never imported as singletons). */
@@ -12,6 +14,8 @@ export interface Deps {
   /** The official formats (flows/index.ts). */
   flows: FlowRegistry;
   allowedUserIds?: readonly number[];
+  /** Builds a report's .docx off the main thread (render-pool.ts). */
+  renderDocx: (draft: Draft, options: RenderOptions) => Promise<Uint8Array>;
   /** Downloads a file an officer sent (getFile's file_path), at most maxBytes. */
   downloadFile: (filePath: string, maxBytes: number) => Promise<Uint8Array>;
 }

@@ -24,7 +24,8 @@ export interface Deadlines {
 export interface Stage {
   /** Stable id of the stage, the key of the once-only record: "publication:2027-01-31:7". */
   key: string;
-  deadline: DeadlineKind;
+  /** The deadline it reminds of, or the invitation to start next year's report. */
+  deadline: DeadlineKind | "new-year";
   date: string;
   days: number;
   /** When it is sent: the planned moment, moved out of the quiet hours. */
@@ -73,23 +74,49 @@ export function stagesOf(deadlines: Deadlines, plan: ReminderPlan): Stage[] {
 }
 
 /**
- * The stages due at `now`: per deadline, the one whose moment has come and
- * that no later stage has superseded, planned after `since` (when the
- * deadlines were set: a report created on 20 January is not reminded of the
- * 30-day stage). Nothing at night.
+ * Of `stages`, those due at `now`: per deadline, the one whose moment has
+ * come and that no later stage has superseded, planned after `since` (when
+ * the deadlines were set: a report created on 20 January is not reminded of
+ * the 30-day stage). Nothing at night.
  */
-export function dueStages(deadlines: Deadlines, plan: ReminderPlan, since: number, now: number): Stage[] {
+export function dueAmong(stages: readonly Stage[], since: number, now: number): Stage[] {
   if (isQuietTime(now)) return [];
-  return stagesOf(deadlines, plan).filter((s) => s.at >= since && s.at <= now && now < s.until);
+  return stages.filter((s) => s.at >= since && s.at <= now && now < s.until);
 }
 
-/** When the report needs looking at again after `now`: its next stage, or the morning for one waiting out the night. */
-export function nextStageAt(deadlines: Deadlines, plan: ReminderPlan, since: number, now: number): number | undefined {
+/** When to look again after `now`: the next stage, or the morning for one waiting out the night. */
+export function nextAmong(stages: readonly Stage[], since: number, now: number): number | undefined {
   let next: number | undefined;
-  for (const s of stagesOf(deadlines, plan)) {
+  for (const s of stages) {
     if (s.at < since) continue;
     const candidate = s.at > now ? s.at : now < s.until ? outOfQuietHours(now) : undefined;
     if (candidate !== undefined && candidate > now && (next === undefined || candidate < next)) next = candidate;
   }
   return next;
+}
+
+export function dueStages(deadlines: Deadlines, plan: ReminderPlan, since: number, now: number): Stage[] {
+  return dueAmong(stagesOf(deadlines, plan), since, now);
+}
+
+export function nextStageAt(deadlines: Deadlines, plan: ReminderPlan, since: number, now: number): number | undefined {
+  return nextAmong(stagesOf(deadlines, plan), since, now);
+}
+
+/**
+ * 1 December of the year after the report's year, at the plan's time: the
+ * officers of a finished report are invited to start the next one (valid
+ * through December).
+ */
+export function newYearStage(reportYear: number, plan: ReminderPlan): Stage {
+  const year = reportYear + 1;
+  const date = `${year}-12-01`;
+  return {
+    key: `newyear:${year}`,
+    deadline: "new-year",
+    date,
+    days: 0,
+    at: outOfQuietHours(beijingInstant(date, plan.time)),
+    until: beijingInstant(`${year + 1}-01-01`, "00:00"),
+  };
 }

@@ -7,6 +7,7 @@ import pino from "pino";
 import { flows } from "../../flows/index.js";
 import { createBot } from "../../src/bot/create-bot.js";
 import type { Draft } from "../../src/form/draft.js";
+import { renderPool } from "../../src/render-pool.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store, StoredReport } from "../../src/store/store.js";
 import { fileDownloader } from "../../src/telegram-client.js";
@@ -40,6 +41,8 @@ export interface HarnessOptions {
   allowedUserIds?: number[];
   /** Wraps the store the bot sees (to make it fail, say); the test's `store` stays the real one. */
   wrapStore?: (store: Store) => Store;
+  /** The render pool's worker module (default: the real one). */
+  renderWorker?: URL;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -52,6 +55,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     redisPrefix: prefix,
     dataDir: dir,
   });
+  const renderer = renderPool(options.renderWorker ? { worker: options.renderWorker } : {});
   const bot = createBot(
     TOKEN,
     {
@@ -59,6 +63,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       logger: pino({ level: process.env.LOG_LEVEL ?? "silent" }),
       now: options.now ?? (() => new Date()),
       flows,
+      renderDocx: renderer.render,
       downloadFile: fileDownloader({ TELEGRAM_API_ROOT: fake.apiRoot, BOT_TOKEN: TOKEN }),
       ...(options.allowedUserIds ? { allowedUserIds: options.allowedUserIds } : {}),
     },
@@ -82,6 +87,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       if (runner.isRunning()) await runner.stop();
       await fake.close();
+      await renderer.close();
       if (options.store === "redis") await deleteKeys(redisUrl, prefix);
       await store.close();
       rmSync(dir, { recursive: true, force: true });

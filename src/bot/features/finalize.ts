@@ -2,7 +2,6 @@ import { Composer, InlineKeyboard, InputFile } from "grammy";
 import type { Finding } from "../../form/finding.js";
 import { exportReport } from "../../form/load-report.js";
 import { computeValues } from "../../form/totals.js";
-import { renderDocx } from "../../report/render-docx.js";
 import { reportTitle } from "../../report/report-text.js";
 import { MESSAGE_LIMIT } from "../../report/split-text.js";
 import { narrativePreview, tablePreview } from "../../report/table-preview.js";
@@ -27,6 +26,9 @@ import { NO_REPORT } from "../views/replies.js";
 const CHECK_LIMIT = 3500;
 /** How many findings the /report refusal lists before "还有 N 个". */
 const LISTED = 10;
+
+/** A render that failed or took too long (the worker's error is logged, not shown). */
+const RENDER_FAILED = "抱歉，这次没能生成 Word 文件。填写的内容都已保存，不受影响；请稍后再发 /report。";
 
 const DRAFT = "draft";
 const CONFIRM = "ok";
@@ -129,7 +131,15 @@ async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding
   const { draft } = report;
   const isDraft = problems.length > 0;
   await ctx.replyWithChatAction("upload_document");
-  const buffer = await renderDocx(flowOf(ctx.deps, report), draft, { problems });
+  let buffer: Uint8Array;
+  try {
+    buffer = await ctx.deps.renderDocx(draft, { problems });
+  } catch (error) {
+    const { name, message } = error instanceof Error ? error : new Error(String(error));
+    ctx.log.error({ reportId: report.id, version: report.version, error: { name, message } }, "report render failed");
+    await ctx.reply(RENDER_FAILED);
+    return;
+  }
   const fileName = safeFileName(`${reportTitle(draft)}${isDraft ? "（草稿）" : ""}.docx`);
   ctx.log.info({ reportId: report.id, version: report.version, isDraft, bytes: buffer.length }, "report built");
   await ctx.replyWithDocument(new InputFile(buffer, fileName), {

@@ -1,11 +1,11 @@
 import { InlineKeyboard } from "grammy";
-import { chineseDate, daysLeft, defaultDeadline } from "../../form/deadline.js";
 import type { Finding } from "../../form/finding.js";
 import type { Flow } from "../../form/flow-schema.js";
 import { sectionProgress } from "../../form/form-steps.js";
 import type { StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
 import { escapeHtml } from "../html.js";
+import { deadlineLines } from "./deadline.js";
 import type { View } from "./question.js";
 
 /**
@@ -18,13 +18,11 @@ export function cardView(flow: Flow, report: StoredReport, now: Date, findings: 
   const done = sections.filter((s) => s.answered === s.total).length;
   const problems = findings.filter((f) => f.rule !== "missing");
   const errors = problems.filter((f) => f.severity === "error").length;
-  const deadline = report.deadline ?? defaultDeadline(report.draft.year);
-  const left = daysLeft(deadline, now);
   const lines = [
     `<b>${escapeHtml(report.draft.org)} ${report.draft.year}年度</b>（${report.draft.format}年格式）`,
     `进度：${done}/${sections.length} 部分已填完`,
     problems.length === 0 ? "问题：暂无" : `问题：${errors} 个错误，${problems.length - errors} 个提醒`,
-    `截止：${chineseDate(deadline)}，${left >= 0 ? `还有 ${left} 天` : `已过 ${-left} 天`}`,
+    ...deadlineLines(report, now),
   ];
   const id = report.id;
   const keyboard = new InlineKeyboard()
