@@ -2,7 +2,7 @@ import type { FlowDef } from "../src/form/flow-schema.js";
 import { activeTable } from "./active-table.js";
 import { applyTable } from "./apply-table.js";
 import { APPLY_RULES, NARRATIVE_RULES, narrativeClaims, orgLevelRule } from "./common-rules.js";
-import { HEADINGS, OTHER_PART_2019, OVERVIEW_PARTS, PROBLEMS_PART } from "./narrative-parts.js";
+import { HEADINGS, OTHER_PART_2019, OVERVIEW_PARTS, PROBLEMS_PART, SHORT_NAMES } from "./narrative-parts.js";
 import { reviewTable } from "./review-table.js";
 
 /** 国办公开办函〔2019〕60号 (格式（试行）): reports for 2019 and 2020 (FORMAT.md §3). */
@@ -79,12 +79,18 @@ export const govInfo2019: FlowDef = {
   years: { from: 2019, to: 2020 },
   sections: [
     // One text or the five sub-parts: FORMAT.md §3 leaves the sub-parts of the 2019 一 unconfirmed.
-    { id: "overview", heading: HEADINGS.overview, parts: OVERVIEW_PARTS, oneText: "overview.intro" },
-    { id: "active", heading: HEADINGS.active, tables: [active.table] },
-    { id: "apply", heading: HEADINGS.apply, tables: [apply.table] },
-    { id: "review", heading: HEADINGS.review, tables: [review.table] },
-    { id: "problems", heading: HEADINGS.problems, parts: [PROBLEMS_PART] },
-    { id: "other", heading: HEADINGS.other, parts: [OTHER_PART_2019] },
+    {
+      id: "overview",
+      heading: HEADINGS.overview,
+      short: SHORT_NAMES.overview,
+      parts: OVERVIEW_PARTS,
+      oneText: "overview.intro",
+    },
+    { id: "active", heading: HEADINGS.active, short: SHORT_NAMES.active, tables: [active.table] },
+    { id: "apply", heading: HEADINGS.apply, short: SHORT_NAMES.apply, tables: [apply.table] },
+    { id: "review", heading: HEADINGS.review, short: SHORT_NAMES.review, tables: [review.table] },
+    { id: "problems", heading: HEADINGS.problems, short: SHORT_NAMES.problems, parts: [PROBLEMS_PART] },
+    { id: "other", heading: HEADINGS.other, short: SHORT_NAMES.other, parts: [OTHER_PART_2019] },
   ],
   cells: [...active.cells, ...apply.cells, ...review.cells],
   totals: [...apply.totals, ...review.totals],

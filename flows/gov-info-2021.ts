@@ -3,7 +3,7 @@ import type { Claim, FlowDef } from "../src/form/flow-schema.js";
 import { activeTable } from "./active-table.js";
 import { applyTable } from "./apply-table.js";
 import { APPLY_RULES, NARRATIVE_RULES, narrativeClaims, orgLevelRule } from "./common-rules.js";
-import { HEADINGS, OTHER_PART_2021, OVERVIEW_PARTS, PROBLEMS_PART } from "./narrative-parts.js";
+import { HEADINGS, OTHER_PART_2021, OVERVIEW_PARTS, PROBLEMS_PART, SHORT_NAMES } from "./narrative-parts.js";
 import { reviewTable } from "./review-table.js";
 
 /** 国办公开办函〔2021〕30号: reports for 2021 and later (FORMAT.md §2). */
@@ -67,12 +67,12 @@ export const govInfo2021: FlowDef = {
     "《国务院办公厅政府信息与政务公开办公室关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（{notice}）",
   years: { from: 2021 },
   sections: [
-    { id: "overview", heading: HEADINGS.overview, parts: OVERVIEW_PARTS },
-    { id: "active", heading: HEADINGS.active, tables: [active.table] },
-    { id: "apply", heading: HEADINGS.apply, tables: [apply.table] },
-    { id: "review", heading: HEADINGS.review, tables: [review.table] },
-    { id: "problems", heading: HEADINGS.problems, parts: [PROBLEMS_PART] },
-    { id: "other", heading: HEADINGS.other, parts: [OTHER_PART_2021] },
+    { id: "overview", heading: HEADINGS.overview, short: SHORT_NAMES.overview, parts: OVERVIEW_PARTS },
+    { id: "active", heading: HEADINGS.active, short: SHORT_NAMES.active, tables: [active.table] },
+    { id: "apply", heading: HEADINGS.apply, short: SHORT_NAMES.apply, tables: [apply.table] },
+    { id: "review", heading: HEADINGS.review, short: SHORT_NAMES.review, tables: [review.table] },
+    { id: "problems", heading: HEADINGS.problems, short: SHORT_NAMES.problems, parts: [PROBLEMS_PART] },
+    { id: "other", heading: HEADINGS.other, short: SHORT_NAMES.other, parts: [OTHER_PART_2021] },
   ],
   cells: [...active.cells, ...apply.cells, ...review.cells],
   totals: [...apply.totals, ...review.totals],

@@ -65,3 +65,13 @@ export const HEADINGS = {
   problems: "五、存在的主要问题及改进情况",
   other: "六、其他需要报告的事项",
 } as const;
+
+/** What a section's button says: its number and a name short enough for a phone's button. */
+export const SHORT_NAMES: Record<keyof typeof HEADINGS, string> = {
+  overview: "一、总体情况",
+  active: "二、主动公开",
+  apply: "三、依申请公开",
+  review: "四、复议诉讼",
+  problems: "五、问题和改进",
+  other: "六、其他事项",
+};

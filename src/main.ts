@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import { run } from "@grammyjs/runner";
+import { Api } from "grammy";
 import { flows } from "../flows/index.js";
 import { createBot } from "./bot/create-bot.js";
 import { COMMANDS } from "./bot/views/commands.js";
@@ -12,6 +13,7 @@ import { renderPool } from "./render-pool.js";
 import { openStore } from "./store/open-store.js";
 import { NoAofError, redisFailure, waitForRedis } from "./store/redis-connection.js";
 import { clientOptions, fileDownloader } from "./telegram-client.js";
+import { connectToTelegram, TokenRejected } from "./telegram-start.js";
 import { startWebhookServer } from "./webhook-server.js";
 
 /**
@@ -84,7 +86,15 @@ async function main(config: Config): Promise<void> {
     },
     { client: clientOptions(config) },
   );
-  await bot.init();
+  // A blackholed connection fails after 15 s, so every attempt is logged.
+  const probe = new Api(config.BOT_TOKEN, { ...clientOptions(config), timeoutSeconds: 15 });
+  const me = await connectToTelegram(() => probe.getMe(), {
+    logger,
+    proxy: Boolean(config.TELEGRAM_PROXY),
+    aborted: starting.signal,
+  });
+  if (!me) return;
+  bot.botInfo = me;
   await bot.api.setMyCommands([...COMMANDS]);
 
   let stopTaking: () => Promise<void>;
@@ -157,6 +167,10 @@ try {
 try {
   await main(config);
 } catch (e) {
+  if (e instanceof TokenRejected) {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(1);
+  }
   if (!(e instanceof NoAofError)) throw e;
   process.stderr.write(`${e.message}\n`);
   process.exit(2);

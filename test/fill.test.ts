@@ -205,9 +205,9 @@ describe("the section list", () => {
     await h.seedReport(41, { ...emptyDraft, cells: { "active.penalty.decisions": 37 } });
     officer.send("/sections");
     await officer.nextReply();
-    officer.press(/^二、主动公开政府信息情况/);
+    officer.press(/^二、主动公开 /);
     await officer.nextReply();
-    officer.press("✅ 行政处罚");
+    officer.press(/^✅ .*行政处罚$/);
     const question = await officer.nextReply();
     expect(question.text).toContain("第二十条第（六）项 · 行政处罚");
     expect(question.text).toContain("已填：37");

@@ -64,7 +64,7 @@ describe("last year's Word file, then /new for the next year", () => {
     // The officer changes 上年结转: the warning names last year's 结转下年度继续办理.
     officer.send("/sections");
     await officer.nextReply();
-    officer.press(/^三、收到和处理/);
+    officer.press(/^三、依申请公开 /);
     await officer.nextReply();
     officer.press(/二、上年结转/);
     await officer.nextReply();

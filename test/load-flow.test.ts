@@ -55,3 +55,13 @@ describe("loading a flow", () => {
     expect(() => loadFlow(broken, "broken.ts")).toThrow(/is never asked/);
   });
 });
+
+describe("section short names", () => {
+  it("are required and short enough for a phone's button", async () => {
+    const { SectionDef, SHORT_NAME_MAX } = await import("../src/form/flow-schema.js");
+    expect(SectionDef.safeParse({ id: "a", heading: "一、总体情况", short: "一、总体情况" }).success).toBe(true);
+    expect(SectionDef.safeParse({ id: "a", heading: "一、总体情况" }).success).toBe(false);
+    expect(SectionDef.safeParse({ id: "a", heading: "x", short: "三、收到和处理政府信息" }).success).toBe(false);
+    expect(SHORT_NAME_MAX).toBeLessThanOrEqual(8);
+  });
+});

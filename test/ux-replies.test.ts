@@ -56,3 +56,34 @@ describe("replies that tell the officer what to do next", () => {
     expect((await h.store.getReport(currentReportId ?? ""))?.draft.year).toBe(2025);
   });
 });
+
+describe("the contents list", () => {
+  it("names sections briefly and keeps each row's group heading", async () => {
+    h = await startHarness({ now: () => new Date("2026-02-10T02:00:00Z") });
+    const officer = h.officer(73);
+    await h.seedReport(73, { format: "2021", org: "大关街道", year: 2025, narrative: {}, cells: {} });
+    officer.send("/sections");
+    const list = await officer.nextReply();
+    const sections = list.replyMarkup && "inline_keyboard" in list.replyMarkup ? list.replyMarkup.inline_keyboard : [];
+    const names = sections.flat().map((b) => b.text);
+    expect(names).toEqual(
+      [
+        "一、总体情况 0/6",
+        "二、主动公开 0/8",
+        "三、依申请公开 0/25",
+        "四、复议诉讼 0/1",
+        "五、问题和改进 0/1",
+        "六、其他事项 0/1",
+      ].map((n) => expect.stringMatching(new RegExp(`^${n.split(" ")[0]} \\d+/\\d+$`))),
+    );
+    for (const name of names) expect([...name].length).toBeLessThanOrEqual(14);
+
+    officer.press(/^三、依申请公开/);
+    const rows = (await officer.nextReply()).replyMarkup;
+    const buttons = rows && "inline_keyboard" in rows ? rows.inline_keyboard.flat().map((b) => b.text) : [];
+    expect(buttons).toContain("（三）不予公开 · 1.属于国家秘密");
+    expect(buttons).toContain("（四）无法提供 · 1.本机关不掌握相关政府信息");
+    expect(buttons).not.toContain("1.属于国家秘密");
+    for (const text of buttons) expect([...text].length).toBeLessThanOrEqual(26);
+  });
+});

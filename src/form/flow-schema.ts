@@ -81,9 +81,14 @@ export const NarrativePart = z.object({
 });
 export type NarrativePart = z.infer<typeof NarrativePart>;
 
+/** Characters of a section's short name: what a button on a phone shows in full, with "12/24" after it. */
+export const SHORT_NAME_MAX = 8;
+
 export const SectionDef = z.object({
   id: z.string(),
   heading: z.string(),
+  /** The section's name on buttons, e.g. "三、依申请公开". */
+  short: z.string().min(1).max(SHORT_NAME_MAX),
   parts: z.array(NarrativePart).default([]),
   tables: z.array(TableDef).default([]),
   /**

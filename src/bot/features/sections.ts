@@ -1,5 +1,5 @@
 import { Composer, InlineKeyboard } from "grammy";
-import { formSteps, isAnswered, sectionProgress } from "../../form/form-steps.js";
+import { type FormStep, formSteps, isAnswered, sectionProgress } from "../../form/form-steps.js";
 import type { StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
@@ -13,12 +13,26 @@ import { NO_REPORT } from "../views/replies.js";
 
 const LABEL_LIMIT = 24;
 
+const clip = (text: string, limit: number) => {
+  const chars = [...text];
+  return chars.length > limit ? `${chars.slice(0, Math.max(1, limit - 1)).join("")}…` : text;
+};
+
+/** A row keeps its group ("（三）不予公开 · 1.属于国家秘密"); a long label is cut, never the group. */
+function stepButton(step: FormStep): string {
+  if (step.kind === "part") return clip(step.part.heading ?? "正文", LABEL_LIMIT);
+  const group = step.row.group;
+  if (!group) return clip(step.row.label, LABEL_LIMIT);
+  const head = `${group} · `;
+  return head + clip(step.row.label, LABEL_LIMIT - [...head].length);
+}
+
 export async function sendSections(ctx: BotContext, report: StoredReport): Promise<void> {
   const progress = sectionProgress(flowOf(ctx.deps, report), report.draft);
   const keyboard = new InlineKeyboard();
   progress.forEach((p, i) => {
     const mark = p.answered === p.total ? "✅" : `${p.answered}/${p.total}`;
-    keyboard.text(`${p.section.heading.slice(0, 16)} ${mark}`, encodeCallback("section", report.id, i)).row();
+    keyboard.text(`${p.section.short} ${mark}`, encodeCallback("section", report.id, i)).row();
   });
   await ctx.reply(`<b>${escapeHtml(report.draft.org)} ${report.draft.year}年度</b>\n选一个部分查看或修改：`, {
     reply_markup: keyboard,
@@ -31,10 +45,8 @@ async function sendSection(ctx: BotContext, report: StoredReport, index: number)
   if (!section) return;
   const keyboard = new InlineKeyboard();
   for (const step of formSteps(flow).filter((s) => s.section === section)) {
-    const title = step.kind === "row" ? step.row.label : (step.part.heading ?? "正文");
-    const short = [...title].length > LABEL_LIMIT ? `${[...title].slice(0, LABEL_LIMIT - 1).join("")}…` : title;
     const mark = isAnswered(step, report.draft) ? "✅ " : "";
-    keyboard.text(`${mark}${short}`, encodeCallback("goto", report.id, step.index)).row();
+    keyboard.text(`${mark}${stepButton(step)}`, encodeCallback("goto", report.id, step.index)).row();
   }
   keyboard.text("« 返回目录", encodeCallback("sections", report.id));
   await ctx.reply(`<b>${escapeHtml(section.heading)}</b>\n点一项修改（✅ 为已填）：`, {
