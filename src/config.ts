@@ -35,6 +35,8 @@ const common = {
   TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
   TELEGRAM_PROXY: proxyUrl.optional(),
   ALLOWED_USER_IDS: userIds.optional(),
+  /** Who may create campaigns (/campaign) and manage their links. */
+  BOT_ADMINS: userIds.optional(),
   /** Real time between two looks of the reminder scheduler. */
   REMINDER_TICK_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
   /** "off" runs the bot without its scheduler (another process runs src/scheduler.ts). */

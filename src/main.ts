@@ -82,6 +82,7 @@ async function main(config: Config): Promise<void> {
       flows,
       renderDocx: renderer.render,
       allowedUserIds: config.ALLOWED_USER_IDS,
+      admins: config.BOT_ADMINS ?? [],
       downloadFile: fileDownloader(config),
     },
     { client: clientOptions(config) },

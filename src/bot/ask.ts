@@ -5,6 +5,7 @@ import { escapeHtml, splitForHtml } from "./html.js";
 import { findingsOf, flowOf, stepAt } from "./report-view.js";
 import { cardView } from "./views/card.js";
 import { questionView } from "./views/question.js";
+import { reviewNote } from "./views/review-note.js";
 
 /** Sending the two views every feature ends on: the question under the cursor, and the report card. */
 
@@ -14,7 +15,9 @@ export async function askCurrent(ctx: BotContext, report: StoredReport, before?:
   const step = stepAt(flow, report.cursor);
   if (step.kind === "part") await sendPreviousText(ctx, report, step);
   const view = questionView(flow, report, step);
-  await ctx.reply(before ? `${before}\n\n${view.text}` : view.text, {
+  const note = reviewNote(report, report.cursor);
+  const head = [before, note].filter(Boolean).join("\n\n");
+  await ctx.reply(head ? `${head}\n\n${view.text}` : view.text, {
     ...(view.keyboard ? { reply_markup: view.keyboard } : {}),
   });
 }
@@ -37,7 +40,8 @@ async function sendPreviousText(
 /** The report card, after `before` (e.g. what was just saved). */
 export async function sendCard(ctx: BotContext, report: StoredReport, before?: string): Promise<void> {
   const view = cardView(flowOf(ctx.deps, report), report, ctx.deps.now(), findingsOf(ctx.deps, report));
-  await ctx.reply(before ? `${before}\n\n${view.text}` : view.text, {
+  const head = [before, reviewNote(report)].filter(Boolean).join("\n\n");
+  await ctx.reply(head ? `${head}\n\n${view.text}` : view.text, {
     ...(view.keyboard ? { reply_markup: view.keyboard } : {}),
   });
 }

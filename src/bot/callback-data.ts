@@ -41,6 +41,16 @@ export const ACTIONS = {
   importFile: { code: "i", arg: IMPORT_CHOICE },
   importRead: { code: "j", arg: READ_CHOICE },
   history: { code: "h", arg: PAGE },
+  // Campaigns: `submit` and `review` name a report; `dashboard`, `unit` and `join` a campaign.
+  submit: { code: "S", arg: oneOf("ok") },
+  review: { code: "V", arg: oneOf("ok", "back") },
+  /** A filter letter (campaign/dashboard.ts) and a page. */
+  dashboard: { code: "D", arg: { kind: "pattern", pattern: /^[anfsrp]\d{1,3}$/ } },
+  /** v preview, d .docx, r 催办, and the unit id. */
+  unit: { code: "U", arg: { kind: "pattern", pattern: /^[vdr]u\d{1,4}$/ } },
+  join: { code: "J", arg: oneOf("attach", "new") },
+  /** The Telegram user id of the officer to remove. */
+  removeOfficer: { code: "X", arg: { kind: "pattern", pattern: /^\d{1,15}$/ } },
   /** From a reminder: open the report at its next open question. */
   resume: { code: "u", arg: NONE },
   /** From the 1 December message: create next year's report from this one. */

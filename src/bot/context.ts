@@ -14,6 +14,8 @@ export interface Deps {
   /** The official formats (flows/index.ts). */
   flows: FlowRegistry;
   allowedUserIds?: readonly number[];
+  /** BOT_ADMINS: who may create campaigns. */
+  admins?: readonly number[];
   /** Builds a report's .docx off the main thread (render-pool.ts). */
   renderDocx: (draft: Draft, options: RenderOptions) => Promise<Uint8Array>;
   /** Downloads a file an officer sent (getFile's file_path), at most maxBytes. */

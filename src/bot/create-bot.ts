@@ -4,11 +4,16 @@ import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotConfig, Composer, type Context } from "grammy";
 import { decodeEnvelope } from "./callback-data.js";
 import type { BotContext, Deps } from "./context.js";
+import { campaignAdminFeature } from "./features/campaign-admin.js";
+import { campaignJoinFeature } from "./features/campaign-join.js";
+import { campaignReviewFeature } from "./features/campaign-review.js";
 import { cancelFeature } from "./features/cancel.js";
+import { dashboardFeature } from "./features/dashboard.js";
 import { fillFeature } from "./features/fill.js";
 import { finalizeFeature, sendCheck, sendPreview, startReport } from "./features/finalize.js";
 import { historyFeature } from "./features/history.js";
 import { importFeature } from "./features/import.js";
+import { membersFeature } from "./features/members.js";
 import { reportsFeature } from "./features/reports.js";
 import { sectionsFeature } from "./features/sections.js";
 import { settingsFeature, showSettings } from "./features/settings.js";
@@ -97,9 +102,15 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
 
   guarded.use(cancelFeature());
   guarded.use(settingsFeature(deps.flows));
+  // Before /start: a deep link join_<token> is an invitation.
+  guarded.use(campaignJoinFeature());
   guarded.use(startFeature({ check: sendCheck, preview: sendPreview, report: startReport, settings: showSettings }));
   guarded.use(sectionsFeature());
   guarded.use(finalizeFeature());
+  guarded.use(campaignAdminFeature());
+  guarded.use(campaignReviewFeature());
+  guarded.use(dashboardFeature(sendPreview));
+  guarded.use(membersFeature());
   guarded.use(reportsFeature());
   guarded.use(historyFeature());
   guarded.use(importFeature());

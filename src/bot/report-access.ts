@@ -1,3 +1,5 @@
+import { decide } from "../campaign/access.js";
+import { isLocked } from "../form/review.js";
 import type { AuditEntry, ReportChange, StoredReport } from "../store/store.js";
 import type { BotContext } from "./context.js";
 
@@ -49,6 +51,11 @@ export async function mutateReport(
   for (let attempt = 0; attempt < ATTEMPTS && current; attempt++) {
     const mutation = plan(current);
     if (typeof mutation === "string") return { ok: false, reason: mutation };
+    // A report handed in for review takes no change to what it prints until it is returned.
+    if (isLocked(current.review) && ("draft" in mutation.change || "prefilled" in mutation.change)) {
+      const decision = decide({ userId, admins: [] }, "edit", { report: current });
+      return { ok: false, reason: decision.ok ? "报告已锁定。" : decision.message };
+    }
     const update = {
       id: current.id,
       expectedVersion: current.version,

@@ -7,7 +7,7 @@ import type { Clock } from "../clock.js";
 import { DEFAULT_PLAN, daysLeft, defaultDeadline } from "../form/deadline.js";
 import type { FlowRegistry } from "../form/flow-registry.js";
 import { reportFindings } from "../form/report-findings.js";
-import { type ReportState, reportState } from "../form/report-state.js";
+import { getsReminders, type ReportState, reportState } from "../form/report-state.js";
 import { type ReminderStageRef, type Store, type StoredReport, stageRefKey } from "../store/store.js";
 import { dueAmong, newYearStage, nextAmong, outOfQuietHours, type Stage, stagesOf } from "./schedule.js";
 import { createSendQueue, type SendQueue } from "./send-queue.js";
@@ -150,6 +150,8 @@ export class ReminderRunner {
     const state = reportState(flow, report);
     const plan = report.reminderPlan ?? DEFAULT_PLAN;
     if (state === "finished") return { stages: [newYearStage(report.draft.year, plan)], since: 0, state };
+    // Handed in or approved: nothing to remind of (a returned report is reminded again).
+    if (!getsReminders(state)) return { stages: [], since: 0, state };
     const deadlines = { publication: report.deadline ?? defaultDeadline(report.draft.year), internal: report.dueDate };
     return { stages: stagesOf(deadlines, plan), since: Date.parse(report.deadlinesSetAt ?? report.createdAt), state };
   }
@@ -188,6 +190,7 @@ export class ReminderRunner {
             if (!next) invitations.push({ report, ref: { reportId: report.id, stage: stage.key } });
           continue;
         }
+        if (!getsReminders(state)) continue;
         reminderRefs.push(...due.map((s) => ({ reportId: report.id, stage: s.key })));
         // Every unfinished report still ahead of its deadline is listed, not only the one whose stage came.
         const deadline = report.deadline ?? defaultDeadline(report.draft.year);

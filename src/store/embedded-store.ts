@@ -1,4 +1,6 @@
 import Database from "better-sqlite3";
+import type { Campaign } from "../campaign/campaign.js";
+import { CAMPAIGN_TABLES, EmbeddedCampaigns } from "./embedded-campaigns.js";
 import { EmbeddedReminderLedger, REMINDER_TABLES } from "./embedded-reminders.js";
 import {
   AUDIT_LIMIT,
@@ -7,6 +9,7 @@ import {
   byUpdatedDesc,
   type Commit,
   type CommitResult,
+  campaignWith,
   decode,
   decodeReport,
   encode,
@@ -72,6 +75,7 @@ export class EmbeddedStore implements Store {
 
   private readonly handledLimit: number;
   readonly reminders: EmbeddedReminderLedger;
+  private readonly campaigns: EmbeddedCampaigns;
 
   constructor(
     readonly file: string,
@@ -92,11 +96,14 @@ export class EmbeddedStore implements Store {
       .transaction(() => {
         this.db.exec(SCHEMA);
         this.db.exec(REMINDER_TABLES);
+        // A table older builds ignore: no layout version of its own.
+        this.db.exec(CAMPAIGN_TABLES);
         if (layout < 3) this.db.exec("INSERT OR IGNORE INTO remind_index (report_id, at) SELECT id, 0 FROM reports");
         this.db.pragma(`user_version = ${LAYOUT_VERSION}`);
       })
       .immediate();
     this.reminders = new EmbeddedReminderLedger(this.db);
+    this.campaigns = new EmbeddedCampaigns(this.db);
     const db = this.db;
     this.sql = {
       getReport: db.prepare<[string], ReportRow>("SELECT id, json FROM reports WHERE id = ?"),
@@ -204,6 +211,9 @@ export class EmbeddedStore implements Store {
             ? { status: "repeat", unsent: decode(PendingAck, `acks/${userId}`, pending.json) }
             : { status: "repeat" };
         }
+        if (commit.campaign && !this.campaigns.fits(commit.campaign.next)) {
+          return { status: "conflict", current: commit.update && this.getReportSync(commit.update.id) };
+        }
         let report: StoredReport | undefined;
         if (commit.update) {
           const { id, expectedVersion, change } = commit.update;
@@ -212,6 +222,8 @@ export class EmbeddedStore implements Store {
           report = result.report;
         }
         if (commit.create) report = this.insertReport(commit.create);
+        if (commit.campaign)
+          this.campaigns.put(campaignWith(commit.campaign.next, commit.create ? report?.id : undefined));
         if (commit.user) {
           const state = userWith(commit.user, commit.create ? report?.id : undefined);
           this.sql.setUser.run(userId, encode(UserState, `users/${userId}`, state));
@@ -248,8 +260,20 @@ export class EmbeddedStore implements Store {
   }
 
   async getReport(id: string): Promise<StoredReport | undefined> {
+    return this.getReportSync(id);
+  }
+
+  private getReportSync(id: string): StoredReport | undefined {
     const row = this.sql.getReport.get(id);
     return row && this.readReport(row);
+  }
+
+  async getCampaign(id: string): Promise<Campaign | undefined> {
+    return this.campaigns.get(id);
+  }
+
+  async listCampaigns(): Promise<Campaign[]> {
+    return this.campaigns.list();
   }
 
   async listReports(userId: number): Promise<StoredReport[]> {

@@ -1,14 +1,17 @@
 import type { Redis } from "ioredis";
 import { BoundedCache } from "../bounded-cache.js";
+import { Campaign } from "../campaign/campaign.js";
 import { connectRedis } from "./redis-connection.js";
 import { RedisReminderLedger } from "./redis-reminders.js";
 import {
   AUDIT_LIMIT,
   AuditEntry,
   applyChange,
+  byCreatedDesc,
   byUpdatedDesc,
   type Commit,
   type CommitResult,
+  campaignWith,
   decode,
   decodeReport,
   encode,
@@ -49,6 +52,8 @@ import {
  *   lease:<userId>    string: the runner composing the officer's reminder (expires)
  *   inactive          hash userId → time the member blocked the bot (403)
  *   rate:all, rate:chat:<chatId>  the shared send rates (theoretical arrival time, µs)
+ *   campaign:<id>     hash { version, json }: a campaign, written compare-and-set
+ *   campaigns         set of campaign ids
  * Each multi-key write is one Lua script, so it is atomic, and the promise
  * resolves only when Redis has answered: that reply is the acknowledgement.
  * All keys a script touches are passed in KEYS.
@@ -57,11 +62,13 @@ import {
 /**
  * The once-only write (Store.commit), and also the plain create and
  * compare-and-set writes (without an update id).
- * KEYS: handled, acks, user, report, audit, remind, member sets to add…, member sets to remove…
+ * KEYS: handled, acks, user, report, audit, remind, campaign, campaigns,
+ *       member sets to add…, member sets to remove…
  * ARGV: 1 update id ('' none), 2 ack JSON ('' none), 3 now in ms, 4 handled limit,
  *       5 pending-ack limit, 6 user JSON ('' leaves it), 7 report mode ('' | 'create' | 'update'),
  *       8 expected version, 9 report JSON, 10 report id, 11 audit limit,
- *       12 number of member sets to add, 13… audit entries
+ *       12 number of member sets to add, 13 campaign version to write ('' none),
+ *       14 campaign JSON, 15 campaign id, 16… audit entries
  * Returns {'repeat', ack JSON or ''} when the update id was handled before
  * (the ack when it is still unsent), {'conflict'} when the version moved on,
  * {'taken'} when a new report's id exists, {'ok'} when written.
@@ -73,6 +80,10 @@ if uid ~= '' and redis.call('ZSCORE', KEYS[1], uid) then
     if cjson.decode(p).updateId == tonumber(uid) then return {'repeat', p} end
   end
   return {'repeat', ''}
+end
+if ARGV[13] ~= '' then
+  local cv = redis.call('HGET', KEYS[7], 'version')
+  if (cv and tonumber(cv) or 0) ~= tonumber(ARGV[13]) - 1 then return {'conflict'} end
 end
 local mode = ARGV[7]
 if mode == 'create' then
@@ -86,11 +97,15 @@ end
 if mode ~= '' then
   redis.call('ZADD', KEYS[6], 'LT', ARGV[3], ARGV[10])
   local adds = tonumber(ARGV[12])
-  for i = 7, #KEYS do
-    if i - 6 <= adds then redis.call('SADD', KEYS[i], ARGV[10]) else redis.call('SREM', KEYS[i], ARGV[10]) end
+  for i = 9, #KEYS do
+    if i - 8 <= adds then redis.call('SADD', KEYS[i], ARGV[10]) else redis.call('SREM', KEYS[i], ARGV[10]) end
   end
-  for i = 13, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
-  if #ARGV >= 13 then redis.call('LTRIM', KEYS[5], -tonumber(ARGV[11]), -1) end
+  for i = 16, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
+  if #ARGV >= 16 then redis.call('LTRIM', KEYS[5], -tonumber(ARGV[11]), -1) end
+end
+if ARGV[13] ~= '' then
+  redis.call('HSET', KEYS[7], 'version', ARGV[13], 'json', ARGV[14])
+  redis.call('SADD', KEYS[8], ARGV[15])
 end
 if ARGV[6] ~= '' then redis.call('SET', KEYS[3], ARGV[6]) end
 if uid ~= '' then
@@ -197,7 +212,7 @@ export class RedisStore implements Store {
   }
 
   private key(
-    kind: "report" | "audit" | "member" | "user" | "state" | "handled" | "acks",
+    kind: "report" | "audit" | "member" | "user" | "state" | "handled" | "acks" | "campaign",
     id: string | number,
   ): string {
     return `${this.prefix}${kind}:${id}`;
@@ -208,6 +223,7 @@ export class RedisStore implements Store {
     origin: Origin | undefined,
     write: ReportWrite | undefined,
     user: { id: number; state: UserState } | undefined,
+    campaign?: Campaign,
   ): Promise<{ status: "ok" | "taken" | "conflict" } | { status: "repeat"; unsent?: PendingAck }> {
     const owner = origin?.userId ?? user?.id;
     const handledKey = owner === undefined ? this.key("handled", "-") : this.key("handled", owner);
@@ -219,14 +235,17 @@ export class RedisStore implements Store {
     const ackJson = origin?.ack
       ? encode(PendingAck, acksKey, { updateId: origin.updateId, text: origin.ack, at: this.now().toISOString() })
       : "";
+    const campaignKey = this.key("campaign", campaign?.id ?? "-");
     const reply = await this.redis.nbCommit(
-      6 + setKeys.length,
+      8 + setKeys.length,
       handledKey,
       acksKey,
       userKey,
       reportKey,
       this.key("audit", id),
       this.reminders.indexKey,
+      campaignKey,
+      this.campaignsKey,
       ...setKeys,
       origin ? origin.updateId : "",
       ackJson,
@@ -240,6 +259,9 @@ export class RedisStore implements Store {
       id,
       AUDIT_LIMIT,
       write?.added.length ?? 0,
+      campaign?.version ?? "",
+      campaign ? encode(Campaign, campaignKey, campaign) : "",
+      campaign?.id ?? "",
       ...(write?.audit ?? []),
     );
     const [status, ack] = reply;
@@ -286,8 +308,10 @@ export class RedisStore implements Store {
     }
     for (let attempt = 1; ; attempt++) {
       if (commit.create) write = this.createWrite(commit.create);
-      const user = commit.user && { id: origin.userId, state: userWith(commit.user, write?.next.id) };
-      const result = await this.runCommit(origin, write, user);
+      const created = commit.create ? write?.next.id : undefined;
+      const user = commit.user && { id: origin.userId, state: userWith(commit.user, created) };
+      const campaign = commit.campaign && campaignWith(commit.campaign.next, created);
+      const result = await this.runCommit(origin, write, user, campaign);
       if (result.status === "repeat") return result;
       if (result.status === "ok") {
         if (!write) return { status: "applied" };
@@ -396,6 +420,22 @@ export class RedisStore implements Store {
     const key = this.key("audit", id);
     const newestFirst = (await this.redis.lrange(key, -limit, -1)).reverse();
     return newestFirst.map((json, i) => decode(AuditEntry, `${key}[-${i + 1}]`, json));
+  }
+
+  private get campaignsKey(): string {
+    return `${this.prefix}campaigns`;
+  }
+
+  async getCampaign(id: string): Promise<Campaign | undefined> {
+    const key = this.key("campaign", id);
+    const json = await this.redis.hget(key, "json");
+    return json === null ? undefined : decode(Campaign, key, json);
+  }
+
+  async listCampaigns(): Promise<Campaign[]> {
+    const ids = await this.redis.smembers(this.campaignsKey);
+    const campaigns = await Promise.all(ids.map((id) => this.getCampaign(id)));
+    return campaigns.filter((c): c is Campaign => c !== undefined).sort(byCreatedDesc);
   }
 
   async getUser(userId: number): Promise<UserState> {

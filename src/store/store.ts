@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { type Campaign, CampaignLink } from "../campaign/campaign.js";
 import { DEFAULT_PLAN, ReminderPlan } from "../form/deadline.js";
 import { Draft } from "../form/draft.js";
+import { Review } from "../form/review.js";
 
 /**
  * The persistence contract shared by the Redis and the embedded store
@@ -52,6 +54,10 @@ export const StoredReport = z.strictObject({
       }),
     )
     .optional(),
+  /** The campaign and unit this report is for (the campaign records it too). */
+  campaign: CampaignLink.optional(),
+  /** Hand-in and review state of a campaign's report. */
+  review: Review.optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -115,6 +121,8 @@ export type ReportChange = Partial<
     | "muted"
     | "finalized"
     | "prefilled"
+    | "campaign"
+    | "review"
   >
 >;
 export type UpdateResult = { ok: true; report: StoredReport } | { ok: false; current: StoredReport | undefined };
@@ -124,6 +132,8 @@ export type NewReport = {
   deadline?: string;
   previous?: Draft;
   prefilled?: StoredReport["prefilled"];
+  dueDate?: string;
+  campaign?: CampaignLink;
 };
 
 /**
@@ -148,6 +158,12 @@ export interface Commit {
   create?: NewReport;
   /** The member's whole new record. */
   user?: UserState;
+  /**
+   * A campaign written compare-and-set: `next.version` is the stored version
+   * + 1 (1 creates it). A unit's `reportId` may be NEW_REPORT, the report
+   * this commit creates.
+   */
+  campaign?: { next: Campaign };
 }
 
 /** Placeholder for the id of the report a commit creates, in `Commit.user.currentReportId`. */
@@ -162,7 +178,7 @@ export type CommitResult =
    * when it was sent (stay silent).
    */
   | { status: "repeat"; unsent?: PendingAck }
-  /** The report's version moved on (or it is gone): nothing was written. */
+  /** The report's or the campaign's version moved on (or it is gone): nothing was written. */
   | { status: "conflict"; current: StoredReport | undefined };
 export interface Store {
   /**
@@ -208,6 +224,9 @@ export interface Store {
   readState(key: string): Promise<unknown | undefined>;
   writeState(key: string, value: unknown): Promise<void>;
   deleteState(key: string): Promise<void>;
+  getCampaign(id: string): Promise<Campaign | undefined>;
+  /** Every campaign, newest first (a district runs a few a year). */
+  listCampaigns(): Promise<Campaign[]>;
   /** Resolves when the store answers; rejects when it is unreachable (readiness). */
   ping(): Promise<void>;
   /** What the reminder scheduler reads and records (both stores, one contract). */
@@ -386,6 +405,24 @@ export function userWith(state: UserState, createdId: string | undefined): UserS
   return { ...state, currentReportId: createdId };
 }
 
+/** The campaign a commit writes, with a created report's id filled in. */
+export function campaignWith(campaign: Campaign, createdId: string | undefined): Campaign {
+  if (!campaign.units.some((u) => u.reportId === NEW_REPORT)) return campaign;
+  if (createdId === undefined)
+    throw new StoreDataError(`campaign:${campaign.id}`, "a unit points at a new report, but none is created");
+  return {
+    ...campaign,
+    units: campaign.units.map((u) => (u.reportId === NEW_REPORT ? { ...u, reportId: createdId } : u)),
+  };
+}
+
+export function byCreatedDesc(a: Campaign, b: Campaign): number {
+  return a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id.localeCompare(b.id);
+}
+
+/** 7 random bytes → 10 url-safe characters, as report ids. */
+export const newCampaignId = (): string => newReportId();
+
 export function newReport(id: string, input: NewReport, now: Date): StoredReport {
   const at = now.toISOString();
   const report: StoredReport = {
@@ -401,6 +438,8 @@ export function newReport(id: string, input: NewReport, now: Date): StoredReport
   if (input.deadline !== undefined) report.deadline = input.deadline;
   if (input.previous !== undefined) report.previous = input.previous;
   if (input.prefilled !== undefined) report.prefilled = input.prefilled;
+  if (input.dueDate !== undefined) report.dueDate = input.dueDate;
+  if (input.campaign !== undefined) report.campaign = input.campaign;
   return report;
 }
 
@@ -413,6 +452,8 @@ const OPTIONAL_FIELDS = [
   "muted",
   "finalized",
   "prefilled",
+  "campaign",
+  "review",
 ] as const;
 
 /** The report a successful compare-and-set writes. */

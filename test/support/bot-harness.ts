@@ -39,6 +39,8 @@ export interface HarnessOptions {
   /** The bot's clock (default: the real one). */
   now?: () => Date;
   allowedUserIds?: number[];
+  /** BOT_ADMINS. */
+  admins?: number[];
   /** Wraps the store the bot sees (to make it fail, say); the test's `store` stays the real one. */
   wrapStore?: (store: Store) => Store;
   /** The render pool's worker module (default: the real one). */
@@ -66,6 +68,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       renderDocx: renderer.render,
       downloadFile: fileDownloader({ TELEGRAM_API_ROOT: fake.apiRoot, BOT_TOKEN: TOKEN }),
       ...(options.allowedUserIds ? { allowedUserIds: options.allowedUserIds } : {}),
+      ...(options.admins ? { admins: options.admins } : {}),
     },
     { client: { apiRoot: fake.apiRoot } },
   );

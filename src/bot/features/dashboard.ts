@@ -1,0 +1,218 @@
+import { Composer, InlineKeyboard, InputFile } from "grammy";
+import { type Campaign, unitOf } from "../../campaign/campaign.js";
+import { type DashboardRow, dashboardPage, FILTERS, type Filter, isFilter } from "../../campaign/dashboard.js";
+import { beijingIsoDate, chineseDate } from "../../form/deadline.js";
+import { reportState } from "../../form/report-state.js";
+import { reportSummary } from "../../form/report-summary.js";
+import { isQuietTime } from "../../reminders/schedule.js";
+import { collectZip } from "../../report/collect-zip.js";
+import { reportTitle } from "../../report/report-text.js";
+import type { StoredReport } from "../../store/store.js";
+import { decodeCallback, encodeCallback } from "../callback-data.js";
+import { decideFor, NO_CAMPAIGN, supervisedCampaigns, tell } from "../campaign-access.js";
+import type { BotContext } from "../context.js";
+import { safeFileName } from "../file-name.js";
+import { escapeHtml } from "../html.js";
+import { findingsOf, flowOf } from "../report-view.js";
+
+/**
+ * For supervisors: /dashboard lists every unit of their campaign (state,
+ * progress, problems, last activity, officers), a page at a time with
+ * filters; a unit's buttons give its preview, its .docx and 催办 (at most
+ * once a day per unit, never at night). /collect sends the .zip of the
+ * approved reports with the roll-up and the .csv.
+ */
+
+export type ReportSender = (ctx: BotContext, report: StoredReport) => Promise<void>;
+
+async function unitReports(ctx: BotContext, campaign: Campaign): Promise<Map<string, StoredReport>> {
+  const entries = await Promise.all(
+    campaign.units.map(async (u) => [u.id, u.reportId && (await ctx.deps.store.getReport(u.reportId))] as const),
+  );
+  return new Map(entries.filter((e): e is readonly [string, StoredReport] => Boolean(e[1])));
+}
+
+export async function dashboardRows(ctx: BotContext, campaign: Campaign): Promise<DashboardRow[]> {
+  const reports = await unitReports(ctx, campaign);
+  const members = [...new Set([...reports.values()].flatMap((r) => r.members))];
+  const inactive = await ctx.deps.store.reminders.inactive(members);
+  return campaign.units.map((unit) => {
+    const report = reports.get(unit.id);
+    if (!report)
+      return {
+        unitId: unit.id,
+        name: unit.name,
+        state: "not_started",
+        errors: 0,
+        warnings: 0,
+        officers: 0,
+        blocked: 0,
+        muted: 0,
+      };
+    const flow = flowOf(ctx.deps, report);
+    const summary = reportSummary(flow, report.draft, findingsOf(ctx.deps, report));
+    return {
+      unitId: unit.id,
+      name: unit.name,
+      state: reportState(flow, report),
+      progress: { done: summary.sectionsDone, total: summary.sectionsTotal },
+      errors: summary.errors.length,
+      warnings: summary.warnings.length,
+      lastActivity: report.updatedAt,
+      officers: report.members.length,
+      blocked: report.members.filter((m) => inactive.has(m)).length,
+      muted: report.muted?.length ?? 0,
+    };
+  });
+}
+
+async function showDashboard(ctx: BotContext, campaign: Campaign, filter: Filter, page: number, edit: boolean) {
+  const rows = await dashboardRows(ctx, campaign);
+  const view = dashboardPage(campaign, rows, filter, page, ctx.deps.now());
+  const keyboard = new InlineKeyboard();
+  const first = view.page * 5;
+  view.rows.forEach((row, i) => {
+    const n = first + i + 1;
+    keyboard
+      .text(`${n} 预览`, encodeCallback("unit", campaign.id, `v${row.unitId}`))
+      .text(`${n} 文档`, encodeCallback("unit", campaign.id, `d${row.unitId}`))
+      .text(`${n} 催办`, encodeCallback("unit", campaign.id, `r${row.unitId}`))
+      .row();
+  });
+  (Object.keys(FILTERS) as Filter[]).forEach((f, i) => {
+    keyboard.text(
+      f === filter ? `·${FILTERS[f].label}·` : FILTERS[f].label,
+      encodeCallback("dashboard", campaign.id, `${f}0`),
+    );
+    if (i === 2) keyboard.row();
+  });
+  if (view.pages > 1) {
+    keyboard.row();
+    if (view.page > 0) keyboard.text("◀ 上一页", encodeCallback("dashboard", campaign.id, `${filter}${view.page - 1}`));
+    if (view.page < view.pages - 1)
+      keyboard.text("下一页 ▶", encodeCallback("dashboard", campaign.id, `${filter}${view.page + 1}`));
+  }
+  const text = `<pre>${escapeHtml(view.text)}</pre>`;
+  if (edit)
+    await ctx
+      .editMessageText(text, { reply_markup: keyboard })
+      .catch(() => ctx.reply(text, { reply_markup: keyboard }));
+  else await ctx.reply(text, { reply_markup: keyboard });
+}
+
+/** The supervised campaign a command is about: the only one, or a choice. */
+async function pickCampaign(ctx: BotContext, then: (campaign: Campaign) => Promise<void>): Promise<void> {
+  const campaigns = await supervisedCampaigns(ctx);
+  const [only] = campaigns;
+  if (!only) {
+    await ctx.reply(NO_CAMPAIGN);
+    return;
+  }
+  if (campaigns.length === 1) return then(only);
+  const keyboard = new InlineKeyboard();
+  for (const c of campaigns.slice(0, 10))
+    keyboard.text(c.name.slice(0, 30), encodeCallback("dashboard", c.id, "a0")).row();
+  await ctx.reply("你审核多项年报工作，请选一项：", { reply_markup: keyboard });
+}
+
+const URGE_KEY = (campaignId: string, unitId: string) => `urge:${campaignId}:${unitId}`;
+
+async function urge(ctx: BotContext, campaign: Campaign, unitId: string, report: StoredReport | undefined) {
+  const now = ctx.deps.now();
+  if (isQuietTime(now.getTime())) {
+    await ctx.answerCallbackQuery({
+      text: "现在是夜间（21:00–8:00），不打扰填报人。请明早 8:00 后再点催办。",
+      show_alert: true,
+    });
+    return;
+  }
+  if (!report) {
+    await ctx.answerCallbackQuery({ text: "这个单位还没有人加入，请把邀请链接发给他们。", show_alert: true });
+    return;
+  }
+  const today = beijingIsoDate(now.getTime());
+  const key = URGE_KEY(campaign.id, unitId);
+  const last = (await ctx.deps.store.readState(key)) as { date?: string } | undefined;
+  if (last?.date === today) {
+    await ctx.answerCallbackQuery({ text: "今天已经催办过这个单位了，每天最多一次。", show_alert: true });
+    return;
+  }
+  await ctx.deps.store.writeState(key, { date: today, by: ctx.from?.id ?? 0 });
+  const inactive = await ctx.deps.store.reminders.inactive(report.members);
+  const text = `⏰ 区政务公开办提醒：请尽快完成 ${escapeHtml(report.draft.org)} ${report.draft.year} 年度报告（内部截止 ${chineseDate(campaign.dueDate)}）。发 /start 继续填写。`;
+  let sent = 0;
+  for (const member of report.members)
+    if (!inactive.has(member) && (await tell(ctx, member, () => ctx.api.sendMessage(member, text)))) sent++;
+  await ctx.answerCallbackQuery({ text: `已催办 ${report.draft.org}：发给 ${sent} 位填报人。` });
+}
+
+async function sendDocx(ctx: BotContext, report: StoredReport): Promise<void> {
+  await ctx.replyWithChatAction("upload_document");
+  const docx = await ctx.deps.renderDocx(report.draft, {});
+  await ctx.replyWithDocument(new InputFile(docx, safeFileName(`${reportTitle(report.draft)}.docx`)));
+}
+
+async function collect(ctx: BotContext, campaign: Campaign): Promise<void> {
+  await ctx.replyWithChatAction("upload_document");
+  const reports = await unitReports(ctx, campaign);
+  const flow = ctx.deps.flows.flowFor(ctx.deps.flows.formatForYear(campaign.year));
+  const units = campaign.units.map((u) => {
+    const report = reports.get(u.id);
+    const approved = report?.review?.state === "approved" && report.draft.format === flow.format;
+    return approved ? { name: u.name, approved: report.draft } : { name: u.name };
+  });
+  const result = await collectZip({
+    flow,
+    title: { org: `${campaign.name}（汇总）`, year: campaign.year },
+    units,
+    // The render pool works on several documents at once.
+    render: (_flow, draft) => ctx.deps.renderDocx(draft, {}),
+  });
+  ctx.log.info({ campaignId: campaign.id, included: result.included.length, bytes: result.zip.length }, "collected");
+  const missing =
+    result.missing.length > 0
+      ? `\n未计入（尚未通过）${result.missing.length} 个：${result.missing.slice(0, 30).join("、")}${result.missing.length > 30 ? "……" : ""}`
+      : "";
+  await ctx.replyWithDocument(new InputFile(result.zip, safeFileName(`${campaign.name}汇总.zip`)), {
+    caption: escapeHtml(
+      `已汇总 ${result.included.length} 个已通过单位：各单位报告和数据文件、汇总报告、各单位数据.csv。${missing}`,
+    ).slice(0, 1000),
+  });
+}
+
+export function dashboardFeature(preview: ReportSender): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.command("dashboard", (ctx) => pickCampaign(ctx, (c) => showDashboard(ctx, c, "a", 0, false)));
+  composer.command("collect", (ctx) => pickCampaign(ctx, (c) => collect(ctx, c)));
+
+  composer.on("callback_query:data", async (ctx, next) => {
+    const callback = decodeCallback(ctx.callbackQuery.data);
+    if (callback?.action !== "dashboard" && callback?.action !== "unit") return next();
+    const campaign = await ctx.deps.store.getCampaign(callback.reportId);
+    const unitId = callback.action === "unit" ? callback.arg.slice(1) : undefined;
+    const decision = decideFor(ctx, "supervise", { campaign, ...(unitId ? { unitId } : {}) });
+    if (!decision.ok || !campaign) {
+      ctx.log.info({ refusal: decision.ok ? "gone" : decision.refusal }, "dashboard refused");
+      await ctx.answerCallbackQuery({ text: decision.ok ? NO_CAMPAIGN : decision.message, show_alert: true });
+      return;
+    }
+    if (callback.action === "dashboard") {
+      const filter = callback.arg.slice(0, 1);
+      await ctx.answerCallbackQuery();
+      await showDashboard(ctx, campaign, isFilter(filter) ? filter : "a", Number(callback.arg.slice(1)), true);
+      return;
+    }
+    const unit = unitId === undefined ? undefined : unitOf(campaign, unitId);
+    const report = unit?.reportId === undefined ? undefined : await ctx.deps.store.getReport(unit.reportId);
+    const kind = callback.arg.slice(0, 1);
+    if (kind === "r") return urge(ctx, campaign, unitId ?? "", report);
+    if (!report) {
+      await ctx.answerCallbackQuery({ text: "这个单位还没有人加入。", show_alert: true });
+      return;
+    }
+    await ctx.answerCallbackQuery();
+    if (kind === "v") await preview(ctx, report);
+    else await sendDocx(ctx, report);
+  });
+  return composer;
+}
