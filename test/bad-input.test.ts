@@ -316,6 +316,7 @@ describe("forged callback data", () => {
       unit: ["vu1", "du1", "ru1"],
       join: ["attach", "new"],
       removeOfficer: ["161", "162"],
+      links: ["u1", "s"],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])
@@ -323,7 +324,7 @@ describe("forged callback data", () => {
         queries.push(officer.pressData(encodeCallback(action, mine.id, arg), question.messageId));
     for (const query of queries) {
       const toast = await toastFor(officer, query);
-      expect(toast).toMatch(/不是它的填报人|报告不存在|过期|无效|失效|请向区政务公开办索取新的邀请链接/);
+      expect(toast).toMatch(/不是它的填报人|报告不存在|过期|无效|失效|请向区政务公开办索取新的邀请链接|只有管理员/);
     }
     // Nothing about the other report reached this chat, and neither report nor user moved.
     const sent = await settle(officer);

@@ -285,6 +285,21 @@ describe("a campaign through the bot (real Redis)", () => {
     expect(await answerOf(o1, q)).toMatch(/唯一的填报人/);
   });
 
+  it("lets an administrator renew a unit's link, which revokes the old one", async () => {
+    const admin = h.officer(ADMIN);
+    admin.send("/links");
+    await replyMatching(admin, /给哪个单位换新的邀请链接/);
+    admin.press("丙局");
+    const text = await replyMatching(admin, /新的邀请链接（丙局）/);
+    const fresh = text.match(/start=(join_o[\w-]+)/)?.[1] ?? "";
+    const late = h.officer(14);
+    late.send(`/start ${links[2]}`);
+    expect(await replyMatching(late, /已被收回/)).toContain("请向区政务公开办索取新的邀请链接");
+    late.send(`/start ${fresh}`);
+    await replyMatching(late, /已加入「西湖区2022年度年报」：丙局/);
+    expect((await reportOf("丙局")).members).toEqual([C, 14]);
+  });
+
   describe("intrusions: each refused with what to do, and the store unchanged", () => {
     /** Every report and campaign as stored. */
     const snapshot = async () => {
@@ -382,6 +397,8 @@ describe("a campaign through the bot (real Redis)", () => {
       expect(await answerOf(c, q9)).toMatch(/按钮已失效/);
       const q10 = c.pressData(encodeCallback("removeOfficer", a.id, A1), 1);
       expect(await answerOf(c, q10)).toContain(ASK);
+      const q11 = sup.pressData(encodeCallback("links", campaignId, "u1"), 1);
+      expect(await answerOf(sup, q11)).toMatch(/只有管理员/);
       expect(sup3.documents).toHaveLength(0);
       expect(await snapshot()).toBe(before);
     });

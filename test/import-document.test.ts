@@ -1,19 +1,23 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { flows } from "../flows/index.js";
+import { captionOverrides } from "../src/bot/features/import.js";
 import type { Draft } from "../src/form/draft.js";
+import { computeValues } from "../src/form/totals.js";
 import { DOC_REFUSALS } from "../src/import/read-docx.js";
 import { MAX_IMPORT_BYTES } from "../src/import/read-file.js";
 import { renderDocx } from "../src/report/render-docx.js";
 import { type Harness, startHarness } from "./support/bot-harness.js";
 import { buildDocx, oleFile } from "./support/docx-builder.js";
 import { fixture, withCells } from "./support/fixtures.js";
+import { activeTable2021, applyTable, officialReport, reviewTable } from "./support/official-layout.js";
 
 /** An officer sends a report someone wrote (Word, text) and chooses what it is for. */
 
 const ORG = "杭州市拱墅区住房和城乡建设局"; // the unit of the report-2022 fixture
 const LAST_YEAR = "用作去年的报告（对比和预填）";
 const report2022 = fixture("report-2022");
+const values2022 = Object.fromEntries(computeValues(flows.flowFor("2021"), report2022.cells));
 const docxOf = (draft: Draft) => renderDocx(flows.flowFor(draft.format), draft);
 
 let h: Harness;
@@ -151,6 +155,39 @@ describe("what the officer is shown", () => {
     expect(summary.text).toContain("读到 龙岗区某局 2024 年的报告：表格 86 格");
     officer.press(LAST_YEAR);
     expect((await officer.nextReply()).text).toContain("已保存为去年的报告");
+  });
+});
+
+describe("a file that does not say its unit or year", () => {
+  it("asks for them in the caption, and takes them from it", async () => {
+    const officer = h.officer(79);
+    const blocks = officialReport({
+      title: "政府信息公开工作年度报告",
+      preamble: [],
+      overview: ["（一）主动公开", "全年主动公开政府信息312条。"],
+      active: activeTable2021((id) => String(values2022[id] ?? "")),
+      apply: applyTable("2021", (id) => String(values2022[id] ?? "")),
+      review: reviewTable((id) => String(values2022[id] ?? "")),
+      problems: ["无。"],
+      other: ["无。"],
+      closing: [],
+    });
+    const bytes = buildDocx(blocks);
+    officer.sendDocument("年报.docx", bytes);
+    const refused = await officer.nextReply();
+    expect(refused.text).toContain("看不出这是哪一年的报告");
+    expect(refused.text).toContain("在“说明”里写上单位和年度");
+    expect(await pendingRead(79)).toBeUndefined();
+
+    officer.sendDocument("年报.docx", bytes, undefined, "某住建局 2022");
+    expect((await officer.nextReply()).text).toContain("读到 某住建局 2022 年的报告：表格 200 格、正文 3 部分");
+  });
+
+  it("reads the caption's unit and year", () => {
+    expect(captionOverrides("大关街道 2022")).toEqual({ org: "大关街道", year: 2022 });
+    expect(captionOverrides("2022年度")).toEqual({ year: 2022 });
+    expect(captionOverrides("大关街道")).toEqual({ org: "大关街道" });
+    expect(captionOverrides(undefined)).toEqual({});
   });
 });
 

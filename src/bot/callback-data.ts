@@ -51,6 +51,8 @@ export const ACTIONS = {
   join: { code: "J", arg: oneOf("attach", "new") },
   /** The Telegram user id of the officer to remove. */
   removeOfficer: { code: "X", arg: { kind: "pattern", pattern: /^\d{1,15}$/ } },
+  /** A unit id, or `s` for the supervisors' link. */
+  links: { code: "L", arg: { kind: "pattern", pattern: /^(u\d{1,4}|s)$/ } },
   /** From a reminder: open the report at its next open question. */
   resume: { code: "u", arg: NONE },
   /** From the 1 December message: create next year's report from this one. */

@@ -13,6 +13,7 @@ import { fillFeature } from "./features/fill.js";
 import { finalizeFeature, sendCheck, sendPreview, startReport } from "./features/finalize.js";
 import { historyFeature } from "./features/history.js";
 import { importFeature } from "./features/import.js";
+import { linksFeature } from "./features/links.js";
 import { membersFeature } from "./features/members.js";
 import { reportsFeature } from "./features/reports.js";
 import { sectionsFeature } from "./features/sections.js";
@@ -111,6 +112,7 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   guarded.use(campaignReviewFeature());
   guarded.use(dashboardFeature(sendPreview));
   guarded.use(membersFeature());
+  guarded.use(linksFeature());
   guarded.use(reportsFeature());
   guarded.use(historyFeature());
   guarded.use(importFeature());

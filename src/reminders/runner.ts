@@ -9,6 +9,7 @@ import type { FlowRegistry } from "../form/flow-registry.js";
 import { reportFindings } from "../form/report-findings.js";
 import { getsReminders, type ReportState, reportState } from "../form/report-state.js";
 import { type ReminderStageRef, type Store, type StoredReport, stageRefKey } from "../store/store.js";
+import { sendCampaignDigests } from "./campaign-digest.js";
 import { dueAmong, newYearStage, nextAmong, outOfQuietHours, type Stage, stagesOf } from "./schedule.js";
 import { createSendQueue, type SendQueue } from "./send-queue.js";
 
@@ -139,6 +140,10 @@ export class ReminderRunner {
       }
       if (due.length < this.options.batch) break;
     }
+    // Supervisors' weekly digests of the campaigns (after their internal due date).
+    await sendCampaignDigests(this.deps, now, this.owner).catch((err) =>
+      this.deps.logger.error({ err }, "campaign digests failed"),
+    );
     const result = { now: now.toISOString(), reports, outcomes };
     this.deps.logger.info(result, "reminders tick");
     return result;

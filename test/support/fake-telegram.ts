@@ -968,10 +968,13 @@ export class Officer {
     return this.pushMessage({ voice: { ...fileFields(file), duration: 3, mime_type: "audio/ogg" } });
   }
 
-  /** Registers the bytes for getFile and sends them as a document. */
-  sendDocument(fileName: string, bytes: Uint8Array, mimeType = guessMime(fileName)): Message {
+  /** Registers the bytes for getFile and sends them as a document (with the caption typed under it, if any). */
+  sendDocument(fileName: string, bytes: Uint8Array, mimeType = guessMime(fileName), caption?: string): Message {
     const file = this.fake.registerFile(bytes, fileName, mimeType);
-    return this.pushMessage({ document: { ...fileFields(file), file_name: fileName, mime_type: mimeType } });
+    return this.pushMessage({
+      document: { ...fileFields(file), file_name: fileName, mime_type: mimeType },
+      ...(caption ? { caption } : {}),
+    });
   }
 
   /** Presses a callback button on the newest bot message with an inline keyboard (or the given one); returns the query id. */

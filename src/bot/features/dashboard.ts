@@ -1,9 +1,8 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { type Campaign, unitOf } from "../../campaign/campaign.js";
-import { type DashboardRow, dashboardPage, FILTERS, type Filter, isFilter } from "../../campaign/dashboard.js";
+import { dashboardPage, FILTERS, type Filter, isFilter } from "../../campaign/dashboard.js";
+import { dashboardRows, unitReports } from "../../campaign/dashboard-rows.js";
 import { beijingIsoDate, chineseDate } from "../../form/deadline.js";
-import { reportState } from "../../form/report-state.js";
-import { reportSummary } from "../../form/report-summary.js";
 import { isQuietTime } from "../../reminders/schedule.js";
 import { collectZip } from "../../report/collect-zip.js";
 import { reportTitle } from "../../report/report-text.js";
@@ -13,7 +12,6 @@ import { decideFor, NO_CAMPAIGN, supervisedCampaigns, tell } from "../campaign-a
 import type { BotContext } from "../context.js";
 import { safeFileName } from "../file-name.js";
 import { escapeHtml } from "../html.js";
-import { findingsOf, flowOf } from "../report-view.js";
 
 /**
  * For supervisors: /dashboard lists every unit of their campaign (state,
@@ -25,49 +23,8 @@ import { findingsOf, flowOf } from "../report-view.js";
 
 export type ReportSender = (ctx: BotContext, report: StoredReport) => Promise<void>;
 
-async function unitReports(ctx: BotContext, campaign: Campaign): Promise<Map<string, StoredReport>> {
-  const entries = await Promise.all(
-    campaign.units.map(async (u) => [u.id, u.reportId && (await ctx.deps.store.getReport(u.reportId))] as const),
-  );
-  return new Map(entries.filter((e): e is readonly [string, StoredReport] => Boolean(e[1])));
-}
-
-export async function dashboardRows(ctx: BotContext, campaign: Campaign): Promise<DashboardRow[]> {
-  const reports = await unitReports(ctx, campaign);
-  const members = [...new Set([...reports.values()].flatMap((r) => r.members))];
-  const inactive = await ctx.deps.store.reminders.inactive(members);
-  return campaign.units.map((unit) => {
-    const report = reports.get(unit.id);
-    if (!report)
-      return {
-        unitId: unit.id,
-        name: unit.name,
-        state: "not_started",
-        errors: 0,
-        warnings: 0,
-        officers: 0,
-        blocked: 0,
-        muted: 0,
-      };
-    const flow = flowOf(ctx.deps, report);
-    const summary = reportSummary(flow, report.draft, findingsOf(ctx.deps, report));
-    return {
-      unitId: unit.id,
-      name: unit.name,
-      state: reportState(flow, report),
-      progress: { done: summary.sectionsDone, total: summary.sectionsTotal },
-      errors: summary.errors.length,
-      warnings: summary.warnings.length,
-      lastActivity: report.updatedAt,
-      officers: report.members.length,
-      blocked: report.members.filter((m) => inactive.has(m)).length,
-      muted: report.muted?.length ?? 0,
-    };
-  });
-}
-
 async function showDashboard(ctx: BotContext, campaign: Campaign, filter: Filter, page: number, edit: boolean) {
-  const rows = await dashboardRows(ctx, campaign);
+  const rows = await dashboardRows(ctx.deps, campaign);
   const view = dashboardPage(campaign, rows, filter, page, ctx.deps.now());
   const keyboard = new InlineKeyboard();
   const first = view.page * 5;
@@ -154,7 +111,7 @@ async function sendDocx(ctx: BotContext, report: StoredReport): Promise<void> {
 
 async function collect(ctx: BotContext, campaign: Campaign): Promise<void> {
   await ctx.replyWithChatAction("upload_document");
-  const reports = await unitReports(ctx, campaign);
+  const reports = await unitReports(ctx.deps.store, campaign);
   const flow = ctx.deps.flows.flowFor(ctx.deps.flows.formatForYear(campaign.year));
   const units = campaign.units.map((u) => {
     const report = reports.get(u.id);

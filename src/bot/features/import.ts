@@ -6,7 +6,7 @@ import { Draft } from "../../form/draft.js";
 import type { Finding } from "../../form/finding.js";
 import { nextOpenStep } from "../../form/form-steps.js";
 import { loadReportFile, MAX_FILE_BYTES } from "../../form/load-report.js";
-import { IMPORT_REFUSALS, type Imported, importReport } from "../../import/import-report.js";
+import { IMPORT_REFUSALS, type Imported, type ImportOptions, importReport } from "../../import/import-report.js";
 import { importNotes, summaryLine, unplacedLines } from "../../import/import-summary.js";
 import { DOC_REFUSALS } from "../../import/read-docx.js";
 import { MAX_IMPORT_BYTES, readReportFile, tooLargeReason } from "../../import/read-file.js";
@@ -20,6 +20,7 @@ import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { keepLastYearReport, leafCellsOnly } from "../last-year-report.js";
 import { auditEntry, currentReport, mutateReport } from "../report-access.js";
+import { checkOrgName } from "../report-settings.js";
 import { findingsOf } from "../report-view.js";
 import { findingLines } from "../views/question.js";
 import { NO_REPORT } from "../views/replies.js";
@@ -69,18 +70,31 @@ function tooLarge(bytes: number): string {
   return `文件太大（${Math.ceil(bytes / 1024)} KB），数据文件不会超过 1 MB。请确认发的是 /export 导出的 .json 文件。`;
 }
 
-/** Downloads the document (bounded in size and time) and loads it as an interchange file. */
-async function readDocument(ctx: BotContext, document: Document): Promise<Read> {
+type Downloaded = { ok: true; bytes: Uint8Array } | { ok: false; reason: string };
+
+/** The document's bytes, bounded in size (as Telegram states it, then as read) and time. */
+async function download(
+  ctx: BotContext,
+  document: Document,
+  maxBytes: number,
+  tooBig: (bytes: number) => string,
+): Promise<Downloaded> {
   const file = await ctx.api.getFile(document.file_id);
-  if ((file.file_size ?? 0) > MAX_FILE_BYTES) return { ok: false, reason: tooLarge(file.file_size ?? 0) };
+  if ((file.file_size ?? 0) > maxBytes) return { ok: false, reason: tooBig(file.file_size ?? 0) };
   if (!file.file_path) return { ok: false, reason: DOWNLOAD_FAILED };
-  let bytes: Uint8Array;
   try {
-    bytes = await ctx.deps.downloadFile(file.file_path, MAX_FILE_BYTES);
+    return { ok: true, bytes: await ctx.deps.downloadFile(file.file_path, maxBytes) };
   } catch (e) {
     ctx.log.warn({ filePath: file.file_path, error: (e as Error).message }, "document download failed");
     return { ok: false, reason: DOWNLOAD_FAILED };
   }
+}
+
+/** Downloads the document and loads it as an interchange file. */
+async function readDocument(ctx: BotContext, document: Document): Promise<Read> {
+  const got = await download(ctx, document, MAX_FILE_BYTES, tooLarge);
+  if (!got.ok) return got;
+  const bytes = got.bytes;
   // The same loader as the command line: size, strict UTF-8 (a BOM is fine), nesting, bounds.
   const loaded = loadReportFile(bytes, ctx.deps.flows);
   return loaded.ok ? loaded : { ok: false, reason: `文件读不了：${loaded.error}。请改好后再发。` };
@@ -266,8 +280,16 @@ async function onDocument(ctx: BotContext, document: Document): Promise<void> {
 
 const SHOWN_UNPLACED = 30;
 const READ_EXPIRED = "这个按钮已过期，请重新发送报告。";
-/** Pasted text is taken for a report only when it holds a table label no answer would. */
-const PASTED_REPORT = /本年新收政府信息公开申请数量|第二十条第[（(]/;
+/** Pasted text is taken for a report only when it holds two labels of the report's tables, which no answer would. */
+const TABLE_WORDS = [
+  "本年新收政府信息公开申请数量",
+  "上年结转政府信息公开申请数量",
+  "信息内容",
+  "第二十条第",
+  "行政复议",
+];
+const looksLikePastedReport = (text: string) => TABLE_WORDS.filter((w) => text.includes(w)).length >= 2;
+const NAME_IT = "发文件时在“说明”里写上单位和年度（例如：大关街道 2022）再发一次。";
 
 /** A report read and shown, waiting for the officer's choice. `draft` keeps the totals the file printed. */
 const PendingRead = z.object({ token: z.string(), draft: Draft });
@@ -283,24 +305,31 @@ async function readReportDocument(
     return { ok: false, reason: tooLargeReason(document.file_size ?? 0) };
   const name = document.file_name ?? "";
   if (/\.doc$/i.test(name)) return { ok: false, reason: DOC_REFUSALS.legacyDoc };
-  const file = await ctx.api.getFile(document.file_id);
-  if ((file.file_size ?? 0) > MAX_IMPORT_BYTES) return { ok: false, reason: tooLargeReason(file.file_size ?? 0) };
-  if (!file.file_path) return { ok: false, reason: DOWNLOAD_FAILED };
-  let bytes: Uint8Array;
-  try {
-    bytes = await ctx.deps.downloadFile(file.file_path, MAX_IMPORT_BYTES);
-  } catch (e) {
-    ctx.log.warn({ filePath: file.file_path, error: (e as Error).message }, "document download failed");
-    return { ok: false, reason: DOWNLOAD_FAILED };
-  }
-  return readReportFile(bytes, name);
+  const got = await download(ctx, document, MAX_IMPORT_BYTES, tooLargeReason);
+  return got.ok ? readReportFile(got.bytes, name) : got;
 }
 
-/** Reads the report; a file whose title names no unit is taken for the officer's own (shown, so they confirm). */
-function readAsReport(source: SourceDocument, ctx: BotContext, report: StoredReport | undefined) {
-  const result = importReport(source, ctx.deps.flows);
+/** Unit and year the officer wrote in the document's caption ("大关街道 2022"), over what the file says. */
+export function captionOverrides(caption: string | undefined): ImportOptions {
+  const text = caption?.trim() ?? "";
+  const year = /(?:^|\s)(\d{4})\s*(?:年度?)?$/.exec(text);
+  const org = (year ? text.slice(0, year.index) : text).trim();
+  return { ...(year ? { year: Number(year[1]) } : {}), ...(org && !checkOrgName(org) ? { org } : {}) };
+}
+
+/**
+ * Reads the report with the caption's unit and year; a file whose title names
+ * no unit is taken for the officer's own (shown in the summary, so they confirm).
+ */
+function readAsReport(
+  source: SourceDocument,
+  ctx: BotContext,
+  report: StoredReport | undefined,
+  options: ImportOptions,
+) {
+  const result = importReport(source, ctx.deps.flows, options);
   if (!result.ok && result.reason === IMPORT_REFUSALS.noOrg && report)
-    return importReport(source, ctx.deps.flows, { org: report.draft.org });
+    return importReport(source, ctx.deps.flows, { ...options, org: report.draft.org });
   return result;
 }
 
@@ -315,13 +344,14 @@ function readSummary(result: Imported): string {
   return escapeHtml(lines.join("\n"));
 }
 
-async function offerRead(ctx: BotContext, source: SourceDocument): Promise<void> {
+async function offerRead(ctx: BotContext, source: SourceDocument, options: ImportOptions = {}): Promise<void> {
   const userId = ctx.from?.id;
   if (userId === undefined) return;
   const report = await currentReport(ctx);
-  const result = readAsReport(source, ctx, report);
+  const result = readAsReport(source, ctx, report, options);
   if (!result.ok) {
-    await ctx.reply(escapeHtml(result.reason));
+    const unnamed = result.reason === IMPORT_REFUSALS.noYear || result.reason === IMPORT_REFUSALS.noOrg;
+    await ctx.reply(escapeHtml(unnamed ? `${result.reason}${NAME_IT}` : result.reason));
     return;
   }
   const token = randomBytes(6).toString("base64url");
@@ -345,7 +375,7 @@ async function onReportDocument(ctx: BotContext, document: Document): Promise<vo
     await ctx.reply(escapeHtml(read.reason));
     return;
   }
-  await offerRead(ctx, read.source);
+  await offerRead(ctx, read.source, captionOverrides(ctx.message?.caption));
 }
 
 /** 用作去年的报告: kept for the next /new; the current report of the year after takes it at once. */
@@ -399,7 +429,7 @@ export function importFeature(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.on("message:document", (ctx) => onDocument(ctx, ctx.message.document));
   composer.on("message:text", async (ctx, next) => {
-    if (!PASTED_REPORT.test(ctx.message.text)) return next();
+    if (!looksLikePastedReport(ctx.message.text)) return next();
     await offerRead(ctx, readText(ctx.message.text));
   });
   // The choice after a report was read: checked against the presser's own pending read, not a report.
