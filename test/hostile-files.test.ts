@@ -58,4 +58,15 @@ describe("files an officer sends", () => {
     expect(text).toContain("这个文件是 2024 年度的，当前报告是 2022 年度");
     expect(text).toContain("/new 单位名称 2024");
   });
+
+  it("refuses a Word report whose part is over 20,000 characters, as it refuses such a JSON file", async () => {
+    const { flows } = await import("../flows/index.js");
+    const { renderDocx } = await import("../src/report/render-docx.js");
+    const long = { ...file2022, narrative: { ...file2022.narrative, problems: "字".repeat(30_000) } };
+    const officer = h.officer(407);
+    officer.sendDocument("2022年报.docx", await renderDocx(flows.flowFor("2021"), long));
+    const reply = await officer.nextReply();
+    expect(reply.text).toContain('"narrative.problems" 太长了');
+    expect(await h.store.readState("importRead:407")).toBeUndefined();
+  });
 });

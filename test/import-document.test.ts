@@ -57,13 +57,15 @@ describe("last year's Word file, then /new for the next year", () => {
     const carriedOut = ["natural", "business", "research", "social", "legal", "other_org"].map(
       (c) => report2022.cells[`apply.carried_out.${c}`],
     );
+    // Pre-filled, not answered: the officer confirms or corrects each row when they reach it.
     expect(
       ["natural", "business", "research", "social", "legal", "other_org"].map(
-        (c) => report?.draft.cells[`apply.carried_in.${c}`],
+        (c) => report?.prefilled?.[`apply.carried_in.${c}`]?.value,
       ),
     ).toEqual(carriedOut);
+    expect(Object.keys(report?.draft.cells ?? {})).toEqual([]);
     const history = await h.store.history(report!.id, 100);
-    expect(history.map((e) => [e.target, e.new])).toContainEqual(["apply.carried_in.natural", carriedOut[0]]);
+    expect(history.map((e) => [e.target, e.new])).toContainEqual(["previous", `${ORG} 2022年度`]);
 
     // The officer changes 上年结转: the warning names last year's 结转下年度继续办理.
     officer.send("/sections");

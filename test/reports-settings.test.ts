@@ -168,7 +168,7 @@ describe("/reports", () => {
 });
 
 describe("/settings", () => {
-  it("shows the four values, each with a button", async () => {
+  it("shows the values, each with a button, and whether reminders are on", async () => {
     const officer = h.officer(50);
     await seed([50], { ...draft("大关街道"), contact: "电话：<0571>" });
     officer.send("/settings");
@@ -176,10 +176,13 @@ describe("/settings", () => {
     expect(reply.text).toContain("单位名称：大关街道");
     expect(reply.text).toContain("年度：2025（2021年格式）");
     expect(reply.text).toContain("截止日期：2026年1月31日（默认）");
+    expect(reply.text).toContain("内部截止日期：未设");
     expect(reply.text).toContain("联系方式：电话：<0571>");
+    expect(reply.text).toContain("提醒：开启（截止前 30、14、7、3、1 天和当天 09:30）");
     expect(buttonTexts(reply)).toEqual([
       ["单位名称", "年度"],
-      ["截止日期", "联系方式"],
+      ["截止日期", "内部截止日期"],
+      ["联系方式", "关闭提醒"],
     ]);
 
     // The card's 设置 button shows the same.
@@ -206,6 +209,49 @@ describe("/settings", () => {
     expect((await reload(report.id)).deadline).toBe("2026-03-15");
     const [entry] = await h.store.history(report.id, 10);
     expect(entry).toMatchObject({ target: "settings.deadline", old: "2026-01-31", new: "2026-03-15" });
+  });
+
+  it("sets and clears the internal due date; the card shows both deadlines", async () => {
+    const officer = h.officer(56);
+    const report = await seed([56], draft("大关街道"));
+    expect((await askSetting(officer, "内部截止日期")).text).toContain("现在的内部截止日期：未设");
+    officer.send("2026-02-20");
+    const card = await officer.nextReply();
+    expect(card.text).toContain("✅ 已保存：内部截止日期改为 2026年2月20日。");
+    expect(card.text).toContain("距内部截止还有 10 天（2026年2月20日）\n距截止已过 10 天（2026年1月31日）");
+    const saved = await reload(report.id);
+    expect(saved.dueDate).toBe("2026-02-20");
+    expect(saved.deadlinesSetAt).toBeDefined();
+    await askSetting(officer, "内部截止日期");
+    officer.send("无");
+    expect((await officer.nextReply()).text).toContain("✅ 已保存：内部截止日期已清除。");
+    expect(await reload(report.id)).not.toHaveProperty("dueDate");
+    const history = await h.store.history(report.id, 10);
+    expect(history.map((e) => [e.target, e.old, e.new])).toEqual([
+      ["settings.dueDate", "2026-02-20", null],
+      ["settings.dueDate", null, "2026-02-20"],
+    ]);
+  });
+
+  it("turns reminders off and on for the officer who presses, not for the other members", async () => {
+    const officer = h.officer(57);
+    const report = await seed([57, 58], draft("大关街道"));
+    officer.send("/settings");
+    await officer.nextReply();
+    officer.press("关闭提醒");
+    expect((await officer.nextReply()).text).toBe("🔕 已关闭这份报告的提醒。");
+    const shown = await officer.nextReply();
+    expect(shown.text).toContain("提醒：已关闭");
+    expect((await reload(report.id)).muted).toEqual([57]);
+    officer.press("打开提醒", { messageId: shown.messageId });
+    expect((await officer.nextReply()).text).toBe("🔔 已打开这份报告的提醒。");
+    await officer.nextReply();
+    expect(await reload(report.id)).not.toHaveProperty("muted");
+    const history = await h.store.history(report.id, 10);
+    expect(history.map((e) => [e.target, e.new])).toEqual([
+      ["settings.reminders", "开启"],
+      ["settings.reminders", "关闭"],
+    ]);
   });
 
   it("sets the contact line, refuses one that is too long and clears it with 无", async () => {

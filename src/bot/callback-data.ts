@@ -41,6 +41,8 @@ export const ACTIONS = {
   importFile: { code: "i", arg: IMPORT_CHOICE },
   importRead: { code: "j", arg: READ_CHOICE },
   history: { code: "h", arg: PAGE },
+  /** Confirms the row's values pre-filled from last year's report. */
+  rowPrefill: { code: "w", arg: STEP },
   // Campaigns: `submit` and `review` name a report; `dashboard`, `unit` and `join` a campaign.
   submit: { code: "S", arg: oneOf("ok") },
   review: { code: "V", arg: oneOf("ok", "back") },

@@ -15,10 +15,12 @@ import { historyFeature } from "./features/history.js";
 import { importFeature } from "./features/import.js";
 import { linksFeature } from "./features/links.js";
 import { membersFeature } from "./features/members.js";
+import { remindersFeature } from "./features/reminders.js";
 import { reportsFeature } from "./features/reports.js";
 import { sectionsFeature } from "./features/sections.js";
 import { settingsFeature, showSettings } from "./features/settings.js";
 import { startFeature } from "./features/start.js";
+import { floodGuard } from "./flood-guard.js";
 import { htmlParseMode } from "./html-parse-mode.js";
 import { EXPIRED_BUTTON, INVALID_BUTTON } from "./views/replies.js";
 
@@ -27,7 +29,7 @@ const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理�
 /**
  * Builds the bot without any network call, so tests can build as many as they
  * like. Middleware order, outermost first:
- *   one chat at a time → deps → error boundary → private chats and allowed users → edited messages
+ *   flood guard → one chat at a time → deps → error boundary → private chats and allowed users → edited messages
  *   → conversations (state in the store) → commands leave a running wizard
  *   → features → replies for anything else.
  */
@@ -36,6 +38,9 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   bot.api.config.use(autoRetry());
   bot.api.config.use(htmlParseMode);
 
+  // A user with many updates still waiting is not queued further (one polite reply), so a flood
+  // costs other officers nothing; it comes before the per-chat queue, where the flood would wait.
+  bot.use(floodGuard());
   // Updates of one chat are handled one after another (the runner runs chats in parallel).
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(async (ctx, next) => {
@@ -116,6 +121,7 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   guarded.use(reportsFeature());
   guarded.use(historyFeature());
   guarded.use(importFeature());
+  guarded.use(remindersFeature());
   guarded.use(fillFeature());
   guarded.use(fallbacks());
   return bot;

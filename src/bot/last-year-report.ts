@@ -1,16 +1,20 @@
 import { cellName } from "../form/cell-names.js";
-import { prefillFromPrevious } from "../form/cross-year.js";
+import { prefilledCells, prefillFromPrevious } from "../form/cross-year.js";
 import { Draft } from "../form/draft.js";
 import type { Flow } from "../form/flow-schema.js";
 import type { StoredReport } from "../store/store.js";
 import type { BotContext } from "./context.js";
 import { auditEntry, mutateReport } from "./report-access.js";
+import { FROM_LAST_YEAR } from "./views/question.js";
 
 /**
- * Last year's report that an officer chose (用作去年的报告) before this
- * year's report exists: kept for the user until /new creates the next year's
- * report, which then takes it as `previous` and is pre-filled from it
- * (form/cross-year.ts). Shared by the import and the creation of a report.
+ * Last year's report a new report starts from: one the officer chose (用作去年
+ * 的报告) before this year's report existed, kept for the user until /new, or
+ * else the unit's own report of last year in the bot. The new report takes it
+ * as `previous` (cross-year checks) and is pre-filled from it
+ * (form/cross-year.ts): a pre-filled value is not an answer yet; the officer
+ * confirms it with one tap or types another. Shared by the import, /new and
+ * the 1 December invitation.
  */
 
 const key = (userId: number) => `lastYear:${userId}`;
@@ -37,36 +41,38 @@ export interface NewYearStart {
   note: string;
 }
 
+/** The unit's report of the year before, among the officer's reports. */
+async function unitReportOfLastYear(ctx: BotContext, userId: number, report: StoredReport): Promise<Draft | undefined> {
+  const { org, year } = report.draft;
+  const reports = await ctx.deps.store.listReports(userId);
+  return reports.find((r) => r.id !== report.id && r.draft.org === org && r.draft.year === year - 1)?.draft;
+}
+
 /**
- * A report just created for `year`: when the user kept last year's report,
- * it becomes the report's `previous` and pre-fills the cells it determines,
- * each with an audit entry. Undefined when there is none (or the write failed).
+ * A report just created for `year`: last year's report (kept, or the unit's
+ * own) becomes its `previous`, and the cells it determines are pre-filled,
+ * not answered. Undefined when there is none (or the write failed).
  */
 export async function startFromLastYear(ctx: BotContext, report: StoredReport): Promise<NewYearStart | undefined> {
   const userId = ctx.from?.id;
   if (userId === undefined) return undefined;
-  const last = await lastYearReport(ctx, userId, report.draft.year);
+  const kept = await lastYearReport(ctx, userId, report.draft.year);
+  const last = kept ?? (await unitReportOfLastYear(ctx, userId, report));
   if (!last) return undefined;
   const flows = ctx.deps.flows;
   const flow = flows.flowFor(report.draft.format);
   const prefilled = prefillFromPrevious(flow, flows.flowFor(last.format), last);
-  const result = await mutateReport(ctx, report, (r) => ({
-    change: {
-      previous: last,
-      draft: {
-        ...r.draft,
-        cells: { ...r.draft.cells, ...Object.fromEntries(prefilled.map((p) => [p.cell, p.value])) },
-      },
-    },
-    audit: [
-      auditEntry(ctx, "previous", null, `${last.org} ${last.year}年度`),
-      ...prefilled.map((p) => auditEntry(ctx, p.cell, r.draft.cells[p.cell], p.value)),
-    ],
+  const result = await mutateReport(ctx, report, () => ({
+    change: { previous: last, ...(prefilled.length > 0 ? { prefilled: prefilledCells(prefilled) } : {}) },
+    audit: [auditEntry(ctx, "previous", null, `${last.org} ${last.year}年度`)],
   }));
   if (!result.ok) return undefined;
-  await ctx.deps.store.deleteState(key(userId));
+  if (kept) await ctx.deps.store.deleteState(key(userId));
   const rows = [...new Set(prefilled.map((p) => cellName(flow, p.cell).row))];
-  const filled = rows.length === 0 ? "" : `，并用它预填了 ${rows.join("、")}（${prefilled.length} 格，可在目录里修改）`;
+  const filled =
+    rows.length === 0
+      ? ""
+      : `，并用它预填了 ${rows.join("、")}（${prefilled.length} 格，标着“${FROM_LAST_YEAR}”，填到时点「确认去年的数」或直接发正确的数）`;
   return {
     report: result.report,
     note: `📎 已把 ${last.org} ${last.year}年度的报告作为去年的报告${filled}。核对时会和它比对。`,

@@ -7,7 +7,7 @@ import { defaultReportYear } from "../form/deadline.js";
  * by /new, the create wizard and /settings.
  */
 
-export const SETTING_FIELDS = ["org", "year", "deadline", "contact"] as const;
+export const SETTING_FIELDS = ["org", "year", "deadline", "dueDate", "contact"] as const;
 export type SettingField = (typeof SETTING_FIELDS)[number];
 
 /** How each setting is named to the officer (also in /history). */
@@ -15,6 +15,7 @@ export const SETTING_NAMES: Record<SettingField, string> = {
   org: "单位名称",
   year: "年度",
   deadline: "截止日期",
+  dueDate: "内部截止日期",
   contact: "联系方式",
 };
 

@@ -1,14 +1,11 @@
-/** Instants as read in Beijing (Asia/Shanghai): every date and time the bot shows or computes (FORMAT.md §7). */
+/**
+ * Instants as read in Beijing: every date and time the bot shows or computes
+ * (FORMAT.md §7). China has kept UTC+8 without daylight saving since 1991, so
+ * a fixed offset is exact for every report year.
+ */
 
-const BEIJING = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "Asia/Shanghai",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-});
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
 
 export interface BeijingTime {
   year: number;
@@ -19,9 +16,32 @@ export interface BeijingTime {
 }
 
 export function beijingTime(at: Date): BeijingTime {
-  const parts = BEIJING.formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get("year"), month: get("month"), day: get("day"), hour: get("hour"), minute: get("minute") };
+  const local = new Date(at.getTime() + BEIJING_OFFSET_MS);
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+  };
+}
+
+/** The instant of a Beijing wall-clock time: ("2027-01-24", "09:30") → 2027-01-24T01:30Z in ms. */
+export function beijingInstant(isoDate: string, time: string): number {
+  const [y, m, d] = isoDate.split("-").map(Number);
+  const [h, min] = time.split(":").map(Number);
+  return Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1, h ?? 0, min ?? 0) - BEIJING_OFFSET_MS;
+}
+
+/** Minutes since Beijing midnight of an instant. */
+export function beijingMinutes(at: number): number {
+  const local = (((at + BEIJING_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS;
+  return Math.floor(local / 60_000);
+}
+
+/** The Beijing date (YYYY-MM-DD) an instant falls on, shifted by whole days. */
+export function beijingIsoDate(at: number, addDays = 0): string {
+  return new Date(at + BEIJING_OFFSET_MS + addDays * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** Year, month (1–12) and day of an instant in Beijing. */

@@ -50,6 +50,15 @@ export function prefillFromPrevious(flow: Flow, previousFlow: Flow, previous: Dr
   return out;
 }
 
+/** What last year's report pre-fills, as the report stores it: by cell id, with where each value came from. */
+export function prefilledCells(
+  cells: readonly PrefilledCell[],
+): Record<string, { value: number; from: { year: number; cells: string[]; rule: string } }> {
+  return Object.fromEntries(
+    cells.map((c) => [c.cell, { value: c.value, from: { year: c.from.year, cells: c.from.cells, rule: c.from.rule } }]),
+  );
+}
+
 /** this = Σ previous, with last year's format among the rule's: the cell is known before it is asked. */
 function determinesFromPrevious(rule: LinearRule, previousFormat: FormatId): boolean {
   return (

@@ -38,29 +38,8 @@ export function parseDate(text: string): string | undefined {
   return `${y}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
 }
 
-// --- Instants in Beijing. China has kept UTC+8 without daylight saving since
-// 1991, so a fixed offset is exact for every report year. ---
-
-const BEIJING_OFFSET_MS = 8 * 3_600_000;
-const DAY_MS = 86_400_000;
-
-/** The instant of a Beijing wall-clock time: ("2027-01-24", "09:30") → 2027-01-24T01:30Z in ms. */
-export function beijingInstant(isoDate: string, time: string): number {
-  const [y, m, d] = isoDate.split("-").map(Number);
-  const [h, min] = time.split(":").map(Number);
-  return Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1, h ?? 0, min ?? 0) - BEIJING_OFFSET_MS;
-}
-
-/** Minutes since Beijing midnight of an instant. */
-export function beijingMinutes(at: number): number {
-  const local = (((at + BEIJING_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS;
-  return Math.floor(local / 60_000);
-}
-
-/** The Beijing date (YYYY-MM-DD) an instant falls on, shifted by whole days. */
-export function beijingIsoDate(at: number, addDays = 0): string {
-  return new Date(at + BEIJING_OFFSET_MS + addDays * DAY_MS).toISOString().slice(0, 10);
-}
+// Instants in Beijing live in beijing-time.ts (one module for Beijing time); re-exported for the reminder plan.
+export { beijingInstant, beijingIsoDate, beijingMinutes } from "./beijing-time.js";
 
 /** "HH:MM" → minutes since midnight. */
 export function clockMinutes(time: string): number {

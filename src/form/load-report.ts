@@ -1,6 +1,6 @@
 import { Draft, IsoDate, NARRATIVE_IDS, PART_LIMIT } from "./draft.js";
 import type { FlowRegistry } from "./flow-registry.js";
-import { CELL_LIMIT } from "./flow-schema.js";
+import { CELL_LIMIT, type Flow } from "./flow-schema.js";
 
 export type LoadResult = { ok: true; draft: Draft } | { ok: false; error: string };
 
@@ -104,10 +104,7 @@ export function loadReport(text: string, flows: FlowRegistry): LoadResult {
 
   const cells = data.cells ?? {};
   if (!isObject(cells)) return fail(`"cells" 应是对象，现在是 ${show(cells)}`);
-  const limits = new Map<string, number>([
-    ...flow.cells.map((c) => [c.id, CELL_LIMIT[c.kind]] as const),
-    ...flow.totals.map((t) => [t.id, TOTAL_LIMIT] as const),
-  ]);
+  const limits = cellLimits(flow);
   for (const [key, value] of Object.entries(cells)) {
     const limit = limits.get(key);
     if (limit === undefined) return fail(`"cells" 里有 ${format} 格式没有的单元格 "${key}"`);
@@ -122,6 +119,29 @@ export function loadReport(text: string, flows: FlowRegistry): LoadResult {
     return fail(`"${issue?.path.join(".")}"：${issue?.message}`);
   }
   return { ok: true, draft: parsed.data };
+}
+
+/**
+ * What a draft read from anywhere (an interchange file, an officer's Word
+ * file or web page) may not hold: a narrative part over PART_LIMIT, a figure
+ * beyond what its cell holds. Undefined when it fits.
+ */
+export function draftProblem(flow: Flow, draft: Draft): string | undefined {
+  for (const [key, value] of Object.entries(draft.narrative))
+    if ((value ?? "").length > PART_LIMIT) return `"narrative.${key}" 太长了（超过 ${PART_LIMIT} 字）`;
+  const limits = cellLimits(flow);
+  for (const [key, value] of Object.entries(draft.cells)) {
+    const limit = limits.get(key) ?? TOTAL_LIMIT;
+    if (!(Math.abs(value) <= limit)) return `"cells.${key}" 是 ${show(value)}，超出了这一格能填的范围（${limit}）`;
+  }
+  return undefined;
+}
+
+function cellLimits(flow: Flow): Map<string, number> {
+  return new Map<string, number>([
+    ...flow.cells.map((c) => [c.id, CELL_LIMIT[c.kind]] as const),
+    ...flow.totals.map((t) => [t.id, TOTAL_LIMIT] as const),
+  ]);
 }
 
 /** The interchange file of a draft: the same shape, totals left out (they are computed). */

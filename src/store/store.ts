@@ -72,6 +72,8 @@ export const AuditEntry = z.strictObject({
   target: z.string().min(1),
   old: AuditValue,
   new: AuditValue,
+  /** Where the new value came from when the officer did not type it, e.g. last year's report. */
+  source: z.string().max(200).optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 

@@ -38,6 +38,8 @@ export interface HarnessOptions {
   store?: "embedded" | "redis";
   /** The bot's clock (default: the real one). */
   now?: () => Date;
+  /** The store's clock (default: the real one); the reminder index is kept in it, so a test driving the scheduler gives both the same. */
+  storeNow?: () => Date;
   allowedUserIds?: number[];
   /** BOT_ADMINS. */
   admins?: number[];
@@ -56,6 +58,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.store === "redis" ? { redisUrl } : {}),
     redisPrefix: prefix,
     dataDir: dir,
+    ...(options.storeNow ? { now: options.storeNow } : {}),
   });
   const renderer = renderPool(options.renderWorker ? { worker: options.renderWorker } : {});
   const bot = createBot(

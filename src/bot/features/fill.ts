@@ -10,7 +10,7 @@ import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { auditEntry, currentReport, type Mutation, mutateReport } from "../report-access.js";
 import { findingsOf, flowOf, stepAt } from "../report-view.js";
-import { newFindings, partKeyboard, rowSavedText } from "../views/question.js";
+import { newFindings, partKeyboard, prefilledRow, rowSavedText } from "../views/question.js";
 import { ALL_DONE, NO_REPORT, STALE_BUTTON } from "../views/replies.js";
 
 /**
@@ -27,7 +27,7 @@ async function commitAt(
   ctx: BotContext,
   report: StoredReport,
   step: FormStep,
-  plan: (r: StoredReport) => Mutation,
+  plan: (r: StoredReport) => Mutation | string,
   saved?: (before: StoredReport, after: StoredReport) => string,
 ): Promise<void> {
   let before = report;
@@ -138,6 +138,7 @@ const FILL_ACTIONS = [
   "partReuse",
   "partClear",
   "goto",
+  "rowPrefill",
 ] as const;
 
 /** The step index is valid for the report's flow (checked by onReportAction). */
@@ -178,6 +179,25 @@ async function onButton(
             change: { draft, cursor: cursorAfter(flow, draft, index) },
             audit: cellAudit(ctx, r.draft, draft, step.row.cells),
           };
+        },
+        rowSaved(ctx, step, []),
+      );
+    case "rowPrefill":
+      if (step.kind !== "row") return;
+      return commitAt(
+        ctx,
+        report,
+        step,
+        (r) => {
+          // Confirms what the officer was shown: every cell still pre-filled and unanswered.
+          const { values, complete } = prefilledRow(r, step.row.cells);
+          if (!complete) return STALE_BUTTON;
+          const draft = withCells(r.draft, step.row.cells, values as number[]);
+          const audit = cellAudit(ctx, r.draft, draft, step.row.cells).map((e) => {
+            const from = r.prefilled?.[e.target]?.from;
+            return from ? { ...e, source: `来自去年：${from.year}年度报告 ${from.cells.join("+")}` } : e;
+          });
+          return { change: { draft, cursor: cursorAfter(flow, draft, index) }, audit };
         },
         rowSaved(ctx, step, []),
       );

@@ -1,6 +1,7 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import type { Finding } from "../../form/finding.js";
 import { exportReport } from "../../form/load-report.js";
+import { draftFingerprint } from "../../form/report-state.js";
 import { computeValues } from "../../form/totals.js";
 import { reportTitle } from "../../report/report-text.js";
 import { MESSAGE_LIMIT } from "../../report/split-text.js";
@@ -11,7 +12,7 @@ import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { safeFileName } from "../file-name.js";
 import { escapeHtml, packLines } from "../html.js";
-import { currentReport } from "../report-access.js";
+import { currentReport, mutateReport } from "../report-access.js";
 import { findingsOf, flowOf } from "../report-view.js";
 import { findingLines } from "../views/question.js";
 import { NO_REPORT } from "../views/replies.js";
@@ -147,6 +148,20 @@ async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding
       ? `草稿：还有 ${problems.length} 个错误，已列在文末。改正后发 /report 生成正式报告。`
       : "报告已生成。请在 Word 里再看一遍，盖章后发布。",
   });
+  if (!isDraft) await recordFinal(ctx, report);
+}
+
+/**
+ * The final document reached the officer: the report is 已完成 while its
+ * content stays what the document was generated for (form/report-state.ts),
+ * so reminders stop and the card says so.
+ */
+async function recordFinal(ctx: BotContext, report: StoredReport): Promise<void> {
+  const finalized = { at: ctx.deps.now().toISOString(), fingerprint: draftFingerprint(report.draft) };
+  const result = await mutateReport(ctx, report, (r) =>
+    r.finalized?.fingerprint === finalized.fingerprint ? "已记录" : { change: { finalized } },
+  );
+  if (!result.ok && result.reason !== "已记录") ctx.log.warn({ reportId: report.id }, "finalization not recorded");
 }
 
 // --- /export ---

@@ -30,6 +30,7 @@ function clip(text: string, limit: number): string {
 export function describeTarget(flow: Flow, target: string): string {
   if (target.startsWith("settings.")) {
     const field = target.slice("settings.".length);
+    if (field === "reminders") return "提醒";
     return isSettingField(field) ? SETTING_NAMES[field] : target;
   }
   if (target === "previous") return "去年的报告";
@@ -47,7 +48,8 @@ export function describeTarget(flow: Flow, target: string): string {
 function value(target: string, v: AuditEntry["old"]): string {
   if (v === null || v === "") return "空";
   if (typeof v === "number") return String(v);
-  if (target === "settings.deadline" && /^\d{4}-\d{2}-\d{2}$/.test(v)) return chineseDate(v);
+  if ((target === "settings.deadline" || target === "settings.dueDate") && /^\d{4}-\d{2}-\d{2}$/.test(v))
+    return chineseDate(v);
   return clip(v, VALUE_CLIP);
 }
 
@@ -57,7 +59,8 @@ export function historyLine(flow: Flow, e: AuditEntry): string {
   const what = describeTarget(flow, e.target);
   return (
     `${beijingStamp(new Date(e.at))} <b>${escapeHtml(who)}</b>：${escapeHtml(what)}\n` +
-    `　${escapeHtml(value(e.target, e.old))} → ${escapeHtml(value(e.target, e.new))}`
+    `　${escapeHtml(value(e.target, e.old))} → ${escapeHtml(value(e.target, e.new))}` +
+    (e.source ? `（${escapeHtml(clip(e.source, VALUE_CLIP))}）` : "")
   );
 }
 

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { Draft } from "../../form/draft.js";
 import type { Finding } from "../../form/finding.js";
 import { nextOpenStep } from "../../form/form-steps.js";
-import { loadReportFile, MAX_FILE_BYTES } from "../../form/load-report.js";
+import { draftProblem, loadReportFile, MAX_FILE_BYTES } from "../../form/load-report.js";
 import { IMPORT_REFUSALS, type Imported, type ImportOptions, importReport } from "../../import/import-report.js";
 import { importNotes, summaryLine, unplacedLines } from "../../import/import-summary.js";
 import { DOC_REFUSALS } from "../../import/read-docx.js";
@@ -320,6 +320,7 @@ export function captionOverrides(caption: string | undefined): ImportOptions {
 /**
  * Reads the report with the caption's unit and year; a file whose title names
  * no unit is taken for the officer's own (shown in the summary, so they confirm).
+ * The same bounds as an interchange file apply: a 100,000-character part is not let in this way either.
  */
 function readAsReport(
   source: SourceDocument,
@@ -327,10 +328,11 @@ function readAsReport(
   report: StoredReport | undefined,
   options: ImportOptions,
 ) {
-  const result = importReport(source, ctx.deps.flows, options);
+  let result = importReport(source, ctx.deps.flows, options);
   if (!result.ok && result.reason === IMPORT_REFUSALS.noOrg && report)
-    return importReport(source, ctx.deps.flows, { ...options, org: report.draft.org });
-  return result;
+    result = importReport(source, ctx.deps.flows, { ...options, org: report.draft.org });
+  const problem = result.ok ? draftProblem(ctx.deps.flows.flowFor(result.draft.format), result.draft) : undefined;
+  return problem ? { ok: false as const, reason: `文件读不了：${problem}。` } : result;
 }
 
 function readSummary(result: Imported): string {

@@ -1,6 +1,6 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
 import { Composer, type Context, InlineKeyboard } from "grammy";
-import { chineseDate, defaultDeadline, parseDate } from "../../form/deadline.js";
+import { chineseDate, DEFAULT_PLAN, defaultDeadline, parseDate } from "../../form/deadline.js";
 import type { FormatId } from "../../form/draft.js";
 import type { FlowRegistry } from "../../form/flow-registry.js";
 import type { StoredReport } from "../../store/store.js";
@@ -36,12 +36,16 @@ const DEADLINE_SPAN = 2;
 export async function showSettings(ctx: BotContext, report: StoredReport): Promise<void> {
   const { draft } = report;
   const deadline = report.deadline ?? defaultDeadline(draft.year);
+  const muted = ctx.from !== undefined && report.muted?.includes(ctx.from.id) === true;
+  const plan = report.reminderPlan ?? DEFAULT_PLAN;
   const lines = [
     `<b>设置</b>：${escapeHtml(draft.org)} ${draft.year}年度`,
     `单位名称：${escapeHtml(draft.org)}`,
     `年度：${draft.year}（${draft.format}年格式）`,
     `截止日期：${chineseDate(deadline)}${deadline === defaultDeadline(draft.year) ? "（默认）" : ""}`,
+    `内部截止日期：${report.dueDate ? chineseDate(report.dueDate) : "未设"}`,
     `联系方式：${draft.contact ? escapeHtml(draft.contact) : "未填"}`,
+    `提醒：${muted ? "已关闭" : "开启"}（截止前 ${plan.days.filter((d) => d > 0).join("、")} 天和当天 ${plan.time}）`,
     "",
     "点按钮修改：",
   ];
@@ -51,7 +55,10 @@ export async function showSettings(ctx: BotContext, report: StoredReport): Promi
     .text(SETTING_NAMES.year, button("year"))
     .row()
     .text(SETTING_NAMES.deadline, button("deadline"))
-    .text(SETTING_NAMES.contact, button("contact"));
+    .text(SETTING_NAMES.dueDate, button("dueDate"))
+    .row()
+    .text(SETTING_NAMES.contact, button("contact"))
+    .text(muted ? "打开提醒" : "关闭提醒", encodeCallback("mute", report.id, muted ? "off" : "on"));
   await ctx.reply(lines.join("\n"), { reply_markup: keyboard });
 }
 
@@ -61,6 +68,7 @@ interface Snapshot {
   year: number;
   format: FormatId;
   deadline: string;
+  dueDate: string | null;
   contact: string | null;
   now: number;
 }
@@ -72,6 +80,7 @@ function snapshot(report: StoredReport, now: Date): Snapshot {
     year: draft.year,
     format: draft.format,
     deadline: report.deadline ?? defaultDeadline(draft.year),
+    dueDate: report.dueDate ?? null,
     contact: draft.contact ?? null,
     now: now.getTime(),
   };
@@ -86,6 +95,11 @@ function prompt(field: SettingField, s: Snapshot, flows: FlowRegistry): string {
       return `现在是 ${s.year} 年度（${s.format}年格式）。\n请发新的年度，只能是同一格式的年份（${flows.formatYears(s.format)}）${cancel}。`;
     case "deadline":
       return `现在的截止日期：${chineseDate(s.deadline)}。\n请发新的日期，例如 ${s.year + 1}-01-31${cancel}。`;
+    case "dueDate":
+      return [
+        `现在的内部截止日期：${s.dueDate ? chineseDate(s.dueDate) : "未设"}。`,
+        `上级要求提前报送的，请发那个日期，例如 ${s.year + 1}-01-15；发“${CLEAR_WORD}”清除${cancel}。`,
+      ].join("\n");
     case "contact":
       return [
         `现在的联系方式：${s.contact ? escapeHtml(s.contact) : "未填"}`,
@@ -116,7 +130,9 @@ function checkValue(field: SettingField, text: string, s: Snapshot, flows: FlowR
         };
       return { ok: true, value: year };
     }
+    case "dueDate":
     case "deadline": {
+      if (field === "dueDate" && value === CLEAR_WORD) return { ok: true, value: null };
       const date = parseDate(value);
       if (!date) return { ok: false, problem: `没有看懂这个日期。请按 ${s.year + 1}-01-31 这样发。` };
       const year = Number(date.slice(0, 4));
@@ -164,7 +180,15 @@ function planSetting(
     case "deadline": {
       const deadline = String(value);
       if (deadline === r.deadline) return same;
-      return { change: { deadline }, audit: [auditEntry(ctx, target, r.deadline, deadline)] };
+      // Stages planned before the change are not reminded of (reminders/schedule.ts).
+      const deadlinesSetAt = ctx.deps.now().toISOString();
+      return { change: { deadline, deadlinesSetAt }, audit: [auditEntry(ctx, target, r.deadline, deadline)] };
+    }
+    case "dueDate": {
+      const dueDate = value === null ? undefined : String(value);
+      if (dueDate === r.dueDate) return same;
+      const deadlinesSetAt = ctx.deps.now().toISOString();
+      return { change: { dueDate, deadlinesSetAt }, audit: [auditEntry(ctx, target, r.dueDate, dueDate)] };
     }
     case "contact": {
       const { contact: old, ...rest } = r.draft;
@@ -180,7 +204,7 @@ function planSetting(
 
 function shown(field: SettingField, value: string | number | null): string {
   if (value === null) return "空";
-  return field === "deadline" ? chineseDate(String(value)) : escapeHtml(String(value));
+  return field === "deadline" || field === "dueDate" ? chineseDate(String(value)) : escapeHtml(String(value));
 }
 
 /** Writes the setting on a freshly loaded report, then shows the card. */
@@ -265,6 +289,27 @@ export function settingsFeature(flows: FlowRegistry): Composer<BotContext> {
   onReportAction(composer, ["settings"], async (ctx, callback, report) => {
     await ctx.answerCallbackQuery();
     await editSetting(ctx, report.id, callback.arg);
+  });
+
+  // Reminders of one report, on or off for the officer who presses (the others keep theirs).
+  onReportAction(composer, ["mute"], async (ctx, callback, report) => {
+    const userId = ctx.from?.id ?? 0;
+    const mute = callback.arg === "on";
+    const result = await mutateReport(ctx, report, (r) => {
+      const muted = r.muted ?? [];
+      if (muted.includes(userId) === mute) return mute ? "提醒已经是关闭的。" : "提醒已经是开启的。";
+      const next = mute ? [...muted, userId] : muted.filter((id) => id !== userId);
+      return {
+        change: { muted: next.length > 0 ? next : undefined },
+        audit: [auditEntry(ctx, "settings.reminders", mute ? "开启" : "关闭", mute ? "关闭" : "开启")],
+      };
+    });
+    await ctx.answerCallbackQuery();
+    if (!result.ok) await ctx.reply(escapeHtml(result.reason));
+    else {
+      await ctx.reply(mute ? "🔕 已关闭这份报告的提醒。" : "🔔 已打开这份报告的提醒。");
+      await showSettings(ctx, result.report);
+    }
   });
   return composer;
 }

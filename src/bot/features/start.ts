@@ -1,39 +1,16 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
 import { Composer, type Context, InlineKeyboard } from "grammy";
-import { defaultDeadline, defaultReportYear } from "../../form/deadline.js";
+import { defaultReportYear } from "../../form/deadline.js";
 import type { StoredReport } from "../../store/store.js";
 import { askCurrent, sendCard } from "../ask.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml } from "../html.js";
-import { startFromLastYear } from "../last-year-report.js";
+import { createAndOpen } from "../create-report.js";
 import { currentReport } from "../report-access.js";
 import { checkOrgName, checkYear } from "../report-settings.js";
 import { CREATE_REPORT } from "../wizards.js";
 
 /** /start: the report card, and creating a report (a short conversation, or /new in one step). */
-
-/** Creates a report for the user, makes it current and asks its first question. */
-export async function createAndOpen(ctx: BotContext, org: string, year: number): Promise<void> {
-  const userId = ctx.from?.id;
-  if (userId === undefined) return;
-  const { store, flows } = ctx.deps;
-  const format = flows.formatForYear(year);
-  const report = await store.createReport({
-    draft: { format, org, year, narrative: {}, cells: {} },
-    members: [userId],
-    deadline: defaultDeadline(year),
-  });
-  await store.setUser(userId, { currentReportId: report.id });
-  const steps = flows.flowFor(format).sections.length;
-  const fromLastYear = await startFromLastYear(ctx, report);
-  const created = `✅ 已新建：<b>${escapeHtml(org)} ${year}年度</b>（${format}年格式，共 ${steps} 部分）。随时发 /start 看进度。`;
-  await askCurrent(
-    ctx,
-    fromLastYear?.report ?? report,
-    fromLastYear ? `${created}\n${escapeHtml(fromLastYear.note)}` : created,
-  );
-}
 
 /** The wizard: unit name, then the year (buttons for the likely ones); the format follows from the year. */
 async function createReportConversation(conversation: Conversation<BotContext, Context>, ctx: Context): Promise<void> {

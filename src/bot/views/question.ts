@@ -11,6 +11,22 @@ import { escapeHtml } from "../html.js";
 
 /** What the officer reads for one step of the form: pure text and buttons. */
 
+/** How a value pre-filled from last year's report is marked wherever it is shown. */
+export const FROM_LAST_YEAR = "（来自去年）";
+
+/**
+ * The values last year's report pre-filled for a row's unanswered cells (in
+ * the row's order, undefined where none); `complete` when every cell of the
+ * row has one, so one tap can confirm the row.
+ */
+export function prefilledRow(
+  report: StoredReport,
+  cells: readonly string[],
+): { values: (number | undefined)[]; complete: boolean } {
+  const values = cells.map((id) => (report.draft.cells[id] === undefined ? report.prefilled?.[id]?.value : undefined));
+  return { values, complete: values.every((v) => v !== undefined) };
+}
+
 export interface View {
   text: string;
   keyboard?: InlineKeyboard;
@@ -51,7 +67,14 @@ function rowQuestion(flow: Flow, report: StoredReport, step: Extract<FormStep, {
   if (cells.some((c) => c.kind === "signed")) lines.push("减少时写负数，如 -8。");
   if (saved.some((v) => v !== undefined))
     lines.push(`已填：${saved.map((v) => (v === undefined ? "空" : formatNumber(v))).join(" ")}`);
+  const prefilled = prefilledRow(report, row.cells);
+  if (prefilled.values.some((v) => v !== undefined)) {
+    const shown = prefilled.values.map((v, i) => (v === undefined ? "" : `${row.columns[i]} ${formatNumber(v)}`));
+    lines.push(`去年带入：${escapeHtml(shown.filter(Boolean).join(" · "))}${FROM_LAST_YEAR}`);
+    lines.push(prefilled.complete ? "对的话点「确认去年的数」；不对就直接发正确的数。" : "请连同这些数一起发整行。");
+  }
   const keyboard = new InlineKeyboard();
+  if (prefilled.complete) keyboard.text("确认去年的数", encodeCallback("rowPrefill", report.id, step.index)).row();
   if (isZeroTableStart(step, report.draft))
     keyboard.text(`${table.name}全部为0`, encodeCallback("tableZero", report.id, step.index)).row();
   keyboard
