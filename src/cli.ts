@@ -1,6 +1,8 @@
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { flowFor, flows } from "../flows/index.js";
+import { loadStoreConfig } from "./config.js";
 import { checkReport, type Previous } from "./form/check-report.js";
 import type { Draft } from "./form/draft.js";
 import { draftProblem, exportReport, loadReportFile, MAX_FILE_BYTES } from "./form/load-report.js";
@@ -9,6 +11,8 @@ import { importNotes, summaryLine, unplacedLines } from "./import/import-summary
 import { readReportFile } from "./import/read-file.js";
 import { renderDocx } from "./report/render-docx.js";
 import { renderHtml } from "./report/render-html.js";
+import { ENVELOPE_FILE, exportAll, importAll, RestoreError } from "./store/backup.js";
+import { openStore } from "./store/open-store.js";
 
 /**
  * nianbao check FILE [--previous LAST.json]
@@ -17,6 +21,8 @@ import { renderHtml } from "./report/render-html.js";
  *   writes the document (--html: the web page instead); a report with errors becomes a 草稿 listing them
  * nianbao import FILE(.docx|.html|.txt) --out X.json [--org ORG] [--year YEAR]
  *   reads a report someone wrote into an interchange file; what it read goes to stderr
+ * nianbao export-all DIR | import-all DIR
+ *   backs up the store named by the environment (REDIS_URL or DATA_DIR) / restores into an empty one
  * nianbao --help | --version
  *
  * Exit codes: 0 done, 1 the report has errors (check), 2 anything else went
@@ -27,11 +33,16 @@ import { renderHtml } from "./report/render-html.js";
 const USAGE = `usage: nianbao check FILE [--previous LAST.json]
        nianbao render FILE --out OUT.docx [--html] [--previous LAST.json]
        nianbao import FILE --out X.json [--org ORG] [--year YEAR]
+       nianbao export-all DIR
+       nianbao import-all DIR
        nianbao --help | --version
 
   check   one JSON finding per line on stdout; exit 1 when the report has errors
   render  writes the .docx (--html: one self-contained web page); a report with errors becomes a 草稿 listing them
   import  reads a .docx, .html or text report into an interchange file
+  export-all  backs up the whole store (REDIS_URL or DATA_DIR) into DIR: every report as its
+              interchange file, the rest in DIR/backup.json
+  import-all  restores such a backup into an empty store
 Exit codes: 0 done, 1 the report has errors, 2 unusable input or any other failure.
 `;
 
@@ -89,13 +100,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command, file] = positionals;
-  const known = command === "check" || command === "render" || command === "import";
-  if (!known || !file || (command !== "check" && !values.out)) {
+  const backup = command === "export-all" || command === "import-all";
+  const known = backup || command === "check" || command === "render" || command === "import";
+  if (!known || !file || (command !== "check" && !backup && !values.out)) {
     process.stderr.write(USAGE);
     return 2;
   }
   try {
     if (command === "import") return importFile(file, values.out as string, values.org, values.year);
+    if (command === "export-all" || command === "import-all") return await backupCommand(command, file);
     return await checkOrRender(command, file, values);
   } catch (e) {
     process.stderr.write(`${e instanceof Failure ? e.message : `nianbao: ${(e as Error).message ?? e}`}\n`);
@@ -181,3 +194,52 @@ function importFile(path: string, out: string, org: string | undefined, yearText
 }
 
 process.exitCode = await main(process.argv.slice(2));
+
+/** export-all / import-all on the store the environment names (as the bot would open it). */
+async function backupCommand(command: "export-all" | "import-all", dir: string): Promise<number> {
+  let options: ReturnType<typeof loadStoreConfig>;
+  try {
+    options = loadStoreConfig(process.env);
+  } catch (e) {
+    throw new Failure((e as Error).message.replace(/\n\s*/g, " "));
+  }
+  const store = await openStore(options).catch((e: unknown) => {
+    throw new Failure(`cannot open the store: ${systemMessage(e)}`);
+  });
+  try {
+    if (command === "export-all") {
+      if (existsSync(join(dir, ENVELOPE_FILE)))
+        throw new Failure(`${dir} already holds a backup; choose an empty folder`);
+      const { files, envelope } = await exportAll(store, exportReport, new Date());
+      for (const [name, text] of files) {
+        const path = join(dir, name);
+        try {
+          mkdirSync(dirname(path), { recursive: true });
+        } catch (e) {
+          throw new Failure(`cannot write ${path}: ${systemMessage(e)}`);
+        }
+        write(path, text);
+      }
+      process.stdout.write(
+        `exported ${envelope.reports.length} reports and ${envelope.users.length} members to ${dir}\n`,
+      );
+      return 0;
+    }
+    const envelopePath = join(dir, ENVELOPE_FILE);
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(readFileSync(envelopePath, "utf8"));
+    } catch (e) {
+      throw new Failure(
+        `${envelopePath}: ${e instanceof SyntaxError ? "not a backup envelope (invalid JSON)" : systemMessage(e)}`,
+      );
+    }
+    const restored = await importAll(store, envelope, (file) => read(join(dir, file))).catch((e: unknown) => {
+      throw e instanceof RestoreError ? new Failure(e.message) : e;
+    });
+    process.stdout.write(`restored ${restored.reports} reports and ${restored.users} members from ${dir}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -44,6 +44,15 @@ const common = {
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** /healthz and /readyz; off when unset (the Docker image sets it). */
   HEALTH_PORT: port.optional(),
+  /**
+   * Names this instance's inbox consumer (default: host name and pid). A
+   * restart under the same name resumes its work at once; two running
+   * instances must not share one.
+   */
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "should be 1–64 characters of A-Z a-z 0-9 _ . -")
+    .optional(),
   /** How long SIGTERM waits for the updates in flight before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 };
@@ -68,12 +77,39 @@ export const Config = z.discriminatedUnion("mode", [Polling, Webhook]);
 export type Config = z.infer<typeof Config>;
 export type WebhookConfig = z.infer<typeof Webhook>;
 
-/** Reads the environment; empty strings count as unset. Throws one message naming every bad variable. */
+/** The environment without empty variables: an empty string counts as unset. */
+function setVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== "")) as Record<
+    string,
+    string
+  >;
+}
+
+/** One message naming every bad variable. */
+function badConfiguration(error: z.ZodError): Error {
+  const lines = error.issues.map((i) => `  ${i.path.join(".")} ${i.message}`);
+  return new Error(`bad configuration:\n${lines.join("\n")}`);
+}
+
+/** Reads the environment. Throws one message naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
-  const values = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const values = setVariables(env);
   const mode = values.WEBHOOK_URL !== undefined || values.WEBHOOK_SECRET !== undefined ? "webhook" : "polling";
   const parsed = Config.safeParse({ ...values, mode });
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")} ${i.message}`);
-  throw new Error(`bad configuration:\n${lines.join("\n")}`);
+  throw badConfiguration(parsed.error);
+}
+
+/** What the command line needs to open the store the bot uses (export-all, import-all). */
+const StoreConfig = z.object({
+  REDIS_URL: common.REDIS_URL,
+  REDIS_PREFIX: common.REDIS_PREFIX,
+  DATA_DIR: common.DATA_DIR,
+});
+
+export function loadStoreConfig(env: NodeJS.ProcessEnv): { redisUrl?: string; redisPrefix: string; dataDir: string } {
+  const parsed = StoreConfig.safeParse(setVariables(env));
+  if (!parsed.success) throw badConfiguration(parsed.error);
+  const { REDIS_URL, REDIS_PREFIX, DATA_DIR } = parsed.data;
+  return { ...(REDIS_URL ? { redisUrl: REDIS_URL } : {}), redisPrefix: REDIS_PREFIX, dataDir: DATA_DIR };
 }

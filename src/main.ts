@@ -1,5 +1,4 @@
 import type { Server } from "node:http";
-import { run } from "@grammyjs/runner";
 import { Api } from "grammy";
 import { flows } from "../flows/index.js";
 import { createBot } from "./bot/create-bot.js";
@@ -7,10 +6,13 @@ import { COMMANDS } from "./bot/views/commands.js";
 import { clockFromEnv } from "./clock.js";
 import { type Config, loadConfig } from "./config.js";
 import { startHealthServer } from "./health-server.js";
+import { InboxConsumer } from "./intake/inbox-consumer.js";
+import { outageNotifier } from "./intake/outage-notice.js";
+import { DurablePoller } from "./intake/poller.js";
 import { createLogger } from "./logger.js";
 import { startReminders } from "./reminders/start-reminders.js";
 import { renderPool } from "./render-pool.js";
-import { openStore } from "./store/open-store.js";
+import { openInbox, openStore } from "./store/open-store.js";
 import { NoAofError, redisFailure, waitForRedis } from "./store/redis-connection.js";
 import { clientOptions, fileDownloader } from "./telegram-client.js";
 import { connectToTelegram, TokenRejected } from "./telegram-start.js";
@@ -36,8 +38,8 @@ async function main(config: Config): Promise<void> {
     starting.abort();
     process.exit(0);
   };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
 
   if (config.REDIS_URL) {
     const where = redisAddress(config.REDIS_URL);
@@ -59,13 +61,21 @@ async function main(config: Config): Promise<void> {
   });
   logger.info({ store: config.REDIS_URL ? "redis" : "embedded" }, "store open");
 
+  const inbox = await openInbox({
+    redisUrl: config.REDIS_URL,
+    redisPrefix: config.REDIS_PREFIX,
+    dataDir: config.DATA_DIR,
+    instanceId: config.INSTANCE_ID,
+  });
+
   let draining = false;
   const servers: Server[] = [];
   if (config.HEALTH_PORT !== undefined) {
     servers.push(
       await startHealthServer(config.HEALTH_PORT, async () => {
         await store.ping();
-        return { ready: !draining, store: "ok", ...(draining ? { draining } : {}) };
+        const inboxLag = await inbox.lag();
+        return { ready: !draining, store: "ok", inboxLag, ...(draining ? { draining } : {}) };
       }),
     );
     logger.info({ port: config.HEALTH_PORT }, "health listener");
@@ -98,19 +108,28 @@ async function main(config: Config): Promise<void> {
   bot.botInfo = me;
   await bot.api.setMyCommands([...COMMANDS]);
 
+  // Every update goes through the inbox: kept before Telegram is told, handled from there.
+  const tellOutage = outageNotifier(bot.api, logger);
+  const consumer = new InboxConsumer(inbox, (update) => bot.handleUpdate(update), logger, {
+    onUnavailable: tellOutage,
+  });
+  consumer.start();
+
   let stopTaking: () => Promise<void>;
-  let finished: Promise<unknown>;
   if (config.mode === "webhook") {
-    const inFlight = new Set<Promise<void>>();
     const server = await startWebhookServer({
       port: config.PORT,
       path: new URL(config.WEBHOOK_URL).pathname,
       secret: config.WEBHOOK_SECRET,
       accept: async (update) => {
+        // Another instance takes it (Telegram sends it again on an error status).
         if (draining) throw new Error("draining");
-        const handled = bot.handleUpdate(update);
-        inFlight.add(handled);
-        await handled.finally(() => inFlight.delete(handled));
+        try {
+          await inbox.append([update]);
+        } catch (err) {
+          await tellOutage(update);
+          throw err;
+        }
       },
       onRefused: (reason, updateId) => logger.warn({ reason, update_id: updateId }, "webhook request refused"),
     });
@@ -120,36 +139,55 @@ async function main(config: Config): Promise<void> {
       allowed_updates: [...ALLOWED_UPDATES],
     });
     logger.info({ port: config.PORT }, "webhook");
-    stopTaking = async () => {
-      await Promise.allSettled([...inFlight]);
-    };
-    finished = new Promise(() => undefined);
+    stopTaking = () => new Promise<void>((resolve) => server.close(() => resolve()));
   } else {
     // A webhook left from an earlier webhook deployment would make every getUpdates fail with 409.
     await bot.api.deleteWebhook();
-    const runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+    const poller = new DurablePoller(bot.api, inbox, logger, {
+      allowedUpdates: ALLOWED_UPDATES,
+      onUnavailable: tellOutage,
+    });
+    poller.start();
     logger.info({ username: bot.botInfo.username }, "polling");
-    stopTaking = () => runner.stop();
-    finished = runner.task() ?? Promise.resolve();
+    stopTaking = () => poller.stop();
   }
   // Reminders run on their own timer, never inside update handling (any number of instances may).
   const reminders = config.REMINDERS === "on" ? startReminders(config, store, logger, now) : undefined;
 
+  /**
+   * SIGTERM: stop taking updates, let the handlers running finish (what is
+   * not handled stays in the inbox for the next start), close the store,
+   * exit 0. A second signal or SHUTDOWN_TIMEOUT_MS exits at once: nothing
+   * is lost then either, since only handled updates leave the inbox.
+   */
   stop = (signal) => {
-    if (draining) return;
+    if (draining) {
+      logger.warn({ signal }, "second signal: exiting now; the inbox keeps what was not handled");
+      process.exit(0);
+    }
     draining = true;
     logger.info({ signal }, "stopping: draining in-flight updates");
+    const limit = setTimeout(() => {
+      logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "drain timed out: exiting; the inbox keeps the rest");
+      process.exit(0);
+    }, config.SHUTDOWN_TIMEOUT_MS);
     void (async () => {
-      await stopTaking();
+      await stopTaking().catch(() => undefined);
+      await consumer.stop();
+      await inbox.release().catch(() => undefined);
       await reminders?.stop();
       for (const server of servers) server.close();
+      await inbox.close();
       await renderer.close();
       await store.close();
+      clearTimeout(limit);
       logger.info("stopped");
       process.exit(0);
-    })();
+    })().catch((err) => {
+      logger.error({ err: { name: (err as Error).name } }, "error while stopping; exiting");
+      process.exit(0);
+    });
   };
-  await finished;
 }
 
 /** host:port of a Redis URL, without the password, for log lines. */

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { GrammyError } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { Logger } from "pino";
@@ -33,7 +34,7 @@ export async function connectToTelegram(
   getMe: () => Promise<UserFromGetMe>,
   options: ConnectOptions,
 ): Promise<UserFromGetMe | undefined> {
-  const delay = options.retryDelay ?? defaultDelay;
+  const delayOf = options.retryDelay ?? defaultDelay;
   for (let attempt = 1; !options.aborted?.aborted; attempt++) {
     try {
       return await getMe();
@@ -41,7 +42,7 @@ export async function connectToTelegram(
       if (e instanceof GrammyError && (e.error_code === 401 || e.error_code === 404))
         throw new TokenRejected(e.error_code);
       if (options.aborted?.aborted) return undefined;
-      const wait = delay(attempt);
+      const wait = delayOf(attempt);
       const reason = e instanceof GrammyError ? `${e.error_code} ${e.description}` : (e as Error).message;
       options.logger.warn(
         { attempt, retryAt: new Date(Date.now() + wait).toISOString(), proxy: options.proxy ? "set" : "unset" },
@@ -50,18 +51,9 @@ export async function connectToTelegram(
             ? "Check that the proxy in TELEGRAM_PROXY works."
             : "In mainland China, set TELEGRAM_PROXY (http://, https:// or socks5://)."),
       );
-      await sleep(wait, options.aborted);
+      // Resolves early (and quietly) when start-up is aborted.
+      await delay(wait, undefined, { signal: options.aborted }).catch(() => undefined);
     }
   }
   return undefined;
-}
-
-function sleep(ms: number, aborted?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    aborted?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

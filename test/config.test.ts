@@ -75,16 +75,21 @@ describe("configuration from the environment", () => {
   });
 });
 
+/** A logger as the bot makes it, writing its lines into an array. */
+function memoryLog() {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, log: createLogger("info", [TOKEN], sink) };
+}
+
 describe("logs", () => {
   it("never contain the bot token", () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const log = createLogger("info", [TOKEN], sink);
+    const { lines, log } = memoryLog();
     log.error(new Error(`request to https://api.telegram.org/bot${TOKEN}/getMe failed`));
     log.warn({ url: `https://api.telegram.org/bot${TOKEN}/sendMessage`, err: new Error(TOKEN) }, `retry ${TOKEN}`);
     expect(lines).toHaveLength(2);
@@ -97,14 +102,7 @@ describe("logs", () => {
 describe("logs of failed Bot API calls", () => {
   it("name the method and the error code, never the payload (the officer's text)", async () => {
     const { GrammyError } = await import("grammy");
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const log = createLogger("info", [TOKEN], sink);
+    const { lines, log } = memoryLog();
     const error = new GrammyError(
       "Call to 'sendMessage' failed!",
       { ok: false, error_code: 400, description: "Bad Request: message is too long" },

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { flowFor } from "../flows/index.js";
 import type { Draft } from "../src/form/draft.js";
 import { formSteps } from "../src/form/form-steps.js";
-import { openStore } from "../src/store/open-store.js";
+import { openInbox, openStore } from "../src/store/open-store.js";
 import type { Store, StoredReport } from "../src/store/store.js";
 import { BotProcess, START_TIMEOUT, waitUntil } from "./support/bot-process.js";
 import { figuresFor, readDocx, tableAfter } from "./support/docx-cells.js";
@@ -106,7 +106,9 @@ describe.each<StoreKind>(["redis", "embedded"])("the bot end to end on the %s st
       cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
       const prefix = `nianbao-e2e:${randomBytes(6).toString("hex")}:`;
       const storeEnv: Record<string, string> =
-        kind === "redis" ? { REDIS_URL, REDIS_PREFIX: prefix, REDIS_ALLOW_NO_AOF: "1" } : { DATA_DIR: dir };
+        kind === "redis"
+          ? { REDIS_URL, REDIS_PREFIX: prefix, REDIS_ALLOW_NO_AOF: "1", INSTANCE_ID: "e2e" }
+          : { DATA_DIR: dir };
       if (kind === "redis") cleanups.push(() => deleteRedisKeys(prefix));
 
       const bot = new BotProcess(fake, {
@@ -135,14 +137,29 @@ describe.each<StoreKind>(["redis", "embedded"])("the bot end to end on the %s st
         if (!report) throw new Error("the officer has no current report in the store");
         return report;
       };
-      /** Kills the bot once it has confirmed every update (so none is handled twice), and starts it again. */
+      /**
+       * Kills the bot once it has confirmed every update to Telegram and
+       * handled every one in its inbox (so none is handled twice), and starts
+       * it again.
+       */
       let kills = 0;
+      const inbox = await openInbox({
+        ...(kind === "redis" ? { redisUrl: REDIS_URL } : {}),
+        redisPrefix: prefix,
+        dataDir: dir,
+        instanceId: "e2e-observer",
+      });
+      cleanups.push(() => inbox.close());
       const killAndRestart = async () => {
         const last = lastUpdateId();
         await waitUntil(
           () => fake.calls.some((call) => call.method === "getUpdates" && Number(call.params.offset ?? 0) > last),
           5_000,
         );
+        for (let until = Date.now() + 5_000; (await inbox.lag()) > 0 && Date.now() < until; ) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(await inbox.lag()).toBe(0);
         await bot.kill();
         kills++;
         await bot.start();

@@ -138,7 +138,7 @@ describe("the health listener", () => {
     expect((await get("/healthz")).status).toBe(200);
     const ready = await get("/readyz");
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ready: true, store: "ok" });
+    expect(await ready.json()).toMatchObject({ ready: true, store: "ok", inboxLag: 0 });
     expect((await get("/other")).status).toBe(404);
 
     redis.stall();

@@ -2,6 +2,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { conversations } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotConfig, Composer, type Context } from "grammy";
+import { isStoreUnavailable } from "../store/store-unavailable.js";
 import { decodeEnvelope } from "./callback-data.js";
 import type { BotContext, Deps } from "./context.js";
 import { campaignAdminFeature } from "./features/campaign-admin.js";
@@ -50,6 +51,8 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   });
 
   const guarded = bot.errorBoundary(async (err) => {
+    // The store is down: the update stays in the inbox; the consumer tells the officer and tries again.
+    if (isStoreUnavailable(err.error)) throw err.error;
     err.ctx.log.error({ err: err.error }, "update failed");
     await err.ctx.reply("抱歉，出错了，刚才的操作没有完成。请再试一次，或发 /start。").catch(() => undefined);
   });

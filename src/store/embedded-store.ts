@@ -333,6 +333,14 @@ export class EmbeddedStore implements Store {
     this.sql.deleteState.run(key);
   }
 
+  async reportIds(): Promise<string[]> {
+    return (this.db.prepare("SELECT id FROM reports").all() as { id: string }[]).map((r) => r.id);
+  }
+
+  async userIds(): Promise<number[]> {
+    return (this.db.prepare("SELECT user_id FROM users").all() as { user_id: number }[]).map((r) => r.user_id);
+  }
+
   /** Resolves when the file answers a query (readiness). */
   async ping(): Promise<void> {
     this.db.prepare("SELECT 1").get();

@@ -1,6 +1,9 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { EmbeddedInbox } from "./embedded-inbox.js";
 import { EmbeddedStore } from "./embedded-store.js";
+import type { Inbox } from "./inbox.js";
+import { RedisInbox } from "./redis-inbox.js";
 import { RedisStore } from "./redis-store.js";
 import type { Store, StoreLimits } from "./store.js";
 
@@ -15,6 +18,8 @@ export type OpenStoreOptions = {
   now?: () => Date;
   /** Bounds of the once-only record (tests shrink them). */
   limits?: StoreLimits;
+  /** The inbox consumer's name (INSTANCE_ID); the host name and pid by default. */
+  instanceId?: string;
   /** Told of Redis connection errors (the client reconnects by itself). */
   onRedisError?: (err: Error) => void;
 };
@@ -27,4 +32,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     return RedisStore.connect(options.redisUrl, options.redisPrefix, options.now, options.limits, options.onRedisError);
   mkdirSync(options.dataDir, { recursive: true });
   return new EmbeddedStore(join(options.dataDir, EMBEDDED_FILE_NAME), options.now, options.limits);
+}
+
+/** The inbox beside the store: a stream in the same Redis, or a table in the same file. */
+export async function openInbox(options: OpenStoreOptions): Promise<Inbox> {
+  if (options.redisUrl) return RedisInbox.connect(options.redisUrl, options.redisPrefix, options.instanceId);
+  mkdirSync(options.dataDir, { recursive: true });
+  return new EmbeddedInbox(join(options.dataDir, EMBEDDED_FILE_NAME));
 }

@@ -206,6 +206,30 @@ export class RedisStore implements Store {
     return new RedisStore(await connectRedis(url, onError), prefix, now, limits);
   }
 
+  /** The ids of the keys `<prefix><kind>:<id>` (SCAN, so Redis is never blocked). */
+  private async idsOf(kind: "report" | "user"): Promise<string[]> {
+    const head = `${this.prefix}${kind}:`;
+    const ids = new Set<string>();
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", `${head}*`, "COUNT", 1000);
+      for (const key of keys) {
+        const id = key.slice(head.length);
+        if (/^[A-Za-z0-9_-]+$/.test(id)) ids.add(id);
+      }
+      cursor = next;
+    } while (cursor !== "0");
+    return [...ids];
+  }
+
+  reportIds(): Promise<string[]> {
+    return this.idsOf("report");
+  }
+
+  async userIds(): Promise<number[]> {
+    return (await this.idsOf("user")).filter((id) => /^\d+$/.test(id)).map(Number);
+  }
+
   /** Resolves when Redis answers (readiness). */
   async ping(): Promise<void> {
     await this.redis.ping();

@@ -226,6 +226,10 @@ export interface Store {
   readState(key: string): Promise<unknown | undefined>;
   writeState(key: string, value: unknown): Promise<void>;
   deleteState(key: string): Promise<void>;
+  /** Every report's id (backups). */
+  reportIds(): Promise<string[]>;
+  /** Every user with a stored record (backups). */
+  userIds(): Promise<number[]>;
   getCampaign(id: string): Promise<Campaign | undefined>;
   /** Every campaign, newest first (a district runs a few a year). */
   listCampaigns(): Promise<Campaign[]>;
@@ -294,8 +298,15 @@ export const PENDING_ACK_LIMIT = 10;
 /** Options both stores take (tests shrink the limits). */
 export type StoreLimits = { handledLimit?: number };
 
-/** The schema version written into every persisted value. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The schema version written into every persisted value. A build reads
+ * every version up to its own, migrating as it reads (the value is written
+ * back in this version at its next write), and refuses a newer one.
+ *   1  the first release
+ *   2  the once-only record left the report (`handled`, now per member);
+ *      members carry a position
+ */
+export const SCHEMA_VERSION = 2;
 
 /** Stored data that cannot be used (unknown version, bad shape), or a refused write. */
 export class StoreDataError extends Error {
@@ -362,7 +373,7 @@ export function decode<T>(
   schema: z.ZodType<T>,
   key: string,
   raw: string,
-  migrate?: (doc: Record<string, unknown>) => void,
+  migrate?: (doc: Record<string, unknown>, from: number) => void,
 ): T {
   let doc: unknown;
   try {
@@ -374,10 +385,13 @@ export function decode<T>(
     throw new StoreDataError(key, "stored value is not an object");
   }
   const { v, ...rest } = doc as Record<string, unknown>;
-  if (v !== SCHEMA_VERSION) {
-    throw new StoreDataError(key, `unknown schema version ${JSON.stringify(v)} (this build reads v${SCHEMA_VERSION})`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > SCHEMA_VERSION) {
+    throw new StoreDataError(
+      key,
+      `unknown schema version ${JSON.stringify(v)} (this build reads v1–v${SCHEMA_VERSION})`,
+    );
   }
-  migrate?.(rest);
+  if (v < SCHEMA_VERSION) migrate?.(rest, v);
   const parsed = schema.safeParse(rest);
   if (!parsed.success)
     throw new StoreDataError(key, `stored value does not match the schema: ${z.prettifyError(parsed.error)}`);
@@ -394,8 +408,8 @@ export function newReportId(): string {
  * the members carry `handled` (the newest update id per user): dropped.
  */
 export function decodeReport(key: string, raw: string): StoredReport {
-  return decode(StoredReport, key, raw, (doc) => {
-    delete doc.handled;
+  return decode(StoredReport, key, raw, (doc, from) => {
+    if (from < 2) delete doc.handled;
   });
 }
 

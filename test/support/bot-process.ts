@@ -11,6 +11,8 @@ export const START_TIMEOUT = 20_000;
 export class BotProcess {
   /** pino's JSON lines of every run, for the assertion that nothing was logged as an error. */
   readonly logLines: string[] = [];
+  /** stdout and stderr of every run, as they came. */
+  output = "";
   private child?: ChildProcessByStdio<null, Readable, Readable>;
   private exited?: Promise<NodeJS.Signals | number | null>;
 
@@ -27,7 +29,7 @@ export class BotProcess {
     const logsFrom = this.logLines.length;
     const child = spawn(process.execPath, ["--import", "tsx", this.script], {
       cwd: ROOT,
-      env: this.env,
+      env: { PATH: process.env.PATH ?? "", ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
@@ -35,15 +37,19 @@ export class BotProcess {
     let out = "";
     let err = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      this.output += chunk;
       out += chunk;
       const lines = out.split("\n");
       out = lines.pop() ?? "";
       this.logLines.push(...lines.filter(Boolean));
     });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      this.output += chunk;
+      err += chunk;
+    });
     const ready =
       this.script === "src/main.ts"
-        ? () => this.fake.calls.slice(from).some((c) => c.method === "getUpdates")
+        ? () => this.fake.calls.slice(from).some((c) => c.method === "getUpdates" || c.method === "setWebhook")
         : () => this.logLines.slice(logsFrom).some((l) => l.includes('"msg":"reminders tick"'));
     await waitUntil(ready, START_TIMEOUT, () =>
       child.exitCode !== null
@@ -52,9 +58,23 @@ export class BotProcess {
     );
   }
 
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   async kill(): Promise<void> {
+    if (!this.running) return;
     this.child?.kill("SIGKILL");
     expect(await this.exited).toBe("SIGKILL");
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
+  /** Resolves with the exit code, or the signal that ended the process. */
+  async exit(): Promise<number | NodeJS.Signals | null> {
+    return (await this.exited) ?? null;
   }
 
   /** A graceful stop (SIGTERM drains the runner and closes the store). */

@@ -1,0 +1,159 @@
+import type { Update } from "grammy/types";
+import type { Logger } from "pino";
+import { chatKeyOf, type Inbox, type InboxEntry } from "../store/inbox.js";
+import { isStoreUnavailable } from "../store/store-unavailable.js";
+
+/**
+ * Takes updates from the inbox and hands them to the bot: one at a time per
+ * chat, in inbox order, different chats in parallel. An update is
+ * acknowledged (removed from the inbox) only after it was handled. When the
+ * store is unavailable the officer is told once that it will be saved, and
+ * the update is tried again until the store answers; the chat's later
+ * updates wait behind it, so its order holds.
+ */
+
+export type ConsumerOptions = {
+  /** Updates taken and not yet acknowledged, at most. */
+  maxInFlight?: number;
+  /** First delay before an update is tried again while the store is unavailable. */
+  retryMs?: number;
+  /** Told when an update could not be handled because the store is unavailable. */
+  onUnavailable?: (update: Update) => Promise<void>;
+};
+
+export class InboxConsumer {
+  private readonly queues = new Map<string, InboxEntry[]>();
+  private readonly workers = new Set<Promise<void>>();
+  private inFlight = 0;
+  private stopping = false;
+  private loop?: Promise<void>;
+  private readonly maxInFlight: number;
+  private readonly retryMs: number;
+
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly handle: (update: Update) => Promise<void>,
+    private readonly log: Logger,
+    private readonly options: ConsumerOptions = {},
+  ) {
+    this.maxInFlight = options.maxInFlight ?? 200;
+    this.retryMs = options.retryMs ?? 500;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      if (this.inFlight >= this.maxInFlight) {
+        await Promise.race([...this.workers, sleep(100)]);
+        continue;
+      }
+      let entries: InboxEntry[];
+      try {
+        entries = await this.inbox.take(this.maxInFlight - this.inFlight, 1000);
+        failures = 0;
+      } catch (err) {
+        failures++;
+        if (failures === 1 || failures % 30 === 0) this.log.warn({ err: brief(err) }, "inbox unavailable; retrying");
+        await sleep(Math.min(this.retryMs * failures, 2000));
+        continue;
+      }
+      for (const entry of entries) this.enqueue(entry);
+    }
+  }
+
+  private enqueue(entry: InboxEntry): void {
+    if (this.stopping) {
+      this.inbox.leave(entry);
+      return;
+    }
+    this.inFlight++;
+    const key = chatKeyOf(entry.update);
+    const queue = this.queues.get(key);
+    if (queue) {
+      queue.push(entry);
+      return;
+    }
+    this.queues.set(key, [entry]);
+    const worker = this.work(key).finally(() => this.workers.delete(worker));
+    this.workers.add(worker);
+  }
+
+  /** Handles one chat's queue until it is empty. */
+  private async work(key: string): Promise<void> {
+    const queue = this.queues.get(key)!;
+    try {
+      for (let entry = queue[0]; entry; entry = queue[0]) {
+        if (this.stopping || !this.inbox.owns(entry)) break;
+        await this.handleOne(entry);
+        queue.shift();
+        this.inFlight--;
+      }
+    } catch (err) {
+      if (!(err instanceof LeftForLater)) this.log.error({ err: brief(err) }, "inbox consumer failed");
+    } finally {
+      // Whatever is left (draining, or the partition moved to another consumer) stays in the inbox.
+      for (const entry of queue.splice(0)) {
+        this.inbox.leave(entry);
+        this.inFlight--;
+      }
+      this.queues.delete(key);
+    }
+  }
+
+  /** Handles the entry and acknowledges it; retries while the store is unavailable (not while stopping). */
+  private async handleOne(entry: InboxEntry): Promise<void> {
+    const updateId = entry.update.update_id;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.handle(entry.update);
+        break;
+      } catch (err) {
+        if (!isStoreUnavailable(err)) {
+          // A bug, not an outage: the error boundary has answered; retrying would repeat it for ever.
+          this.log.error({ update_id: updateId, err: brief(err) }, "update failed");
+          break;
+        }
+        await this.options.onUnavailable?.(entry.update);
+        if (this.stopping) throw new LeftForLater();
+        await sleep(Math.min(this.retryMs * attempt, 3000));
+        if (this.stopping || !this.inbox.owns(entry)) throw new LeftForLater();
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.inbox.ack(entry);
+        return;
+      } catch (err) {
+        // Handled but not acknowledged: handled again later, which the once-only write recognises.
+        if (this.stopping || !isStoreUnavailable(err)) throw new LeftForLater();
+        await sleep(Math.min(this.retryMs * attempt, 3000));
+      }
+    }
+  }
+
+  /**
+   * Stops taking updates and waits for those being handled (the rest stay in
+   * the inbox for the next start). Resolves when no handler runs any more.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+    await Promise.allSettled([...this.workers]);
+  }
+}
+
+class LeftForLater extends Error {}
+
+/** Name and message only: errors of the Bot API carry the officer's text in their payload. */
+function brief(err: unknown): { name?: string; message?: string } {
+  const e = err as { name?: string; message?: string };
+  return { name: e?.name, message: e?.message?.slice(0, 200) };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
