@@ -300,6 +300,21 @@ describe("a campaign through the bot (real Redis)", () => {
     expect((await reportOf("丙局")).members).toEqual([C, 14]);
   });
 
+  it("lets a supervisor remove an officer from the dashboard, never changing figures", async () => {
+    const before = await reportOf("丙局");
+    const sup = h.officer(SUPERVISOR);
+    sup.send("/dashboard");
+    const board = await sup.nextReply();
+    sup.press("3 成员", { messageId: board.messageId });
+    const list = await replyMatching(sup, /丙局 2022年度的填报人/);
+    expect(list).toContain("用户14");
+    sup.press("移除 用户14");
+    await replyMatching(sup, /已把这位填报人移出 丙局/);
+    const after = await reportOf("丙局");
+    expect(after.members).toEqual([C]);
+    expect(after.draft).toEqual(before.draft);
+  });
+
   describe("intrusions: each refused with what to do, and the store unchanged", () => {
     /** Every report and campaign as stored. */
     const snapshot = async () => {

@@ -48,8 +48,8 @@ export const ACTIONS = {
   review: { code: "V", arg: oneOf("ok", "back") },
   /** A filter letter (campaign/dashboard.ts) and a page. */
   dashboard: { code: "D", arg: { kind: "pattern", pattern: /^[anfsrp]\d{1,3}$/ } },
-  /** v preview, d .docx, r 催办, and the unit id. */
-  unit: { code: "U", arg: { kind: "pattern", pattern: /^[vdr]u\d{1,4}$/ } },
+  /** v preview, d .docx, r 催办, m members, and the unit id. */
+  unit: { code: "U", arg: { kind: "pattern", pattern: /^[vdrm]u\d{1,4}$/ } },
   join: { code: "J", arg: oneOf("attach", "new") },
   /** The Telegram user id of the officer to remove. */
   removeOfficer: { code: "X", arg: { kind: "pattern", pattern: /^\d{1,15}$/ } },

@@ -12,6 +12,7 @@ import { decideFor, NO_CAMPAIGN, supervisedCampaigns, tell } from "../campaign-a
 import type { BotContext } from "../context.js";
 import { safeFileName } from "../file-name.js";
 import { escapeHtml } from "../html.js";
+import { showMembers } from "../members-view.js";
 
 /**
  * For supervisors: /dashboard lists every unit of their campaign (state,
@@ -34,6 +35,7 @@ async function showDashboard(ctx: BotContext, campaign: Campaign, filter: Filter
       .text(`${n} 预览`, encodeCallback("unit", campaign.id, `v${row.unitId}`))
       .text(`${n} 文档`, encodeCallback("unit", campaign.id, `d${row.unitId}`))
       .text(`${n} 催办`, encodeCallback("unit", campaign.id, `r${row.unitId}`))
+      .text(`${n} 成员`, encodeCallback("unit", campaign.id, `m${row.unitId}`))
       .row();
   });
   (Object.keys(FILTERS) as Filter[]).forEach((f, i) => {
@@ -169,6 +171,7 @@ export function dashboardFeature(preview: ReportSender): Composer<BotContext> {
     }
     await ctx.answerCallbackQuery();
     if (kind === "v") await preview(ctx, report);
+    else if (kind === "m") await showMembers(ctx, report);
     else await sendDocx(ctx, report);
   });
   return composer;
