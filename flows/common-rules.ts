@@ -87,6 +87,23 @@ export function narrativeClaims(extra: z.input<typeof Claim>[]): Rule {
         zeroPatterns: ["未发生…行政诉讼", "没有发生…行政诉讼", "无…行政诉讼"],
         cells: litigationTotals,
       },
+      // 纠正 follows its case count ("行政复议3件，结果纠正1件"): the figure after the word, not the one in the gap.
+      {
+        name: "被纠正的行政复议",
+        patterns: ["复议…纠正", "复议…纠错"],
+        cells: ["review.corrected"],
+        figureAfter: true,
+      },
+      {
+        name: "被纠正的行政诉讼",
+        patterns: ["诉讼…纠正", "诉讼…败诉"],
+        cells: ["litigation_direct.corrected", "litigation_after_review.corrected"],
+        figureAfter: true,
+      },
+      // Decisions are counted in 件: "行政许可类信息1条" and "行政许可事项120项" are other things.
+      { name: "行政许可决定", patterns: ["行政许可"], cells: ["active.licensing.decisions"], units: ["件"] },
+      { name: "行政处罚决定", patterns: ["行政处罚"], cells: ["active.penalty.decisions"], units: ["件"] },
+      { name: "行政强制决定", patterns: ["行政强制"], cells: ["active.enforcement.decisions"], units: ["件"] },
       ...extra,
     ],
   };

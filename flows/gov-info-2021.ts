@@ -1,4 +1,5 @@
-import type { FlowDef } from "../src/form/flow-schema.js";
+import type { z } from "zod";
+import type { Claim, FlowDef } from "../src/form/flow-schema.js";
 import { activeTable } from "./active-table.js";
 import { applyTable } from "./apply-table.js";
 import { APPLY_RULES, NARRATIVE_RULES, narrativeClaims, orgLevelRule } from "./common-rules.js";
@@ -43,6 +44,21 @@ const documentKinds = [
   { key: "rules", name: "规章" },
   { key: "normative", name: "行政规范性文件" },
 ];
+
+/**
+ * 现行有效 and 废止 of 规章 or 行政规范性文件, as published reports write them:
+ * "现行有效规范性文件1件", "废止行政规范性文件2件", and with the document named
+ * once for all three figures, "制发行政规范性文件3件，废止1件，现行有效25件".
+ */
+function documentClaims(name: string, key: string): z.input<typeof Claim>[] {
+  const word = name.replace(/^行政/, "");
+  return [
+    { name: `现行有效的${name}`, patterns: [`现行有效…${word}`], cells: [`active.${key}.in_force`] },
+    { name: `现行有效的${name}`, patterns: [`${word}…现行有效`], cells: [`active.${key}.in_force`], figureAfter: true },
+    { name: `废止的${name}`, patterns: [`废止…${word}`], cells: [`active.${key}.repealed`] },
+    { name: `废止的${name}`, patterns: [`${word}…废止`], cells: [`active.${key}.repealed`], figureAfter: true },
+  ];
+}
 
 export const govInfo2021: FlowDef = {
   format: "2021",
@@ -92,6 +108,14 @@ export const govInfo2021: FlowDef = {
         patterns: ["制发…规范性文件", "出台…规范性文件", "印发…规范性文件"],
         zeroPatterns: ["未制发…规范性文件", "无…规范性文件"],
         cells: ["active.normative.issued"],
+      },
+      ...documentClaims("规章", "rules"),
+      ...documentClaims("行政规范性文件", "normative"),
+      {
+        name: "行政事业性收费",
+        patterns: ["行政事业性收费", "收费金额"],
+        cells: ["active.fees.amount"],
+        units: ["万元", "元"],
       },
     ]),
     ...NARRATIVE_RULES,

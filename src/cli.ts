@@ -10,14 +10,15 @@ import { importReport } from "./import/import-report.js";
 import { importNotes, summaryLine, unplacedLines } from "./import/import-summary.js";
 import { readReportFile } from "./import/read-file.js";
 import { renderDocx } from "./report/render-docx.js";
+import { renderHtml } from "./report/render-html.js";
 import { ENVELOPE_FILE, exportAll, importAll, RestoreError } from "./store/backup.js";
 import { openStore } from "./store/open-store.js";
 
 /**
  * nianbao check FILE [--previous LAST.json]
  *   one JSON finding per line on stdout; exit 1 on any error, 0 otherwise, 2 if a file is unreadable
- * nianbao render FILE --out OUT.docx [--previous LAST.json]
- *   writes the document; a report with errors becomes a 草稿 listing them
+ * nianbao render FILE --out OUT.docx [--html] [--previous LAST.json]
+ *   writes the document (--html: the web page instead); a report with errors becomes a 草稿 listing them
  * nianbao import FILE(.docx|.html|.txt) --out X.json [--org ORG] [--year YEAR]
  *   reads a report someone wrote into an interchange file; what it read goes to stderr
  * nianbao export-all DIR | import-all DIR
@@ -30,14 +31,14 @@ import { openStore } from "./store/open-store.js";
  */
 
 const USAGE = `usage: nianbao check FILE [--previous LAST.json]
-       nianbao render FILE --out OUT.docx [--previous LAST.json]
+       nianbao render FILE --out OUT.docx [--html] [--previous LAST.json]
        nianbao import FILE --out X.json [--org ORG] [--year YEAR]
        nianbao export-all DIR
        nianbao import-all DIR
        nianbao --help | --version
 
   check   one JSON finding per line on stdout; exit 1 when the report has errors
-  render  writes the .docx; a report with errors becomes a 草稿 listing them
+  render  writes the .docx (--html: one self-contained web page); a report with errors becomes a 草稿 listing them
   import  reads a .docx, .html or text report into an interchange file
   export-all  backs up the whole store (REDIS_URL or DATA_DIR) into DIR: every report as its
               interchange file, the rest in DIR/backup.json
@@ -124,6 +125,7 @@ function parse(argv: string[]) {
       out: { type: "string" },
       org: { type: "string" },
       year: { type: "string" },
+      html: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -133,7 +135,7 @@ function parse(argv: string[]) {
 async function checkOrRender(
   command: "check" | "render",
   file: string,
-  values: { previous?: string; out?: string },
+  values: { previous?: string; out?: string; html?: boolean },
 ): Promise<number> {
   const draft = read(file);
   const flow = flowFor(draft.format);
@@ -149,7 +151,8 @@ async function checkOrRender(
     return errors.length > 0 ? 1 : 0;
   }
   const out = values.out as string;
-  write(out, await renderDocx(flow, draft, { problems: errors.length > 0 ? findings : [] }));
+  const problems = errors.length > 0 ? findings : [];
+  write(out, values.html ? renderHtml(flow, draft, { problems }) : await renderDocx(flow, draft, { problems }));
   if (errors.length > 0)
     process.stderr.write(
       `${out}: 草稿 (${errors.length} errors, ${findings.length - errors.length} warnings listed first)\n`,

@@ -67,7 +67,13 @@ describe("statedValues finds the figure a phrase states", () => {
     const text = "2021年，我单位共收到申请共计12件。";
     const [s, ...rest] = statedValues(text, RECEIVED);
     expect(rest).toEqual([]);
-    expect(s).toEqual({ value: 12, index: text.indexOf("收到"), at: text.indexOf("12"), quote: "收到申请共计12件" });
+    expect(s).toEqual({
+      value: 12,
+      unit: "件",
+      index: text.indexOf("收到"),
+      at: text.indexOf("12"),
+      quote: "收到申请共计12件",
+    });
   });
 
   it("quotes at most about 40 characters", () => {

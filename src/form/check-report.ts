@@ -1,4 +1,4 @@
-import { describeCell } from "./cell-names.js";
+import { cellName, describeCell } from "./cell-names.js";
 import { type Draft, NARRATIVE_IDS, type NarrativeId } from "./draft.js";
 import type { Finding } from "./finding.js";
 import type { CellDef, Flow, SectionDef } from "./flow-schema.js";
@@ -135,7 +135,15 @@ function ruleUnits(flow: Flow, rule: Flow["rules"][number], reads: Reads): Check
             const text = draft.narrative[part];
             return text === undefined
               ? []
-              : checkNarrativeClaims(rule, claims, part, text, values, partLabel(flow, part));
+              : checkNarrativeClaims(
+                  rule,
+                  claims,
+                  part,
+                  text,
+                  values,
+                  partLabel(flow, part),
+                  (cell) => cellName(flow, cell).section,
+                );
           },
         };
       });

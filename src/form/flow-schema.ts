@@ -144,11 +144,16 @@ export const OrgLevelRule = z.object({
 
 /** A figure the narrative states, compared with the sum of table cells. */
 export const Claim = z.object({
+  /** What the figure is, in the officer's words: 现行有效的行政规范性文件. */
   name: z.string(),
   patterns: z.array(z.string()).min(1),
   zeroPatterns: z.array(z.string()).default([]),
   cells: z.array(z.string()).min(1),
   parts: z.array(NarrativeId).optional(),
+  /** Units the figure is written in; counts (件, 条, 项…) when not given, 万元/元 for money. */
+  units: z.array(z.string()).optional(),
+  /** The figure only follows the phrase ("规范性文件…废止" + 1件), never sits in its gap. */
+  figureAfter: z.boolean().default(false),
 });
 export type Claim = z.infer<typeof Claim>;
 

@@ -7,9 +7,11 @@
 import { BoundedCache } from "../bounded-cache.js";
 import { chineseNumeral } from "./chinese-numeral.js";
 
+const toAscii = (s: string) => s.replace(/[０-９]/g, (d) => String(d.charCodeAt(0) - 0xff10));
+
 /** Arabic (ASCII or full-width, "1,200") or Chinese numeral (the one reader, chinese-numeral.ts); undefined when not a number. */
 export function parseChineseNumber(s: string): number | undefined {
-  const t = s.trim().replace(/[０-９]/g, (d) => String(d.charCodeAt(0) - 0xff10));
+  const t = toAscii(s.trim());
   if (/^(?:\d{1,3}(?:,\d{3})+|\d+)$/.test(t)) return Number(t.replaceAll(",", ""));
   // Whole numbers only: a stated count has no 点.
   return t.includes("点") ? undefined : chineseNumeral(t);
@@ -24,9 +26,13 @@ interface Quantity {
   approx: boolean;
 }
 
-const NUMERAL = "[0-9０-９]{1,3}(?:,[0-9]{3})+|[0-9０-９]+|[零〇一二两三四五六七八九十百千万]+";
+const NUMERAL =
+  "[0-9０-９]+[.．][0-9０-９]+|[0-9０-９]{1,3}(?:,[0-9]{3})+|[0-9０-９]+|[零〇一二两三四五六七八九十百千万]+";
+/** Units of a count; 万元 and 元 are amounts of money, read in 万元 (the tables' unit). */
+export const COUNT_UNITS: readonly string[] = ["件", "条", "个", "项", "份", "次", "起", "宗"];
+const MONEY_UNITS: Record<string, number> = { 万元: 1, 元: 1 / 10_000 };
 const QUANTITY = new RegExp(
-  `(近|约|大约|逾|超过|将近)?(${NUMERAL})\\s*(余|多)?\\s*(件|条|个|项|份|次|起|宗)(左右|以上|余)?`,
+  `(近|约|大约|逾|超过|将近)?(${NUMERAL})\\s*(余|多)?\\s*(万元|元|件|条|个|项|份|次|起|宗)(左右|以上|余)?`,
   "g",
 );
 /** Set phrases where 一 + unit is not a count ("最多跑一次", "一条龙服务"). */
@@ -44,8 +50,14 @@ function quantities(text: string): Quantity[] {
     if (IDIOM.test(text.slice(Math.max(0, numStart - 1), end + 2))) continue;
     // "一起" usually means "together"; it is a count only before 案 or at a clause end.
     if (numeral === "一" && unit === "起" && !/^(?:案|[，,、。；;！？!?\n]|$)/.test(text.slice(end))) continue;
-    const value = parseChineseNumber(numeral);
-    const approx = Boolean(prefix || suffix || after) || value === undefined;
+    // A decimal is an amount of money ("2.35万元"); a count is never written with one.
+    const decimal = /^[0-9０-９]+[.．][0-9０-９]+$/.test(numeral);
+    const parsed = decimal ? Number(toAscii(numeral).replace("．", ".")) : parseChineseNumber(numeral);
+    const scale = MONEY_UNITS[unit];
+    const value = parsed === undefined || scale === undefined ? parsed : Math.round(parsed * scale * 1e6) / 1e6;
+    // A count is whole ("3.5件" is no count); a sum of money may have decimals.
+    const whole = scale !== undefined || (value !== undefined && Number.isInteger(value));
+    const approx = Boolean(prefix || suffix || after) || value === undefined || !whole;
     out.push({ start: m.index, end, value: value ?? Number.NaN, unit, approx });
   }
   return out;
@@ -85,6 +97,8 @@ function compile(pattern: string): { re: RegExp; gaps: number } {
 
 export interface Statement {
   value: number;
+  /** The unit written with the number ("件", "万元"); none for a zero statement. */
+  unit?: string;
   /** Where the phrase starts. */
   index: number;
   /** Where the stated number starts (the phrase start for a zero statement): one number backs one claim. */
@@ -103,8 +117,25 @@ interface Hit {
   q: Quantity | undefined;
 }
 
+/**
+ * How a claim reads its figure: `units` it is written in (counts when not
+ * given), and `after`: only right after the phrase, never inside its gap
+ * ("规范性文件3件，废止1件" states 1 for 规范性文件…废止, not 3).
+ */
+export interface ReadOptions {
+  units?: readonly string[];
+  after?: boolean;
+}
+
 /** Each phrase match with the quantity it states: inside its last gap / right before it, else right after it. */
-function* phraseHits(text: string, qs: readonly Quantity[], patterns: readonly string[]): Generator<Hit> {
+function* phraseHits(
+  text: string,
+  all: readonly Quantity[],
+  patterns: readonly string[],
+  opts: ReadOptions = {},
+): Generator<Hit> {
+  const units = opts.units ?? COUNT_UNITS;
+  const qs = all.filter((q) => units.includes(q.unit));
   for (const pattern of patterns) {
     const { re, gaps } = compile(pattern);
     if (re.source === "(?:)") continue;
@@ -112,11 +143,13 @@ function* phraseHits(text: string, qs: readonly Quantity[], patterns: readonly s
       const start = m.index;
       const end = start + m[0].length;
       const gapStart = gaps > 0 ? (m.indices?.[gaps]?.[0] ?? end) : start;
-      const inside = qs.filter((x) =>
-        gaps > 0
-          ? x.start >= gapStart && x.end <= end
-          : x.end <= start && text.slice(x.end, start).trim() === "" && x.end > start - 3,
-      );
+      const inside = opts.after
+        ? []
+        : qs.filter((x) =>
+            gaps > 0
+              ? x.start >= gapStart && x.end <= end
+              : x.end <= start && text.slice(x.end, start).trim() === "" && x.end > start - 3,
+          );
       const q = inside.at(-1) ?? quantityAfter(text, qs, end);
       yield { start, end, q };
     }
@@ -153,18 +186,27 @@ function remembered<T>(cache: WeakMap<readonly string[], T[]>, patterns: readonl
   return [...found];
 }
 
-/** Numbers the text states for a claim (a list of phrase patterns; "…" is a short gap). */
-export function statedValues(text: string, patterns: readonly string[]): Statement[] {
+/**
+ * Numbers the text states for a claim (a list of phrase patterns; "…" is a
+ * short gap). Remembered per pattern list: give one list one set of options.
+ */
+export function statedValues(text: string, patterns: readonly string[], opts: ReadOptions = {}): Statement[] {
   const analysis = analysisOf(text);
-  return remembered(analysis.values, patterns, () => findValues(text, analysis.quantities, patterns));
+  return remembered(analysis.values, patterns, () => findValues(text, analysis.quantities, patterns, opts));
 }
 
-function findValues(text: string, qs: readonly Quantity[], patterns: readonly string[]): Statement[] {
+function findValues(
+  text: string,
+  qs: readonly Quantity[],
+  patterns: readonly string[],
+  opts: ReadOptions,
+): Statement[] {
   const byQuantity = new Map<number, Statement>();
-  for (const { start, end, q } of phraseHits(text, qs, patterns)) {
+  for (const { start, end, q } of phraseHits(text, qs, patterns, opts)) {
     if (!q || q.approx || byQuantity.has(q.start)) continue;
     byQuantity.set(q.start, {
       value: q.value,
+      unit: q.unit,
       index: start,
       at: q.start,
       quote: quote(text, Math.min(start, q.start), Math.max(end, q.end)),

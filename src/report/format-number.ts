@@ -1,4 +1,4 @@
-import type { CellDef } from "../form/flow-schema.js";
+import type { CellDef, Flow } from "../form/flow-schema.js";
 
 /**
  * The one way numbers are shown to people (document, previews, messages):
@@ -30,4 +30,16 @@ export function formatCellValue(def: Pick<CellDef, "kind" | "column"> | undefine
   const text = formatNumber(value);
   if (def?.kind === "money" && !def.column.includes(MONEY_UNIT)) return `${text}${MONEY_UNIT}`;
   return text;
+}
+
+const defsByFlow = new WeakMap<Flow, Map<string, CellDef>>();
+
+/** The flow's leaf cells by id, built once per flow (flows are loaded once and reused). */
+export function cellDefs(flow: Flow): Map<string, CellDef> {
+  let defs = defsByFlow.get(flow);
+  if (!defs) {
+    defs = new Map(flow.cells.map((c) => [c.id, c]));
+    defsByFlow.set(flow, defs);
+  }
+  return defs;
 }

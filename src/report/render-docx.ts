@@ -26,15 +26,15 @@ import { strFromU8, unzipSync } from "fflate";
 import type { Draft } from "../form/draft.js";
 import type { Finding } from "../form/finding.js";
 import type { CellDef, Flow, GridCell, SectionDef, TableDef } from "../form/flow-schema.js";
-import { computeValues, type Values } from "../form/totals.js";
+import type { Values } from "../form/totals.js";
 import { fontTableXml } from "./fonts.js";
 import { formatCellValue } from "./format-number.js";
 import {
   DRAFT_PROBLEMS_HEADING,
   formatReportDate,
   MISSING_CELL_MARK,
-  missingLeafCells,
   openingParagraph,
+  printBasis,
   printedParts,
   problemLines,
   titleLines,
@@ -207,17 +207,6 @@ function heading(text: string): Paragraph {
 
 function subheading(text: string): Paragraph {
   return new Paragraph({ style: STYLE.subheading, children: [run(text, FONT.subheading, { size: BODY_PT * 2 })] });
-}
-
-/** Cell definitions by id, built once per flow (flows are loaded once and reused). */
-const cellDefsByFlow = new WeakMap<Flow, Map<string, CellDef>>();
-function cellDefs(flow: Flow): Map<string, CellDef> {
-  let defs = cellDefsByFlow.get(flow);
-  if (!defs) {
-    defs = new Map(flow.cells.map((c) => [c.id, c]));
-    cellDefsByFlow.set(flow, defs);
-  }
-  return defs;
 }
 
 /** Padding of a table cell plus a little room, so a label sized to fit does not wrap on rounding. */
@@ -410,14 +399,7 @@ function stylesXml(): Promise<string> {
 
 /** The report as .docx bytes. Totals are computed from the leaf cells; totals given in the draft are ignored. */
 export async function renderDocx(flow: Flow, draft: Draft, opts: RenderOptions = {}): Promise<Buffer> {
-  if (draft.format !== flow.format) {
-    throw new Error(`renderDocx: the draft uses format ${draft.format} but the flow is format ${flow.format}`);
-  }
-  const problems = opts.problems ?? [];
-  const isDraft = problems.length > 0;
-  const values = computeValues(flow, draft.cells);
-  const defs = cellDefs(flow);
-  const missing: ReadonlySet<string> = isDraft ? missingLeafCells(flow, draft) : new Set();
+  const { problems, isDraft, values, defs, missing } = printBasis("renderDocx", flow, draft, opts.problems);
   const lines = titleLines(draft, TITLE_CHARS_PER_LINE);
   const title = isDraft ? [`（草稿）${lines[0]}`, ...lines.slice(1)] : lines;
 

@@ -1,7 +1,9 @@
 import type { Draft } from "../form/draft.js";
 import type { Finding } from "../form/finding.js";
-import type { Flow, NarrativePart, SectionDef } from "../form/flow-schema.js";
+import type { CellDef, Flow, NarrativePart, SectionDef } from "../form/flow-schema.js";
 import { writtenAsOneText } from "../form/form-steps.js";
+import { computeValues, type Values } from "../form/totals.js";
+import { cellDefs } from "./format-number.js";
 import { displayWidth } from "./table-layout.js";
 
 /**
@@ -120,8 +122,32 @@ export function problemLines(problems: readonly Finding[]): string[] {
 }
 
 /** Leaf cells of the flow the draft has no figure for. */
-export function missingLeafCells(flow: Flow, draft: Pick<Draft, "cells">): Set<string> {
+function missingLeafCells(flow: Flow, draft: Pick<Draft, "cells">): Set<string> {
   return new Set(flow.cells.filter((c) => draft.cells[c.id] === undefined).map((c) => c.id));
+}
+
+/** What the .docx and the .html print from: the figures with totals, and a draft's problems and missing cells. */
+export interface PrintBasis {
+  problems: Finding[];
+  isDraft: boolean;
+  values: Values;
+  defs: Map<string, CellDef>;
+  /** Leaf cells a draft marks 待填; none in a final document. */
+  missing: ReadonlySet<string>;
+}
+
+export function printBasis(who: string, flow: Flow, draft: Draft, problems: Finding[] = []): PrintBasis {
+  if (draft.format !== flow.format) {
+    throw new Error(`${who}: the draft uses format ${draft.format} but the flow is format ${flow.format}`);
+  }
+  const isDraft = problems.length > 0;
+  return {
+    problems,
+    isDraft,
+    values: computeValues(flow, draft.cells),
+    defs: cellDefs(flow),
+    missing: isDraft ? missingLeafCells(flow, draft) : new Set(),
+  };
 }
 
 /** The part's paragraphs without a repeated heading; empty when nothing was written. */

@@ -1,7 +1,7 @@
 import type { Draft } from "../form/draft.js";
-import type { CellDef, Flow, RowStep, SectionDef, TableDef, TotalDef } from "../form/flow-schema.js";
+import type { Flow, RowStep, SectionDef, TableDef, TotalDef } from "../form/flow-schema.js";
 import type { Values } from "../form/totals.js";
-import { formatCellValue } from "./format-number.js";
+import { cellDefs, formatCellValue } from "./format-number.js";
 import { MISSING_TEXT, narrativeParagraphs, openingParagraph, reportTitle } from "./report-text.js";
 import { MESSAGE_LIMIT, splitText } from "./split-text.js";
 
@@ -57,16 +57,6 @@ export function tablePreview(flow: Flow, table: TableDef, values: Values, opts: 
   });
   if (anyMissing) text.push(`（${MISSING_VALUE} 表示未填）`);
   return fitLines(text, opts.maxLength ?? MESSAGE_LIMIT);
-}
-
-const defsByFlow = new WeakMap<Flow, Map<string, CellDef>>();
-function cellDefs(flow: Flow): Map<string, CellDef> {
-  let defs = defsByFlow.get(flow);
-  if (!defs) {
-    defs = new Map(flow.cells.map((c) => [c.id, c]));
-    defsByFlow.set(flow, defs);
-  }
-  return defs;
 }
 
 type RowLine = { kind: "row"; label: string; cells: string[]; total?: string };

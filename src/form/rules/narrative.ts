@@ -26,11 +26,13 @@ export function checkNarrativeClaims(
   text: string,
   values: Values,
   label: string,
+  tableOf: (cell: string) => string,
 ): Finding[] {
   const findings: Finding[] = [];
   const taken = new Set<number>();
   for (const claim of claims) {
-    const statements = [...statedValues(text, claim.patterns), ...statedZeros(text, claim.zeroPatterns)].filter(
+    const read = { ...(claim.units ? { units: claim.units } : {}), after: claim.figureAfter };
+    const statements = [...statedValues(text, claim.patterns, read), ...statedZeros(text, claim.zeroPatterns)].filter(
       (s) => !taken.has(s.at),
     );
     for (const s of statements) taken.add(s.at);
@@ -39,12 +41,16 @@ export function checkNarrativeClaims(
     const table = roundSum(cellValues.reduce<number>((sum, v) => sum + (v ?? 0), 0));
     const wrong = statements.find((s: Statement) => s.value !== table);
     if (!wrong) continue;
+    // Both sides in the officer's words: 一（一）写现行有效的行政规范性文件120件，表二为135件.
+    const unit = wrong.unit ?? claim.units?.[0] ?? "件";
+    const said = wrong.unit ? `${wrong.value}${unit}` : `没有（“${wrong.quote}”）`;
+    const quoted = wrong.unit ? `（“${wrong.quote}”）` : "";
     findings.push({
       severity: rule.severity,
       rule: rule.id,
       cells: [part, ...claim.cells],
       numbers: [wrong.value, table],
-      message: `${label}写${claim.name}是${wrong.value}（“${wrong.quote}”），但表中是${table}`,
+      message: `${label}写${claim.name}${said}${quoted}，表${tableOf(claim.cells[0]!)}为${table}${unit}`,
     });
   }
   return findings;
