@@ -87,10 +87,10 @@ describe.concurrent.each(["embedded", "redis"] as const)("SIGKILL at 50 random m
     /** The pieces each acknowledgement names: "这一部分现在 N 字" after the k-th piece is N = k × length. */
     const answered = (i: number) =>
       new Set(
-        officers[i]!.replies.flatMap((m) => {
-          const n = /已保存，这一部分现在 (\d+) 字/.exec(m.text)?.[1];
-          return n ? [Number(n) / PIECE_LENGTH] : [];
-        }),
+        // A message may carry several: earlier acknowledgements that never arrived start it ("上次发的已保存：…").
+        officers[i]!.replies.flatMap((m) =>
+          [...m.text.matchAll(/这一部分现在 (\d+) 字/g)].map((n) => Number(n[1]) / PIECE_LENGTH),
+        ),
       );
     const total = sent.reduce((a, b) => a + b, 0);
     const answeredCount = () => officers.reduce((sum, _, i) => sum + answered(i).size, 0);

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { MiddlewareFn, Transformer } from "grammy";
 import type { Message } from "grammy/types";
 import type { Commit, CommitResult, PendingAck, Position } from "../store/store.js";
+import { isStoreUnavailable } from "../store/store-unavailable.js";
 import type { BotContext } from "./context.js";
 
 /**
@@ -128,9 +130,31 @@ export async function sendAck(
       messageId: message.message_id,
       ...(shown.previous !== undefined ? { previous: shown.previous } : {}),
     };
-    await ctx.deps.store.markSent(userId, [ctx.update.update_id], position);
+    await markSentOnceStoreAnswers(() => ctx.deps.store.markSent(userId, [ctx.update.update_id], position));
   }
   return message;
+}
+
+/** How long a delivered acknowledgement waits for the store to record it (a Redis outage lasts seconds). */
+const MARK_SENT_PATIENCE_MS = 60_000;
+
+/**
+ * Telegram accepted the message, so the member saw this question: that fact
+ * must reach the store, or their next answer would be taken for the question
+ * before. While the store is unavailable, keep trying (this chat's next
+ * updates wait behind it); handling the update again instead would resend the
+ * acknowledgement as a newer message and lose which question was seen first.
+ */
+async function markSentOnceStoreAnswers(mark: () => Promise<void>): Promise<void> {
+  const until = Date.now() + MARK_SENT_PATIENCE_MS;
+  for (;;) {
+    try {
+      return await mark();
+    } catch (err) {
+      if (!isStoreUnavailable(err) || Date.now() > until) throw err;
+      await sleep(500);
+    }
+  }
 }
 
 /**
