@@ -4,7 +4,8 @@ import { flows } from "../flows/index.js";
 import { createBot } from "./bot/create-bot.js";
 import { COMMANDS } from "./bot/views/commands.js";
 import { clockFromEnv } from "./clock.js";
-import { type Config, loadConfig } from "./config.js";
+import type { Config } from "./config.js";
+import { runEntryPoint } from "./entry-point.js";
 import { startHealthServer } from "./health-server.js";
 import { InboxConsumer } from "./intake/inbox-consumer.js";
 import { outageNotifier } from "./intake/outage-notice.js";
@@ -13,7 +14,7 @@ import { createLogger } from "./logger.js";
 import { startReminders } from "./reminders/start-reminders.js";
 import { renderPool } from "./render-pool.js";
 import { openInbox, openStore } from "./store/open-store.js";
-import { NoAofError, redisFailure, waitForRedis } from "./store/redis-connection.js";
+import { redisFailure, waitForRedis } from "./store/redis-connection.js";
 import { clientOptions, fileDownloader } from "./telegram-client.js";
 import { connectToTelegram, TokenRejected } from "./telegram-start.js";
 import { startWebhookServer } from "./webhook-server.js";
@@ -196,21 +197,4 @@ function redisAddress(url: string): string {
   return `${u.hostname}:${u.port || "6379"}`;
 }
 
-let config: Config;
-try {
-  config = loadConfig(process.env);
-} catch (e) {
-  process.stderr.write(`${(e as Error).message}\n`);
-  process.exit(2);
-}
-try {
-  await main(config);
-} catch (e) {
-  if (e instanceof TokenRejected) {
-    process.stderr.write(`${e.message}\n`);
-    process.exit(1);
-  }
-  if (!(e instanceof NoAofError)) throw e;
-  process.stderr.write(`${e.message}\n`);
-  process.exit(2);
-}
+await runEntryPoint(main, [{ error: TokenRejected, exitCode: 1 }]);

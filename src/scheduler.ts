@@ -1,9 +1,10 @@
 import { clockFromEnv } from "./clock.js";
-import { type Config, loadConfig } from "./config.js";
+import type { Config } from "./config.js";
+import { runEntryPoint } from "./entry-point.js";
 import { createLogger } from "./logger.js";
 import { startReminders } from "./reminders/start-reminders.js";
 import { openStore } from "./store/open-store.js";
-import { NoAofError, waitForRedis } from "./store/redis-connection.js";
+import { waitForRedis } from "./store/redis-connection.js";
 
 /**
  * The reminder scheduler alone, without polling: for a second instance beside
@@ -39,17 +40,4 @@ async function main(config: Config): Promise<void> {
   process.once("SIGINT", () => void stop("SIGINT"));
 }
 
-let config: Config;
-try {
-  config = loadConfig(process.env);
-} catch (e) {
-  process.stderr.write(`${(e as Error).message}\n`);
-  process.exit(2);
-}
-try {
-  await main(config);
-} catch (e) {
-  if (!(e instanceof NoAofError)) throw e;
-  process.stderr.write(`${e.message}\n`);
-  process.exit(2);
-}
+await runEntryPoint(main);
