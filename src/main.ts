@@ -5,7 +5,7 @@ import { createBot } from "./bot/create-bot.js";
 import { COMMANDS } from "./bot/views/commands.js";
 import { clockFromEnv } from "./clock.js";
 import type { Config } from "./config.js";
-import { runEntryPoint } from "./entry-point.js";
+import { openStoreWhenReady, runEntryPoint } from "./entry-point.js";
 import { startHealthServer } from "./health-server.js";
 import { InboxConsumer } from "./intake/inbox-consumer.js";
 import { outageNotifier } from "./intake/outage-notice.js";
@@ -13,8 +13,7 @@ import { DurablePoller } from "./intake/poller.js";
 import { createLogger } from "./logger.js";
 import { startReminders } from "./reminders/start-reminders.js";
 import { renderPool } from "./render-pool.js";
-import { openInbox, openStore } from "./store/open-store.js";
-import { redisFailure, waitForRedis } from "./store/redis-connection.js";
+import { openInbox } from "./store/open-store.js";
 import { clientOptions, fileDownloader } from "./telegram-client.js";
 import { connectToTelegram, TokenRejected } from "./telegram-start.js";
 import { startWebhookServer } from "./webhook-server.js";
@@ -42,25 +41,9 @@ async function main(config: Config): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 
-  if (config.REDIS_URL) {
-    const where = redisAddress(config.REDIS_URL);
-    const ready = await waitForRedis(config.REDIS_URL, {
-      allowNoAof: config.REDIS_ALLOW_NO_AOF,
-      aborted: starting.signal,
-      onRetry: (reason, retryInMs) =>
-        logger.warn({ redis: where, reason, retryInMs }, `Redis at ${where} does not answer (${reason}); retrying`),
-    });
-    if (!ready) return;
-  }
   const now = clockFromEnv(process.env);
-  const store = await openStore({
-    now,
-    redisUrl: config.REDIS_URL,
-    redisPrefix: config.REDIS_PREFIX,
-    dataDir: config.DATA_DIR,
-    onRedisError: (err) => logger.warn({ reason: redisFailure(err) }, "redis connection error"),
-  });
-  logger.info({ store: config.REDIS_URL ? "redis" : "embedded" }, "store open");
+  const store = await openStoreWhenReady(config, logger, now, starting.signal);
+  if (!store) return;
 
   const inbox = await openInbox({
     redisUrl: config.REDIS_URL,
@@ -189,12 +172,6 @@ async function main(config: Config): Promise<void> {
       process.exit(0);
     });
   };
-}
-
-/** host:port of a Redis URL, without the password, for log lines. */
-function redisAddress(url: string): string {
-  const u = new URL(url);
-  return `${u.hostname}:${u.port || "6379"}`;
 }
 
 await runEntryPoint(main, [{ error: TokenRejected, exitCode: 1 }]);

@@ -1,10 +1,8 @@
 import { clockFromEnv } from "./clock.js";
 import type { Config } from "./config.js";
-import { runEntryPoint } from "./entry-point.js";
+import { openStoreWhenReady, runEntryPoint } from "./entry-point.js";
 import { createLogger } from "./logger.js";
 import { startReminders } from "./reminders/start-reminders.js";
-import { openStore } from "./store/open-store.js";
-import { waitForRedis } from "./store/redis-connection.js";
 
 /**
  * The reminder scheduler alone, without polling: for a second instance beside
@@ -14,20 +12,9 @@ import { waitForRedis } from "./store/redis-connection.js";
 
 async function main(config: Config): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, [config.BOT_TOKEN]);
-  if (config.REDIS_URL) {
-    const ready = await waitForRedis(config.REDIS_URL, {
-      allowNoAof: config.REDIS_ALLOW_NO_AOF,
-      onRetry: (reason, retryInMs) => logger.warn({ reason, retryInMs }, "Redis does not answer; retrying"),
-    });
-    if (!ready) return;
-  }
   const now = clockFromEnv(process.env);
-  const store = await openStore({
-    now,
-    redisUrl: config.REDIS_URL,
-    redisPrefix: config.REDIS_PREFIX,
-    dataDir: config.DATA_DIR,
-  });
+  const store = await openStoreWhenReady(config, logger, now);
+  if (!store) return;
   const runner = startReminders(config, store, logger, now);
   logger.info("scheduler running");
   const stop = async (signal: string) => {
