@@ -29,7 +29,10 @@ const draft = Draft.parse(JSON.parse(readFileSync(new URL("../fixtures/report-20
 /** A clock one second on per call, so every stored time is fixed. */
 function fixedClock(): () => Date {
   let t = Date.parse("2026-01-10T02:00:00.000Z");
-  return () => new Date((t += 1000));
+  return () => {
+    t += 1000;
+    return new Date(t);
+  };
 }
 
 async function fill(store: Store, now: () => Date): Promise<Record<string, string>> {
