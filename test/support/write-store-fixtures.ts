@@ -120,7 +120,7 @@ async function dumpRedis(redis: Redis, prefix: string): Promise<Record<string, D
     else if (type === "list") out[name] = { type, value: await redis.lrange(key, 0, -1) };
     else if (type === "set") out[name] = { type, value: (await redis.smembers(key)).sort() };
     else if (type === "zset") {
-      const flat = await redis.zrange(key, 0, -1, "WITHSCORES");
+      const flat = await redis.zrange(key, "0", "-1", "WITHSCORES");
       const pairs: [string, string][] = [];
       for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
       out[name] = { type, value: pairs };
