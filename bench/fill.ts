@@ -625,7 +625,10 @@ try {
   if (!filledId) throw new Error("the filled report is not current");
   const reportKeys = (await scanKeys(redis, `${prefix}*`)).filter((k) => k.endsWith(`:${filledId}`));
   const memory = await Promise.all(
-    reportKeys.map(async (k) => ({ key: k.slice(prefix.length), bytes: Number(await redis.memory("USAGE", k)) })),
+    reportKeys.map(async (k) => ({
+      key: k.slice(prefix.length),
+      bytes: Number(await redis.memory("USAGE", k, "SAMPLES", 0)),
+    })),
   );
   const audited = await redis.llen(`${prefix}audit:${filledId}`);
   console.log(
