@@ -1,8 +1,10 @@
 import type { Redis } from "ioredis";
+import { z } from "zod";
 import { BoundedCache } from "../bounded-cache.js";
 import { Campaign } from "../campaign/campaign.js";
 import { connectRedis } from "./redis-connection.js";
 import { RedisReminderLedger } from "./redis-reminders.js";
+import { allFields, changedFields, type FieldWrite, fieldsOf, isLegacy, reportFromFields } from "./report-fields.js";
 import {
   AUDIT_LIMIT,
   AuditEntry,
@@ -13,7 +15,6 @@ import {
   type CommitResult,
   campaignWith,
   decode,
-  decodeReport,
   encode,
   HANDLED_LIMIT,
   memberDiff,
@@ -28,9 +29,9 @@ import {
   type ReportChange,
   StateRecord,
   type Store,
+  StoreDataError,
   StoredReport,
   type StoreLimits,
-  serialiseReport,
   type UpdateResult,
   UserState,
   userWith,
@@ -39,7 +40,8 @@ import {
 
 /*
  * Keys (all under the prefix):
- *   report:<id>       hash { version, json }: version is the compare-and-set token
+ *   report:<id>       hash: version (the compare-and-set token) and the report's
+ *                     fields (report-fields.ts); v2 and before { version, json }
  *   audit:<id>        list of audit entries, oldest first (RPUSH), bounded
  *   member:<userId>   set of report ids the user may edit
  *   user:<userId>     string (JSON): current report, position
@@ -67,12 +69,15 @@ import {
  *       member sets to add…, member sets to remove…
  * ARGV: 1 update id ('' none), 2 ack JSON ('' none), 3 now in ms, 4 handled limit,
  *       5 pending-ack limit, 6 user JSON ('' leaves it), 7 report mode ('' | 'create' | 'update'),
- *       8 expected version, 9 report JSON, 10 report id, 11 audit limit,
- *       12 number of member sets to add, 13 campaign version to write ('' none),
- *       14 campaign JSON, 15 campaign id, 16… audit entries
+ *       8 expected version, 9 '1' when the report's fields are written whole, 10 report id,
+ *       11 audit limit, 12 number of member sets to add, 13 campaign version to write ('' none),
+ *       14 campaign JSON, 15 campaign id, 16 S: number of field arguments (name, value, …),
+ *       17 D: number of fields to delete, 18… the S field arguments, the D fields, the audit entries
  * Returns {'repeat', ack JSON or ''} when the update id was handled before
- * (the ack when it is still unsent), {'conflict'} when the version moved on,
- * {'taken'} when a new report's id exists, {'ok'} when written.
+ * (the ack when it is still unsent), {'conflict', the report's fields…} when
+ * the version moved on (nothing when the report is gone), {'legacy'} when only
+ * changed fields were sent for a report still stored in the v2 layout (send
+ * it whole), {'taken'} when a new report's id exists, {'ok'} when written.
  */
 const COMMIT = `
 local uid = ARGV[1]
@@ -87,13 +92,28 @@ if ARGV[13] ~= '' then
   if (cv and tonumber(cv) or 0) ~= tonumber(ARGV[13]) - 1 then return {'conflict'} end
 end
 local mode = ARGV[7]
+local sets, dels = tonumber(ARGV[16]), tonumber(ARGV[17])
 if mode == 'create' then
   if redis.call('EXISTS', KEYS[4]) == 1 then return {'taken'} end
-  redis.call('HSET', KEYS[4], 'version', 1, 'json', ARGV[9])
+  redis.call('HSET', KEYS[4], 'version', 1, unpack(ARGV, 18, 17 + sets))
 elseif mode == 'update' then
   local cur = redis.call('HGET', KEYS[4], 'version')
-  if not cur or tonumber(cur) ~= tonumber(ARGV[8]) then return {'conflict'} end
-  redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1, 'json', ARGV[9])
+  if not cur or tonumber(cur) ~= tonumber(ARGV[8]) then
+    local current = redis.call('HGETALL', KEYS[4])
+    table.insert(current, 1, 'conflict')
+    return current
+  end
+  if ARGV[9] == '1' then
+    redis.call('DEL', KEYS[4])
+  elseif redis.call('HEXISTS', KEYS[4], 'json') == 1 then
+    return {'legacy'}
+  end
+  if sets > 0 then
+    redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1, unpack(ARGV, 18, 17 + sets))
+  else
+    redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1)
+  end
+  if dels > 0 then redis.call('HDEL', KEYS[4], unpack(ARGV, 18 + sets, 17 + sets + dels)) end
 end
 if mode ~= '' then
   redis.call('ZADD', KEYS[6], 'LT', ARGV[3], ARGV[10])
@@ -101,8 +121,9 @@ if mode ~= '' then
   for i = 9, #KEYS do
     if i - 8 <= adds then redis.call('SADD', KEYS[i], ARGV[10]) else redis.call('SREM', KEYS[i], ARGV[10]) end
   end
-  for i = 16, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
-  if #ARGV >= 16 then redis.call('LTRIM', KEYS[5], -tonumber(ARGV[11]), -1) end
+  local first = 18 + sets + dels
+  for i = first, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
+  if #ARGV >= first then redis.call('LTRIM', KEYS[5], -tonumber(ARGV[11]), -1) end
 end
 if ARGV[13] ~= '' then
   redis.call('HSET', KEYS[7], 'version', ARGV[13], 'json', ARGV[14])
@@ -168,8 +189,10 @@ const KNOWN_REPORTS = 1000;
 type ReportWrite = {
   mode: "create" | "update";
   next: StoredReport;
-  /** `next` serialised: a new report validated whole, an update by what it changes. */
-  json: string;
+  /** The fields of `next` to write: a new report validated whole, an update by what it changes. */
+  fields: FieldWrite;
+  /** All fields, replacing what is stored (a new report, or one stored in the v2 layout). */
+  whole: boolean;
   expectedVersion: number;
   added: number[];
   removed: number[];
@@ -249,7 +272,11 @@ export class RedisStore implements Store {
     write: ReportWrite | undefined,
     user: { id: number; state: UserState } | undefined,
     campaign?: Campaign,
-  ): Promise<{ status: "ok" | "taken" | "conflict" } | { status: "repeat"; unsent?: PendingAck }> {
+  ): Promise<
+    | { status: "ok" | "taken" | "legacy" }
+    | { status: "conflict"; current?: Record<string, string> }
+    | { status: "repeat"; unsent?: PendingAck }
+  > {
     const owner = origin?.userId ?? user?.id;
     const handledKey = owner === undefined ? this.key("handled", "-") : this.key("handled", owner);
     const acksKey = owner === undefined ? this.key("acks", "-") : this.key("acks", owner);
@@ -259,6 +286,8 @@ export class RedisStore implements Store {
     const setKeys = write ? [...write.added, ...write.removed].map((u) => this.key("member", u)) : [];
     const ackJson = origin?.ack ? encode(PendingAck, acksKey, pendingAck(origin, this.now())) : "";
     const campaignKey = this.key("campaign", campaign?.id ?? "-");
+    const sets = write ? [...write.fields.set].flat() : [];
+    const dels = write?.fields.del ?? [];
     const reply = await this.redis.nbCommit(
       8 + setKeys.length,
       handledKey,
@@ -278,26 +307,38 @@ export class RedisStore implements Store {
       user ? encode(UserState, userKey, user.state) : "",
       write?.mode ?? "",
       write?.expectedVersion ?? 0,
-      write?.json ?? "",
+      write?.whole ? "1" : "0",
       id,
       AUDIT_LIMIT,
       write?.added.length ?? 0,
       campaign?.version ?? "",
       campaign ? encode(Campaign, campaignKey, campaign) : "",
       campaign?.id ?? "",
+      sets.length,
+      dels.length,
+      ...sets,
+      ...dels,
       ...(write?.audit ?? []),
     );
     const [status, ack] = reply;
     if (status === "repeat") return ack ? { status, unsent: decode(PendingAck, acksKey, ack) } : { status };
-    return { status: status as "ok" | "taken" | "conflict" };
+    // The report as it is now: what the caller plans the change again on, without another read.
+    if (status === "conflict") return reply.length > 1 ? { status, current: fieldsOf(reply.slice(1)) } : { status };
+    return { status: status as "ok" | "taken" | "legacy" };
   }
 
   private createWrite(input: NewReport): ReportWrite {
     const next = newReport(newReportId(), input, this.now());
-    const json = encode(StoredReport, this.key("report", next.id), next);
+    const parsed = StoredReport.safeParse(next);
+    if (!parsed.success)
+      throw new StoreDataError(
+        this.key("report", next.id),
+        `refused to write invalid data: ${z.prettifyError(parsed.error)}`,
+      );
     const auditKey = this.key("audit", next.id);
     const audit = (input.audit ?? []).map((e, i) => encode(AuditEntry, `${auditKey}[${i}]`, e));
-    return { mode: "create", next, json, expectedVersion: 0, added: next.members, removed: [], audit };
+    const fields = { set: allFields(next), del: [] };
+    return { mode: "create", next, fields, whole: true, expectedVersion: 0, added: next.members, removed: [], audit };
   }
 
   /** The write of `change` onto `current` (at the version the script will expect). */
@@ -309,10 +350,12 @@ export class RedisStore implements Store {
     // The script re-checks the version, so the member diff computed from
     // `current` is exactly the change made when the write goes through.
     const { added, removed } = memberDiff(current.members, next.members);
+    const whole = this.legacy.has(current);
     return {
       mode: "update",
       next,
-      json: serialiseReport(next),
+      fields: whole ? { set: allFields(next), del: [] } : changedFields(current, next),
+      whole,
       expectedVersion: current.version,
       added,
       removed,
@@ -336,17 +379,43 @@ export class RedisStore implements Store {
       const created = commit.create ? write?.next.id : undefined;
       const user = commit.user && { id: origin.userId, state: userWith(commit.user, created) };
       const campaign = commit.campaign && campaignWith(commit.campaign.next, created);
-      const result = await this.runCommit(origin, write, user, campaign);
+      const result = await this.runWrite(origin, write, user, campaign);
       if (result.status === "repeat") return result;
       if (result.status === "ok") {
         if (!write) return { status: "applied" };
         return { status: "applied", report: this.remember(this.key("report", write.next.id), write.next) };
       }
-      if (result.status === "conflict")
-        return { status: "conflict", current: await this.getReport(write?.next.id ?? "") };
+      if (result.status === "conflict") return { status: "conflict", current: await this.currentOf(write, result) };
       // A random id that is already taken (56 bits: practically never).
       if (attempt >= 3) throw new Error(`could not find a free report id after ${attempt} attempts`);
     }
+  }
+
+  /** Runs the COMMIT script; a report still stored in the v2 layout is written again whole. */
+  private async runWrite(
+    origin: Origin | undefined,
+    write: ReportWrite | undefined,
+    user?: { id: number; state: UserState },
+    campaign?: Campaign,
+  ): ReturnType<RedisStore["runCommit"]> {
+    const result = await this.runCommit(origin, write, user, campaign);
+    if (result.status !== "legacy" || !write) return result;
+    return this.runCommit(
+      origin,
+      { ...write, fields: { set: allFields(write.next), del: [] }, whole: true },
+      user,
+      campaign,
+    );
+  }
+
+  /** The report a refused write found: from the script's reply, else read. */
+  private async currentOf(
+    write: ReportWrite | undefined,
+    result: { current?: Record<string, string> },
+  ): Promise<StoredReport | undefined> {
+    const id = write?.next.id ?? "";
+    if (!result.current) return this.getReport(id);
+    return this.fromFields(this.key("report", id), result.current);
   }
 
   async markSent(userId: number, updateIds: number[], position?: Position): Promise<void> {
@@ -386,8 +455,17 @@ export class RedisStore implements Store {
    */
   private readonly known = new BoundedCache<string, StoredReport>(KNOWN_REPORTS);
 
+  /** Reports read in the v2 layout: their next write rewrites them whole in fields. */
+  private readonly legacy = new WeakSet<StoredReport>();
+
   private remember(key: string, report: StoredReport): StoredReport {
     return this.known.set(key, report);
+  }
+
+  private fromFields(key: string, fields: Record<string, string>): StoredReport {
+    const report = reportFromFields(key, fields);
+    if (isLegacy(fields)) this.legacy.add(report);
+    return this.remember(key, report);
   }
 
   async getReport(id: string): Promise<StoredReport | undefined> {
@@ -397,12 +475,12 @@ export class RedisStore implements Store {
       const version = await this.redis.hget(key, "version");
       if (version !== null && Number(version) === copy.version) return copy;
     }
-    const json = await this.redis.hget(key, "json");
-    if (json === null) {
+    const fields = await this.redis.hgetall(key);
+    if (Object.keys(fields).length === 0) {
       this.known.delete(key);
       return undefined;
     }
-    return this.remember(key, decodeReport(key, json));
+    return this.fromFields(key, fields);
   }
 
   async listReports(userId: number): Promise<StoredReport[]> {
@@ -422,10 +500,9 @@ export class RedisStore implements Store {
     const current = basis?.id === id && basis.version === expectedVersion ? basis : await this.getReport(id);
     if (!current || current.version !== expectedVersion) return { ok: false, current };
     const write = this.updateWrite(id, current, change, audit);
-    if ((await this.runCommit(undefined, write, undefined)).status === "ok") {
-      return { ok: true, report: this.remember(this.key("report", id), write.next) };
-    }
-    return { ok: false, current: await this.getReport(id) };
+    const result = await this.runWrite(undefined, write);
+    if (result.status === "ok") return { ok: true, report: this.remember(this.key("report", id), write.next) };
+    return { ok: false, current: await this.currentOf(write, result.status === "conflict" ? result : {}) };
   }
 
   async deleteReport(id: string): Promise<boolean> {

@@ -321,8 +321,10 @@ export type StoreLimits = { handledLimit?: number };
  *   1  the first release
  *   2  the once-only record left the report (`handled`, now per member);
  *      members carry a position
+ *   3  Redis keeps a report as fields (report-fields.ts), so a write sends
+ *      what changed; a v2 report is rewritten whole at its next write
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Stored data that cannot be used (unknown version, bad shape), or a refused write. */
 export class StoreDataError extends Error {
