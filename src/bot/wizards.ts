@@ -6,6 +6,10 @@ import type { SettingField } from "./report-settings.js";
 export const CREATE_REPORT = "create-report";
 export const EDIT_SETTING = "edit-setting";
 
+/** Where a chat's dialogue state is stored (the conversations storage key, with its prefix). */
+export const WIZARD_STATE_PREFIX = "conv:";
+export const wizardStateKey = (chatId: number): string => `${WIZARD_STATE_PREFIX}${chatId}`;
+
 /** How the officer knows each dialogue, e.g. when a command leaves it. */
 export const WIZARD_NAMES: Record<string, string> = { [CREATE_REPORT]: "新建报告", [EDIT_SETTING]: "修改设置" };
 

@@ -24,9 +24,10 @@ import {
   type Origin,
   PENDING_ACK_LIMIT,
   PendingAck,
-  type Position,
+  Position,
   pendingAck,
   type ReportChange,
+  SCHEMA_VERSION,
   StateRecord,
   type Store,
   StoreDataError,
@@ -145,12 +146,13 @@ end
 return {'ok'}`;
 
 /**
- * KEYS: acks, user.  ARGV: user JSON ('' leaves it), update ids…
- * Drops the acknowledgements of these updates and writes the user record.
+ * KEYS: acks, user.  ARGV: position JSON ('' leaves it), schema version, update ids…
+ * Drops the acknowledgements of these updates and sets the member's position
+ * in their record (read here, so the caller does not read it first).
  */
 const MARK_SENT = `
 local sent = {}
-for i = 2, #ARGV do sent[tonumber(ARGV[i])] = true end
+for i = 3, #ARGV do sent[tonumber(ARGV[i])] = true end
 local pending = redis.call('LRANGE', KEYS[1], 0, -1)
 local keep = {}
 for _, p in ipairs(pending) do
@@ -160,8 +162,36 @@ if #keep ~= #pending then
   redis.call('DEL', KEYS[1])
   if #keep > 0 then redis.call('RPUSH', KEYS[1], unpack(keep)) end
 end
-if ARGV[1] ~= '' then redis.call('SET', KEYS[2], ARGV[1]) end
+if ARGV[1] ~= '' then
+  local raw = redis.call('GET', KEYS[2])
+  local user = raw and cjson.decode(raw) or {v = tonumber(ARGV[2])}
+  user.position = cjson.decode(ARGV[1])
+  redis.call('SET', KEYS[2], cjson.encode(user))
+end
 return 1`;
+
+/**
+ * KEYS: handled, acks, user, state ('-' none).  ARGV: update id, report key prefix.
+ * What an update's handling reads first, in one round trip: whether the
+ * update was handled, the member's unsent acknowledgements, their record,
+ * the conversation state, and the version of their current report. That
+ * report's key comes from the record, so it is not in KEYS (a single Redis,
+ * not a cluster).
+ */
+const SEEN = `
+local handled = redis.call('ZSCORE', KEYS[1], ARGV[1]) and 1 or 0
+local acks = redis.call('LRANGE', KEYS[2], 0, -1)
+local user = redis.call('GET', KEYS[3]) or ''
+local state = KEYS[4] ~= '-' and redis.call('GET', KEYS[4]) or ''
+local id, version = '', ''
+if user ~= '' then
+  local ok, doc = pcall(cjson.decode, user)
+  if ok and type(doc) == 'table' and type(doc.currentReportId) == 'string' then
+    id = doc.currentReportId
+    version = redis.call('HGET', ARGV[2] .. id, 'version') or ''
+  end
+end
+return {handled, acks, user, state, id, version}`;
 
 /**
  * KEYS: report, audit, remind, sent, member sets…  ARGV: version read by the caller, id.
@@ -180,10 +210,30 @@ type Arg = string | number;
 type Scripts = {
   nbCommit(numKeys: number, ...args: Arg[]): Promise<string[]>;
   nbMarkSent(numKeys: number, ...args: Arg[]): Promise<number>;
+  nbSeen(numKeys: number, ...args: Arg[]): Promise<[number, string[], string, string, string, string]>;
   nbDelete(numKeys: number, ...args: Arg[]): Promise<number>;
 };
 
 const KNOWN_REPORTS = 1000;
+/** How long the reads done with `seen` stand in for a fresh read (the handling of one update). */
+const FIRST_READ_MS = 1000;
+const FIRST_READS = 10_000;
+
+/** A value `seen` read beside its answer ('' for a missing key), and when. */
+type FirstRead<T> = { at: number; value: T };
+
+/** Takes the value out of `reads` (once) while it is fresh. */
+function takeFirst<K, T>(reads: Map<K, FirstRead<T>>, key: K): T | undefined {
+  const read = reads.get(key);
+  if (!read) return undefined;
+  reads.delete(key);
+  return Date.now() - read.at <= FIRST_READ_MS ? read.value : undefined;
+}
+
+function keepFirst<K, T>(reads: Map<K, FirstRead<T>>, key: K, value: T): void {
+  if (reads.size >= FIRST_READS) reads.clear();
+  reads.set(key, { at: Date.now(), value });
+}
 
 /** A report write prepared for the COMMIT script. */
 type ReportWrite = {
@@ -213,6 +263,7 @@ export class RedisStore implements Store {
   ) {
     client.defineCommand("nbCommit", { lua: COMMIT });
     client.defineCommand("nbMarkSent", { lua: MARK_SENT });
+    client.defineCommand("nbSeen", { lua: SEEN });
     client.defineCommand("nbDelete", { lua: DELETE });
     this.redis = client as Redis & Scripts;
     this.reminders = new RedisReminderLedger(client, prefix);
@@ -378,6 +429,7 @@ export class RedisStore implements Store {
       if (commit.create) write = this.createWrite(commit.create);
       const created = commit.create ? write?.next.id : undefined;
       const user = commit.user && { id: origin.userId, state: userWith(commit.user, created) };
+      if (user) this.firstUsers.delete(user.id);
       const campaign = commit.campaign && campaignWith(commit.campaign.next, created);
       const result = await this.runWrite(origin, write, user, campaign);
       if (result.status === "repeat") return result;
@@ -420,9 +472,16 @@ export class RedisStore implements Store {
 
   async markSent(userId: number, updateIds: number[], position?: Position): Promise<void> {
     const userKey = this.key("user", userId);
-    const user = position ? encode(UserState, userKey, { ...(await this.getUser(userId)), position }) : "";
-    if (updateIds.length === 0 && !user) return;
-    await this.redis.nbMarkSent(2, this.key("acks", userId), userKey, user, ...updateIds);
+    if (updateIds.length === 0 && !position) return;
+    let json = "";
+    if (position) {
+      const parsed = Position.safeParse(position);
+      if (!parsed.success)
+        throw new StoreDataError(userKey, `refused to write invalid data: ${z.prettifyError(parsed.error)}`);
+      json = JSON.stringify(parsed.data);
+      this.firstUsers.delete(userId);
+    }
+    await this.redis.nbMarkSent(2, this.key("acks", userId), userKey, json, SCHEMA_VERSION, ...updateIds);
   }
 
   async unsentAcks(userId: number): Promise<PendingAck[]> {
@@ -430,13 +489,31 @@ export class RedisStore implements Store {
     return (await this.redis.lrange(key, 0, -1)).map((json) => decode(PendingAck, key, json));
   }
 
-  async seen(userId: number, updateId: number): Promise<{ handled: boolean; unsent: PendingAck[] }> {
+  /**
+   * What `seen` read beside its answer: the handling of the update reads the
+   * member's record, the conversation state and the current report's version
+   * next, and gets them from here (each once, within FIRST_READ_MS) instead of
+   * another round trip. A write of the record or the state forgets it.
+   */
+  private readonly firstUsers = new Map<number, FirstRead<string>>();
+  private readonly firstStates = new Map<string, FirstRead<string>>();
+  private readonly firstVersions = new Map<string, FirstRead<number>>();
+
+  async seen(userId: number, updateId: number, stateKey?: string): Promise<{ handled: boolean; unsent: PendingAck[] }> {
     const key = this.key("acks", userId);
-    const [score, pending] = await Promise.all([
-      this.redis.zscore(this.key("handled", userId), String(updateId)),
-      this.redis.lrange(key, 0, -1),
-    ]);
-    return { handled: score !== null, unsent: pending.map((json) => decode(PendingAck, key, json)) };
+    const [handled, pending, user, state, reportId, version] = await this.redis.nbSeen(
+      4,
+      this.key("handled", userId),
+      key,
+      this.key("user", userId),
+      stateKey === undefined ? "-" : this.key("state", stateKey),
+      updateId,
+      `${this.prefix}report:`,
+    );
+    keepFirst(this.firstUsers, userId, user);
+    if (stateKey !== undefined) keepFirst(this.firstStates, stateKey, state);
+    if (reportId && version) keepFirst(this.firstVersions, reportId, Number(version));
+    return { handled: handled === 1, unsent: pending.map((json) => decode(PendingAck, key, json)) };
   }
 
   async createReport(input: NewReport): Promise<StoredReport> {
@@ -472,7 +549,7 @@ export class RedisStore implements Store {
     const key = this.key("report", id);
     const copy = this.known.get(key);
     if (copy) {
-      const version = await this.redis.hget(key, "version");
+      const version = takeFirst(this.firstVersions, id) ?? (await this.redis.hget(key, "version"));
       if (version !== null && Number(version) === copy.version) return copy;
     }
     const fields = await this.redis.hgetall(key);
@@ -551,27 +628,30 @@ export class RedisStore implements Store {
 
   async getUser(userId: number): Promise<UserState> {
     const key = this.key("user", userId);
-    const json = await this.redis.get(key);
-    return json === null ? {} : decode(UserState, key, json);
+    const json = takeFirst(this.firstUsers, userId) ?? (await this.redis.get(key));
+    return json === null || json === "" ? {} : decode(UserState, key, json);
   }
 
   async setUser(userId: number, state: UserState): Promise<void> {
     const key = this.key("user", userId);
+    this.firstUsers.delete(userId);
     await this.redis.set(key, encode(UserState, key, state));
   }
 
   async readState(key: string): Promise<unknown | undefined> {
     const k = this.key("state", key);
-    const json = await this.redis.get(k);
-    return json === null ? undefined : decode(StateRecord, k, json).value;
+    const json = takeFirst(this.firstStates, key) ?? (await this.redis.get(k));
+    return json === null || json === "" ? undefined : decode(StateRecord, k, json).value;
   }
 
   async writeState(key: string, value: unknown): Promise<void> {
     const k = this.key("state", key);
+    this.firstStates.delete(key);
     await this.redis.set(k, encode(StateRecord, k, { value }));
   }
 
   async deleteState(key: string): Promise<void> {
+    this.firstStates.delete(key);
     await this.redis.del(this.key("state", key));
   }
 

@@ -212,8 +212,14 @@ export interface Store {
   markSent(userId: number, updateIds: number[], position?: Position): Promise<void>;
   /** The member's acknowledgements Telegram has not accepted yet, oldest first (at most PENDING_ACK_LIMIT). */
   unsentAcks(userId: number): Promise<PendingAck[]>;
-  /** In one read: whether this exact update of the member was handled, and their unsent acknowledgements. */
-  seen(userId: number, updateId: number): Promise<{ handled: boolean; unsent: PendingAck[] }>;
+  /**
+   * In one read: whether this exact update of the member was handled, and
+   * their unsent acknowledgements. The Redis store reads in the same round
+   * trip what the handling reads next (the member's record, the state under
+   * `stateKey`, their current report's version) and answers the next
+   * getUser, readState and getReport of them from it, once and within a second.
+   */
+  seen(userId: number, updateId: number, stateKey?: string): Promise<{ handled: boolean; unsent: PendingAck[] }>;
   /** Generates a short random id (10 url-safe characters). */
   createReport(input: NewReport): Promise<StoredReport>;
   getReport(id: string): Promise<StoredReport | undefined>;
