@@ -98,7 +98,6 @@ interface Sent {
 }
 
 class StubTelegram {
-  private messageId = 1_000_000;
   /** Messages sent to each chat since the last take(). */
   private readonly outbox = new Map<number, Sent[]>();
   private readonly last = new Map<number, Sent & { messageId: number }>();
@@ -116,7 +115,7 @@ class StubTelegram {
         const chatId = Number(p.chat_id);
         const sent: Sent = { text: String(p.text ?? "") };
         if (p.reply_markup) sent.markup = p.reply_markup as InlineKeyboardMarkup;
-        const message_id = ++this.messageId;
+        const message_id = ++messageIds;
         this.last.set(chatId, { ...sent, messageId: message_id });
         const box = this.outbox.get(chatId) ?? [];
         box.push(sent);
@@ -154,14 +153,18 @@ class StubTelegram {
 // Updates as Telegram sends them for a private chat.
 
 let updateId = 0;
-let incomingId = 0;
+/**
+ * Message ids, one sequence for both directions as in a private chat: the
+ * bot tells a text sent before its last question by a lower id.
+ */
+let messageIds = 0;
 
 function textUpdate(userId: number, text: string): Update {
   const command = text.match(/^\/\w+/)?.[0];
   return {
     update_id: ++updateId,
     message: {
-      message_id: ++incomingId,
+      message_id: ++messageIds,
       date: Math.floor(Date.now() / 1000),
       chat: { id: userId, type: "private", first_name: `官员${userId}` },
       from: { id: userId, is_bot: false, first_name: `官员${userId}` },
@@ -199,11 +202,20 @@ interface Tally {
   bytes: number;
   /** Commands by name (EVALSHA of a script counts as evalsha). */
   commands: Map<string, number>;
+  /** Bytes by command, a script named by the kind of its first key (e.g. "evalsha handled"). */
+  bytesBy: Map<string, number>;
   /** This update's commands written and not answered yet. */
   outstanding: number;
 }
 
-const newTally = (): Tally => ({ roundTrips: 0, bytes: 0, commands: new Map(), outstanding: 0 });
+const newTally = (): Tally => ({ roundTrips: 0, bytes: 0, commands: new Map(), bytesBy: new Map(), outstanding: 0 });
+
+/** "evalsha handled" for a script whose first key is `<prefix>handled:<id>`, else the command's name. */
+function labelOf(command: Command): string {
+  const key = command.name.startsWith("eval") ? command.args[2] : undefined;
+  const kind = typeof key === "string" ? key.split(":").at(-2) : undefined;
+  return kind ? `${command.name} ${kind}` : command.name;
+}
 /** The update being counted (officers of the latency run go one at a time). */
 let counting: Tally | undefined;
 
@@ -218,7 +230,10 @@ Command.prototype.toWritable = function (this: Command, socket) {
   const written = toWritable.call(this, socket);
   const t = counting;
   if (t && !isInboxPolling(this)) {
-    t.bytes += typeof written === "string" ? Buffer.byteLength(written) : written.length;
+    const bytes = typeof written === "string" ? Buffer.byteLength(written) : written.length;
+    t.bytes += bytes;
+    const label = labelOf(this);
+    t.bytesBy.set(label, (t.bytesBy.get(label) ?? 0) + bytes);
     t.commands.set(this.name, (t.commands.get(this.name) ?? 0) + 1);
     if (t.outstanding === 0) t.roundTrips++;
     t.outstanding++;
@@ -381,10 +396,10 @@ class Officer {
     for (const step of steps) {
       if (n >= limit) return;
       if (step.kind === "row") {
-        await answered("row", await this.send(numbersFor(step, n), "已保存"));
+        await answered("row", await this.send(numbersFor(step, n), "已保存："));
         continue;
       }
-      await answered("part text", await this.send(NARRATIVE, "已保存"));
+      await answered("part text", await this.send(NARRATIVE, "已保存到"));
       if (n >= limit) return;
       await answered("完成", await this.press((_, text) => text === "完成", "完成"));
     }
@@ -395,7 +410,7 @@ class Officer {
       await this.press((data) => isAction(data, "section", section), "section");
       await answered("goto", await this.press((data) => isAction(data, "goto", step.index), "goto"));
       if (n >= limit) return;
-      await answered("row", await this.send(numbersFor(step, n), "已保存"));
+      await answered("row", await this.send(numbersFor(step, n), "已保存："));
     }
   }
 
@@ -403,10 +418,10 @@ class Officer {
   async fillFixture(): Promise<void> {
     for (const step of steps) {
       if (step.kind === "row") {
-        await this.send(step.row.cells.map((id) => String(fixture.cells[id] ?? 0)).join(" "), "已保存");
+        await this.send(step.row.cells.map((id) => String(fixture.cells[id] ?? 0)).join(" "), "已保存：");
         continue;
       }
-      await this.send(fixture.narrative[step.part.id] ?? NARRATIVE, "已保存");
+      await this.send(fixture.narrative[step.part.id] ?? NARRATIVE, "已保存到");
       await this.press((_, text) => text === "完成", "完成");
     }
   }
@@ -577,6 +592,10 @@ try {
   if (kindOf(EARLY_ROW) !== "row" || kindOf(LATE_ROW) !== "row")
     throw new Error(`answers ${EARLY_ROW} and ${LATE_ROW} must be row answers`);
   const bytesEarly = median(tallied(at(EARLY_ROW), (t) => t.bytes));
+  const bytesBy = (n: number) => {
+    const sample = at(n)[0]?.tally;
+    return [...(sample?.bytesBy ?? [])].map(([k, v]) => `${k} ${v}`).join(", ");
+  };
   const bytesLate = median(tallied(at(LATE_ROW), (t) => t.bytes));
 
   console.log(
@@ -594,6 +613,9 @@ try {
     `bytes sent to Redis per row answer: ${int(Math.max(bytesEarly, bytesLate))} ` +
       `(target <= ${TARGET.bytes}; answer ${EARLY_ROW}: ${int(bytesEarly)} B, answer ${LATE_ROW}: ${int(bytesLate)} B, ` +
       `medians; every command written from taking the update to its inbox acknowledgement)`,
+  );
+  console.log(
+    `  bytes by command: answer ${EARLY_ROW}: ${bytesBy(EARLY_ROW)}; answer ${LATE_ROW}: ${bytesBy(LATE_ROW)}`,
   );
 
   // --- Checks per row answer, over the measured officers' row answers.
