@@ -1,4 +1,5 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
+import { BoundedCache } from "../../bounded-cache.js";
 import { uncheckedCrossYear } from "../../form/cross-year.js";
 import type { Finding } from "../../form/finding.js";
 import { exportReport } from "../../form/load-report.js";
@@ -13,6 +14,7 @@ import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { safeFileName } from "../file-name.js";
 import { escapeHtml, packLines } from "../html.js";
+import { writeOnce } from "../once-only.js";
 import { currentReport, mutateReport } from "../report-access.js";
 import { findingsOf, flowOf } from "../report-view.js";
 import { findingLines } from "../views/question.js";
@@ -134,10 +136,28 @@ function listed(findings: Finding[]): string[] {
   return lines;
 }
 
-/** `problems` non-empty makes the document a 草稿 listing them. */
+/** A second tap of 生成草稿 or 确认生成 (or /report again) this soon after, on unchanged content, sends no second document. */
+const AGAIN_WITHIN_MS = 60_000;
+const SENT_JUST_NOW = "这份文件刚刚发过，内容没有改动，往上翻就能找到。";
+/** When each document was last sent, by chat, report, kind and content (one chat's updates come one at a time). */
+const sentDocuments = new BoundedCache<string, number>(1000);
+
+/**
+ * `problems` non-empty makes the document a 草稿 listing them. Sent once per
+ * update (recorded by the once-only write once Telegram accepted it) and once
+ * per unchanged content within AGAIN_WITHIN_MS.
+ */
 async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding[]): Promise<void> {
   const { draft } = report;
   const isDraft = problems.length > 0;
+  const key = `${ctx.chat?.id}:${report.id}:${isDraft ? "draft" : "final"}:${draftFingerprint(draft)}`;
+  const now = ctx.deps.now().getTime();
+  const sentAt = sentDocuments.get(key);
+  const again = sentAt !== undefined && now - sentAt < AGAIN_WITHIN_MS;
+  if (ctx.callbackQuery)
+    await ctx.answerCallbackQuery({ text: again ? SENT_JUST_NOW : isDraft ? "正在生成草稿……" : "正在生成报告……" });
+  else if (again) await ctx.reply(SENT_JUST_NOW);
+  if (again) return;
   await ctx.replyWithChatAction("upload_document");
   let buffer: Uint8Array;
   try {
@@ -155,7 +175,9 @@ async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding
       ? `草稿：还有 ${problems.length} 个错误，已列在文末。改正后发 /report 生成正式报告。`
       : "报告已生成。请在 Word 里再看一遍，盖章后发布。",
   });
-  if (!isDraft) await recordFinal(ctx, report);
+  sentDocuments.set(key, now);
+  // The same update handled again (redelivered, or retried from the inbox) then sends nothing.
+  if (isDraft || !(await recordFinal(ctx, report))) await writeOnce(ctx, {}, "");
 }
 
 /**
@@ -163,13 +185,14 @@ async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding
  * content stays what the document was generated for (form/report-state.ts),
  * so reminders stop and the card says so.
  */
-async function recordFinal(ctx: BotContext, report: StoredReport): Promise<void> {
+async function recordFinal(ctx: BotContext, report: StoredReport): Promise<boolean> {
   const finalized = { at: ctx.deps.now().toISOString(), fingerprint: draftFingerprint(report.draft) };
   const result = await mutateReport(ctx, report, (r) =>
     r.finalized?.fingerprint === finalized.fingerprint ? "已记录" : { change: { finalized } },
   );
   if (!result.ok && !result.repeat && result.reason !== "已记录")
     ctx.log.warn({ reportId: report.id }, "finalization not recorded");
+  return result.ok;
 }
 
 // --- /export ---
@@ -201,10 +224,8 @@ export function finalizeFeature(): Composer<BotContext> {
   onReportAction(composer, ["finalize"], async (ctx, callback, report) => {
     const errors = findingsOf(ctx.deps, report).filter((f) => f.severity === "error");
     if (callback.arg === DRAFT && errors.length > 0) {
-      await ctx.answerCallbackQuery({ text: "正在生成草稿……" });
       await sendDocx(ctx, report, errors);
     } else if (callback.arg === CONFIRM && errors.length === 0) {
-      await ctx.answerCallbackQuery({ text: "正在生成报告……" });
       await sendDocx(ctx, report, []);
     } else {
       // The report changed since the button was sent: errors appeared (no final) or went away (no draft needed).
