@@ -4,6 +4,7 @@ import { uncheckedCrossYear } from "../../form/cross-year.js";
 import type { Finding } from "../../form/finding.js";
 import { exportReport } from "../../form/load-report.js";
 import { draftFingerprint } from "../../form/report-state.js";
+import { type ReportSummary, reportSummary, summaryLine } from "../../form/report-summary.js";
 import { computeValues } from "../../form/totals.js";
 import { reportTitle } from "../../report/report-text.js";
 import { MESSAGE_LIMIT } from "../../report/split-text.js";
@@ -40,41 +41,38 @@ const CONFIRM = "ok";
 // --- /check ---
 
 export async function sendCheck(ctx: BotContext, report: StoredReport): Promise<void> {
-  const findings = findingsOf(ctx.deps, report);
+  const summary = summaryOf(ctx, report);
   // Last year's report in another format: say which cross-year checks could not be made.
   const unchecked = uncheckedCrossYear(flowOf(ctx.deps, report), report.previous);
   const note =
     unchecked.length > 0 && report.previous
       ? ["", `ℹ️ 去年的报告是${report.previous.format}年格式，以下跨年核对无法进行：${escapeHtml(unchecked.join("；"))}`]
       : [];
-  if (findings.length === 0) {
+  if (summary.ready && summary.warnings.length === 0) {
     await ctx.reply(["✅ 核对完毕，没有发现问题。可以发 /report 生成报告。", ...note].join("\n"));
     return;
   }
-  for (const message of packLines([...checkLines(findings), ...note], CHECK_LIMIT)) {
+  for (const message of packLines([...checkLines(summary), ...note], CHECK_LIMIT)) {
     await ctx.reply(message);
   }
 }
 
+/** The counts of every view (form/report-summary.ts), the same for the card, /check and /report. */
+const summaryOf = (ctx: BotContext, report: StoredReport): ReportSummary =>
+  reportSummary(flowOf(ctx.deps, report), report.draft, findingsOf(ctx.deps, report));
+
 /** Errors first, then the unanswered sections (one "missing" finding per section), then warnings. */
-function checkLines(findings: Finding[]): string[] {
-  const missing = findings.filter((f) => f.rule === "missing");
-  const errors = findings.filter((f) => f.severity === "error" && f.rule !== "missing");
-  const warnings = findings.filter((f) => f.severity === "warning");
-  const counts = [
-    errors.length > 0 ? `${errors.length} 个错误` : "",
-    missing.length > 0 ? `${missing.length} 个部分未填完` : "",
-    warnings.length > 0 ? `${warnings.length} 个提醒` : "",
-  ].filter(Boolean);
-  const lines = [`<b>核对结果</b>：${counts.join("，")}`];
+function checkLines(summary: ReportSummary): string[] {
+  const { errors, missing, warnings } = summary;
+  const lines = [`<b>核对结果</b>：${summaryLine(summary)}`];
   if (errors.length > 0) lines.push("", "<b>错误（须改正）</b>", ...findingLines(errors));
   if (missing.length > 0) lines.push("", "<b>未填完</b>", ...findingLines(missing));
   if (warnings.length > 0) lines.push("", "<b>提醒（请核实）</b>", ...findingLines(warnings));
   lines.push(
     "",
-    errors.length + missing.length > 0
-      ? "发 /sections 找到要改的项；有错误时 /report 只能生成草稿。"
-      : "提醒不影响生成，核实后发 /report。",
+    summary.ready
+      ? "提醒不影响生成，核实后发 /report。"
+      : "发 /sections 找到要改的项；有错误或未填完时 /report 只能生成草稿。",
   );
   return lines;
 }
@@ -102,32 +100,41 @@ export async function sendPreview(ctx: BotContext, report: StoredReport): Promis
 
 // --- /report ---
 
-/** Runs every check: errors offer only a 草稿, warnings ask for one confirmation, a clean report is built at once. */
+/**
+ * Runs every check: errors or unanswered sections offer only a 草稿, warnings
+ * ask for one confirmation, a clean report is built at once.
+ */
 export async function startReport(ctx: BotContext, report: StoredReport): Promise<void> {
-  const findings = findingsOf(ctx.deps, report);
-  const errors = findings.filter((f) => f.severity === "error");
-  const warnings = findings.filter((f) => f.severity === "warning");
-  if (errors.length > 0) {
+  const summary = summaryOf(ctx, report);
+  if (!summary.ready) {
     await ctx.reply(
       [
-        `有 ${errors.length} 个错误，还不能生成正式报告：`,
-        ...listed(errors),
+        `核对结果：${summaryLine(summary)}。还不能生成正式报告：`,
+        ...listed(blocking(summary)),
         "",
-        "改正后再发 /report。也可以先生成一份草稿，文末列出这些问题。",
+        "改正、填完后再发 /report。也可以先生成一份草稿，文末列出这些问题。",
       ].join("\n"),
       { reply_markup: new InlineKeyboard().text("生成草稿", encodeCallback("finalize", report.id, DRAFT)) },
     );
     return;
   }
-  if (warnings.length > 0) {
+  if (summary.warnings.length > 0) {
     await ctx.reply(
-      [`有 ${warnings.length} 个提醒，请核实：`, ...listed(warnings), "", "核实无误就点「确认生成」。"].join("\n"),
+      [
+        `核对结果：${summaryLine(summary)}，请核实：`,
+        ...listed(summary.warnings),
+        "",
+        "核实无误就点「确认生成」。",
+      ].join("\n"),
       { reply_markup: new InlineKeyboard().text("确认生成", encodeCallback("finalize", report.id, CONFIRM)) },
     );
     return;
   }
   await sendDocx(ctx, report, []);
 }
+
+/** What keeps the final document back (a 草稿 lists them at its end): errors, then unanswered sections. */
+const blocking = (summary: ReportSummary): Finding[] => [...summary.errors, ...summary.missing];
 
 /** The first few findings, one line each, and how many more there are. */
 function listed(findings: Finding[]): string[] {
@@ -172,7 +179,7 @@ async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding
   ctx.log.info({ reportId: report.id, version: report.version, isDraft, bytes: buffer.length }, "report built");
   await ctx.replyWithDocument(new InputFile(buffer, fileName), {
     caption: isDraft
-      ? `草稿：还有 ${problems.length} 个错误，已列在文末。改正后发 /report 生成正式报告。`
+      ? `草稿：还有 ${problems.length} 个问题（错误和未填完的部分），已列在文末。改好后发 /report 生成正式报告。`
       : "报告已生成。请在 Word 里再看一遍，盖章后发布。",
   });
   sentDocuments.set(key, now);
@@ -222,10 +229,10 @@ export function finalizeFeature(): Composer<BotContext> {
   // `report` is the stored report as it is now (onReportAction reloads it), so the checks run again:
   // a 确认生成 pressed after errors appeared must not produce a final document.
   onReportAction(composer, ["finalize"], async (ctx, callback, report) => {
-    const errors = findingsOf(ctx.deps, report).filter((f) => f.severity === "error");
-    if (callback.arg === DRAFT && errors.length > 0) {
-      await sendDocx(ctx, report, errors);
-    } else if (callback.arg === CONFIRM && errors.length === 0) {
+    const summary = summaryOf(ctx, report);
+    if (callback.arg === DRAFT && !summary.ready) {
+      await sendDocx(ctx, report, blocking(summary));
+    } else if (callback.arg === CONFIRM && summary.ready) {
       await sendDocx(ctx, report, []);
     } else {
       // The report changed since the button was sent: errors appeared (no final) or went away (no draft needed).
