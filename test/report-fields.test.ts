@@ -4,7 +4,15 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Draft } from "../src/form/draft.js";
 import { openStore } from "../src/store/open-store.js";
-import { allFields, changedFields, reportFromFields } from "../src/store/report-fields.js";
+import {
+  allFields,
+  authorsOf,
+  changedFields,
+  decodeAudit,
+  encodeAudit,
+  nameFields,
+  reportFromFields,
+} from "../src/store/report-fields.js";
 import { applyChange, newReport, type Store, StoreDataError, type StoredReport } from "../src/store/store.js";
 import { commandsSent } from "./support/redis-commands.js";
 
@@ -65,6 +73,32 @@ describe("the fields of a change", () => {
   });
 });
 
+describe("audit entries as Redis keeps them", () => {
+  const entry = {
+    at: "2026-01-10T02:00:05.123Z",
+    by: 1001,
+    byName: "张 三",
+    target: "apply.new.natural",
+    old: null,
+    new: 41,
+  };
+
+  it("are short rows without keys or names, and read back whole with the author's name", () => {
+    const raw = encodeAudit("k", entry);
+    expect(raw).toBe('[1768010405123,1001,"apply.new.natural",null,41,1]');
+    expect(Object.fromEntries(nameFields([entry]))).toEqual({ "w:1001": "张 三" });
+    expect(authorsOf([raw])).toEqual([1001]);
+    expect(decodeAudit("k", raw, new Map([[1001, "张 三"]]))).toEqual(entry);
+  });
+
+  it("keep a source, an entry without a name and a time that is not in the usual form", () => {
+    const other = { at: "2026-01-10T02:00:05Z", by: 7, target: "org", old: "甲", new: "乙", source: "来自去年" };
+    expect(decodeAudit("k", encodeAudit("k", other), new Map([[7, "某人"]]))).toEqual(other);
+    expect(() => encodeAudit("k", { ...entry, by: -1 })).toThrow(StoreDataError);
+    expect(() => decodeAudit("k", "[1,2]", new Map())).toThrow(StoreDataError);
+  });
+});
+
 describe("a report in Redis", () => {
   const prefix = `nianbao-test-fields-${randomBytes(6).toString("hex")}:`;
   let raw: Redis;
@@ -98,6 +132,25 @@ describe("a report in Redis", () => {
     const changed = Object.keys(after).filter((f) => after[f] !== before[f]);
     expect(changed.sort()).toEqual(["c:apply.new.natural", "f:cursor", "f:updatedAt", "version"]);
     expect(after["c:apply.new.natural"]).toBe("777");
+  });
+
+  it("keeps who, when, what and old → new in its audit trail, each name once", async () => {
+    const created = await store.createReport({ draft: fixture, members: [101] });
+    const at = "2026-01-10T02:00:05.000Z";
+    const entries = ["apply.new.natural", "apply.new.business"].map((target, i) => ({
+      at,
+      by: 101,
+      byName: "王 五",
+      target,
+      old: i,
+      new: i + 10,
+    }));
+    const result = await store.updateReport(created.id, 1, { cursor: 1 }, entries, created);
+    expect(result.ok).toBe(true);
+    expect(await store.history(created.id, 10)).toEqual([...entries].reverse());
+    const stored = await raw.lrange(`${prefix}audit:${created.id}`, 0, -1);
+    expect(stored.every((e) => !e.includes("王") && Buffer.byteLength(e) < 60)).toBe(true);
+    expect(await raw.hget(`${prefix}report:${created.id}`, "w:101")).toBe("王 五");
   });
 
   it("a stale write gets the current report from the script, as another instance wrote it", async () => {

@@ -173,8 +173,11 @@ describe.each([1, 2])("a store written by schema v%i", (schema) => {
     // The first write after the upgrade rewrites a report whole in fields, whichever store instance read it.
     for (const [id, before] of expected.reports) {
       const report = (await store.getReport(id))!;
-      const result = await store.updateReport(id, report.version, { cursor: report.cursor + 1 }, []);
+      const entry = { at: "2026-02-01T00:00:00.000Z", by: 1001, byName: "新 名", target: "cursor", old: 0, new: 1 };
+      const result = await store.updateReport(id, report.version, { cursor: report.cursor + 1 }, [entry]);
       expect(result.ok).toBe(true);
+      // The trail reads on: the new short entry first, then the entries of the earlier schema as they were.
+      expect(await store.history(id, 10_000)).toEqual([entry, ...[...(expected.audit.get(id) ?? [])].reverse()]);
       const fields = await raw.hgetall(`${prefix}report:${id}`);
       expect(fields.json).toBeUndefined();
       expect(fields.v).toBe(String(SCHEMA_VERSION));

@@ -4,10 +4,22 @@ import { BoundedCache } from "../bounded-cache.js";
 import { Campaign } from "../campaign/campaign.js";
 import { connectRedis } from "./redis-connection.js";
 import { RedisReminderLedger } from "./redis-reminders.js";
-import { allFields, changedFields, type FieldWrite, fieldsOf, isLegacy, reportFromFields } from "./report-fields.js";
+import {
+  allFields,
+  authorField,
+  authorsOf,
+  changedFields,
+  decodeAudit,
+  encodeAudit,
+  type FieldWrite,
+  fieldsOf,
+  isLegacy,
+  nameFields,
+  reportFromFields,
+} from "./report-fields.js";
 import {
   AUDIT_LIMIT,
-  AuditEntry,
+  type AuditEntry,
   applyChange,
   byCreatedDesc,
   byUpdatedDesc,
@@ -37,7 +49,6 @@ import {
   UserState,
   userWith,
   validateChange,
-  withPosition,
 } from "./store.js";
 
 /*
@@ -246,6 +257,8 @@ type ReportWrite = {
   fields: FieldWrite;
   /** All fields, replacing what is stored (a new report, or one stored in the v2 layout). */
   whole: boolean;
+  /** The names of the audit entries' authors (report fields `w:<by>`). */
+  names: Map<string, string>;
   expectedVersion: number;
   added: number[];
   removed: number[];
@@ -345,7 +358,7 @@ export class RedisStore implements Store {
     const setKeys = write ? [...write.added, ...write.removed].map((u) => this.key("member", u)) : [];
     const ackJson = origin?.ack ? encode(PendingAck, acksKey, pendingAck(origin, this.now())) : "";
     const campaignKey = this.key("campaign", campaign?.id ?? "-");
-    const sets = write ? [...write.fields.set].flat() : [];
+    const sets = write ? [...write.fields.set, ...write.names].flat() : [];
     const dels = write?.fields.del ?? [];
     const reply = await this.redis.nbCommit(
       8 + setKeys.length,
@@ -395,9 +408,20 @@ export class RedisStore implements Store {
         `refused to write invalid data: ${z.prettifyError(parsed.error)}`,
       );
     const auditKey = this.key("audit", next.id);
-    const audit = entries.map((e, i) => encode(AuditEntry, `${auditKey}[${i}]`, e));
+    const audit = entries.map((e, i) => encodeAudit(`${auditKey}[${i}]`, e));
     const fields = { set: allFields(next), del: [] };
-    return { mode: "create", next, fields, whole: true, expectedVersion: 0, added: next.members, removed: [], audit };
+    const names = nameFields(entries);
+    return {
+      mode: "create",
+      next,
+      fields,
+      whole: true,
+      names,
+      expectedVersion: 0,
+      added: next.members,
+      removed: [],
+      audit,
+    };
   }
 
   private newWrite(input: NewReport): ReportWrite {
@@ -407,7 +431,7 @@ export class RedisStore implements Store {
   /** The write of `change` onto `current` (at the version the script will expect). */
   private updateWrite(id: string, current: StoredReport, change: ReportChange, audit: AuditEntry[]): ReportWrite {
     const auditKey = this.key("audit", id);
-    const entries = audit.map((e, i) => encode(AuditEntry, `${auditKey}[${i}]`, e));
+    const entries = audit.map((e, i) => encodeAudit(`${auditKey}[${i}]`, e));
     validateChange(this.key("report", id), current, change);
     const next = applyChange(current, change, this.now());
     // The script re-checks the version, so the member diff computed from
@@ -419,6 +443,7 @@ export class RedisStore implements Store {
       next,
       fields: whole ? { set: allFields(next), del: [] } : changedFields(current, next),
       whole,
+      names: nameFields(audit),
       expectedVersion: current.version,
       added,
       removed,
@@ -624,7 +649,16 @@ export class RedisStore implements Store {
     if (limit <= 0) return [];
     const key = this.key("audit", id);
     const newestFirst = (await this.redis.lrange(key, -limit, -1)).reverse();
-    return newestFirst.map((json, i) => decode(AuditEntry, `${key}[-${i + 1}]`, json));
+    const authors = authorsOf(newestFirst);
+    const names = new Map<number, string>();
+    if (authors.length > 0) {
+      const found = await this.redis.hmget(this.key("report", id), ...authors.map(authorField));
+      authors.forEach((by, i) => {
+        const name = found[i];
+        if (name != null) names.set(by, name);
+      });
+    }
+    return newestFirst.map((json, i) => decodeAudit(`${key}[-${i + 1}]`, json, names));
   }
 
   private get campaignsKey(): string {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { decodeReport, SCHEMA_VERSION, StoreDataError, StoredReport } from "./store.js";
+import { AuditEntry, decode, decodeReport, SCHEMA_VERSION, StoreDataError, StoredReport } from "./store.js";
 
 /**
  * A report as fields (schema v3), so that a write sends only what changed:
@@ -111,4 +111,68 @@ export function fieldsOf(flat: string[]): Record<string, string> {
   const fields: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
   return fields;
+}
+
+/**
+ * An audit entry as Redis keeps it from schema v3 on: short, without keys or
+ * names, `[at, by, target, old, new, named, source?]`: `at` in ms since the
+ * epoch (an ISO string only when it would not read back the same), `named`
+ * 1 when the entry names its author, whose name is the report's field
+ * `w:<by>` (written with the entry: once per member, not once per entry).
+ * Entries of v2 and before are JSON objects and read as they are.
+ */
+export function encodeAudit(key: string, entry: AuditEntry): string {
+  const parsed = AuditEntry.safeParse(entry);
+  if (!parsed.success) throw new StoreDataError(key, `refused to write invalid data: ${z.prettifyError(parsed.error)}`);
+  const e = parsed.data;
+  const ms = Date.parse(e.at);
+  const row: unknown[] = [new Date(ms).toISOString() === e.at ? ms : e.at, e.by, e.target, e.old, e.new];
+  row.push(e.byName === undefined ? 0 : 1);
+  if (e.source !== undefined) row.push(e.source);
+  return JSON.stringify(row);
+}
+
+/** The `w:<by>` fields that name the authors of these entries. */
+export function nameFields(entries: readonly AuditEntry[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const e of entries) if (e.byName !== undefined) names.set(authorField(e.by), e.byName);
+  return names;
+}
+
+export const authorField = (by: number): string => `w:${by}`;
+
+/** The authors an entry of v3 needs named (their `w:<by>` fields), to read a page of entries. */
+export function authorsOf(raws: readonly string[]): number[] {
+  const ids = new Set<number>();
+  for (const raw of raws) {
+    const by = raw.startsWith("[") ? Number(raw.slice(1).split(",")[1]) : Number.NaN;
+    if (Number.isSafeInteger(by)) ids.add(by);
+  }
+  return [...ids];
+}
+
+export function decodeAudit(key: string, raw: string, names: ReadonlyMap<number, string>): AuditEntry {
+  if (!raw.startsWith("[")) return decode(AuditEntry, key, raw);
+  let row: unknown;
+  try {
+    row = JSON.parse(raw);
+  } catch {
+    throw new StoreDataError(key, "stored value is not valid JSON");
+  }
+  if (!Array.isArray(row) || row.length < 6) throw new StoreDataError(key, "stored audit entry is not an entry");
+  const [at, by, target, old, next, named, source] = row;
+  const name = named === 1 ? names.get(by as number) : undefined;
+  const entry = {
+    at: typeof at === "number" ? new Date(at).toISOString() : at,
+    by,
+    ...(name === undefined ? {} : { byName: name }),
+    target,
+    old,
+    new: next,
+    ...(source === undefined ? {} : { source }),
+  };
+  const parsed = AuditEntry.safeParse(entry);
+  if (!parsed.success)
+    throw new StoreDataError(key, `stored value does not match the schema: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
