@@ -458,7 +458,8 @@ async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
 }
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const prefix = `nianbao-bench:${randomBytes(6).toString("hex")}:`;
+/** As long as the production default "nianbao:" (key names are part of every command's bytes). */
+const prefix = `nb${randomBytes(3).toString("hex")}:`;
 const redis = new Redis(redisUrl);
 const store = await openStore({ redisUrl, redisPrefix: prefix, dataDir: "" });
 const telegram = new StubTelegram();
