@@ -5,9 +5,14 @@ import type { SettingField } from "./report-settings.js";
 
 export const CREATE_REPORT = "create-report";
 export const EDIT_SETTING = "edit-setting";
+export const EDIT_CAMPAIGN_DATES = "edit-campaign-dates";
 
 /** How the officer knows each dialogue, e.g. when a command leaves it. */
-export const WIZARD_NAMES: Record<string, string> = { [CREATE_REPORT]: "新建报告", [EDIT_SETTING]: "修改设置" };
+export const WIZARD_NAMES: Record<string, string> = {
+  [CREATE_REPORT]: "新建报告",
+  [EDIT_SETTING]: "修改设置",
+  [EDIT_CAMPAIGN_DATES]: "修改截止日期",
+};
 
 /** Starts the dialogue that changes one setting of a report (leaving any other dialogue). */
 export async function editSetting(ctx: BotContext, reportId: string, field: SettingField): Promise<void> {
