@@ -87,7 +87,10 @@ async function urge(ctx: BotContext, campaignId: string, unitId: string): Promis
     return;
   }
   const unit = unitOf(result.campaign, unitId);
-  if (!unit?.urge || unit.reportId === undefined) return;
+  if (!unit?.urge || unit.reportId === undefined) {
+    await ctx.answerCallbackQuery();
+    return;
+  }
   if (Date.parse(unit.urge.at) > now.getTime()) {
     ctx.log.info({ campaignId, unitId, at: unit.urge.at }, "urge queued for the morning");
     await ctx.answerCallbackQuery({
