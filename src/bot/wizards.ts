@@ -7,7 +7,13 @@ export const CREATE_REPORT = "create-report";
 export const EDIT_SETTING = "edit-setting";
 export const CREATE_CAMPAIGN = "create-campaign";
 export const RETURN_REPORT = "return-report";
-export type WizardId = typeof CREATE_REPORT | typeof EDIT_SETTING | typeof CREATE_CAMPAIGN | typeof RETURN_REPORT;
+export const EDIT_CAMPAIGN_DATES = "edit-campaign-dates";
+export type WizardId =
+  | typeof CREATE_REPORT
+  | typeof EDIT_SETTING
+  | typeof CREATE_CAMPAIGN
+  | typeof RETURN_REPORT
+  | typeof EDIT_CAMPAIGN_DATES;
 
 /** Where a chat's dialogue state is stored (the conversations storage key, with its prefix). */
 export const WIZARD_STATE_PREFIX = "conv:";
@@ -19,6 +25,7 @@ export const WIZARD_NAMES: Record<WizardId, string> = {
   [EDIT_SETTING]: "修改设置",
   [CREATE_CAMPAIGN]: "新建年报工作",
   [RETURN_REPORT]: "退回意见",
+  [EDIT_CAMPAIGN_DATES]: "修改截止日期",
 };
 
 /** The name of a running dialogue as the officer knows it. */
