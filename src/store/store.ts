@@ -88,6 +88,11 @@ export const Position = z.strictObject({
   step: z.number().int().min(0),
   messageId: z.number().int().positive(),
   previous: z.number().int().min(0).optional(),
+  /**
+   * A row's answers as the question showed them (null: unanswered), so an
+   * answer that overwrites what another member wrote since can say so.
+   */
+  seen: z.record(z.string(), z.number().nullable()).optional(),
 });
 export type Position = z.infer<typeof Position>;
 
@@ -102,8 +107,20 @@ export function pendingAck(origin: Origin, at: Date): PendingAck {
 export const UserState = z.strictObject({
   currentReportId: z.string().min(1).optional(),
   position: Position.optional(),
+  /**
+   * A command left a dialogue (its name) that had asked the member a question:
+   * that question was the last one asked, so a text answers nothing in the
+   * form until one of its questions is shown again (which clears this).
+   */
+  interrupted: z.string().min(1).max(40).optional(),
 });
 export type UserState = z.infer<typeof UserState>;
+
+/** The member's record once a question of the form was shown to them (markSent with a position). */
+export function withPosition(user: UserState, position: Position): UserState {
+  const { interrupted: _, ...rest } = user;
+  return { ...rest, position };
+}
 
 /** An acknowledgement recorded with a write, until Telegram accepted the message that says it. */
 export const PendingAck = z.strictObject({
