@@ -321,6 +321,8 @@ describe("forged callback data", () => {
       join: ["attach", "new"],
       removeOfficer: ["161", "162"],
       links: ["u1", "s"],
+      collect: [""],
+      campaignDates: [""],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])
