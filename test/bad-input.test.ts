@@ -304,8 +304,8 @@ describe("forged callback data", () => {
       goto: ["0", String(mine.cursor)],
       card: ["fill", "check", "preview", "report", "settings"],
       reports: ["list", "open", "sw", "mv", "rm", "rmok"],
-      settings: ["org", "year", "deadline", "dueDate", "contact"],
-      finalize: ["draft", "ok"],
+      settings: ["org", "year", "deadline", "dueDate", "contact", "date"],
+      finalize: ["draft"],
       importFile: ["y", "n", "yAAAAAAAA"],
       importRead: ["p", "d", "n", "pAAAAAAAA", "dAAAAAAAA"],
       history: ["0", "1"],
@@ -320,6 +320,11 @@ describe("forged callback data", () => {
       join: ["attach", "new"],
       removeOfficer: ["161", "162"],
       links: ["u1", "s"],
+      reportDate: ["20260120"],
+      reportAsk: ["date", "contact"],
+      skipContact: [""],
+      warning: ["c0AAAAAA", "a0AAAAAA"],
+      web: [""],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])

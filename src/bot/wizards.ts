@@ -9,8 +9,16 @@ export const EDIT_SETTING = "edit-setting";
 /** How the officer knows each dialogue, e.g. when a command leaves it. */
 export const WIZARD_NAMES: Record<string, string> = { [CREATE_REPORT]: "新建报告", [EDIT_SETTING]: "修改设置" };
 
-/** Starts the dialogue that changes one setting of a report (leaving any other dialogue). */
-export async function editSetting(ctx: BotContext, reportId: string, field: SettingField): Promise<void> {
+/**
+ * Starts the dialogue that changes one setting of a report (leaving any other
+ * dialogue); `then: "report"` goes on with /report once it is saved.
+ */
+export async function editSetting(
+  ctx: BotContext,
+  reportId: string,
+  field: SettingField,
+  then?: "report",
+): Promise<void> {
   if (Object.keys(ctx.conversation.active()).length > 0) await ctx.conversation.exitAll();
-  await ctx.conversation.enter(EDIT_SETTING, reportId, field);
+  await ctx.conversation.enter(EDIT_SETTING, reportId, field, ...(then ? [then] : []));
 }

@@ -2,8 +2,11 @@ import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { uncheckedCrossYear } from "../../form/cross-year.js";
 import type { Finding } from "../../form/finding.js";
 import { exportReport } from "../../form/load-report.js";
+import { suggestedReportDate } from "../../form/report-date.js";
 import { draftFingerprint } from "../../form/report-state.js";
+import { reportSummary, summaryLine } from "../../form/report-summary.js";
 import { computeValues } from "../../form/totals.js";
+import { hasVisibleText } from "../../form/visible-text.js";
 import { reportTitle } from "../../report/report-text.js";
 import { MESSAGE_LIMIT } from "../../report/split-text.js";
 import { narrativePreview, tablePreview } from "../../report/table-preview.js";
@@ -12,16 +15,21 @@ import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { safeFileName } from "../file-name.js";
-import { escapeHtml, packLines } from "../html.js";
+import { escapeHtml } from "../html.js";
+import { sendAck } from "../once-only.js";
 import { currentReport, mutateReport } from "../report-access.js";
 import { findingsOf, flowOf } from "../report-view.js";
-import { findingLines } from "../views/question.js";
+import { checkMessages, findingsStamp } from "../views/findings.js";
+import { findingLines, type View } from "../views/question.js";
 import { NO_REPORT } from "../views/replies.js";
+import { contactQuestion, dateQuestion, warningQuestion } from "../views/report-steps.js";
 
 /**
- * The end of the way: /check lists what the checks found, /preview shows the
- * whole report in the chat, /report builds the .docx (errors block the final
- * version, warnings need one confirmation), /export sends the interchange JSON.
+ * The end of the way: /check lists what the checks found (each with a button
+ * to its question), /preview shows the whole report in the chat, /report
+ * builds the .docx (errors block the final version; the 成文日期, a missing
+ * contact and each warning are asked about first) and its 网页版, /export
+ * sends the interchange JSON.
  */
 
 /** Findings messages are split well below Telegram's limit (DESIGN: long lists are split). */
@@ -30,10 +38,16 @@ const CHECK_LIMIT = 3500;
 const LISTED = 10;
 
 /** A render that failed or took too long (the worker's error is logged, not shown). */
-const RENDER_FAILED = "抱歉，这次没能生成 Word 文件。填写的内容都已保存，不受影响；请稍后再发 /report。";
+const renderFailed = (what: string) => `抱歉，这次没能生成${what}。填写的内容都已保存，不受影响；请稍后再发 /report。`;
 
 const DRAFT = "draft";
-const CONFIRM = "ok";
+const STAMP_LENGTH = 6;
+
+/** A button of an older state: errors appeared or went away, or the warnings changed. */
+async function changedSince(ctx: BotContext, report: StoredReport): Promise<void> {
+  await ctx.answerCallbackQuery({ text: "报告已有改动，请看最新的核对结果。" });
+  await startReport(ctx, report);
+}
 
 // --- /check ---
 
@@ -49,32 +63,25 @@ export async function sendCheck(ctx: BotContext, report: StoredReport): Promise<
     await ctx.reply(["✅ 核对完毕，没有发现问题。可以发 /report 生成报告。", ...note].join("\n"));
     return;
   }
-  for (const message of packLines([...checkLines(findings), ...note], CHECK_LIMIT)) {
-    await ctx.reply(message);
-  }
-}
-
-/** Errors first, then the unanswered sections (one "missing" finding per section), then warnings. */
-function checkLines(findings: Finding[]): string[] {
-  const missing = findings.filter((f) => f.rule === "missing");
-  const errors = findings.filter((f) => f.severity === "error" && f.rule !== "missing");
-  const warnings = findings.filter((f) => f.severity === "warning");
-  const counts = [
-    errors.length > 0 ? `${errors.length} 个错误` : "",
-    missing.length > 0 ? `${missing.length} 个部分未填完` : "",
-    warnings.length > 0 ? `${warnings.length} 个提醒` : "",
-  ].filter(Boolean);
-  const lines = [`<b>核对结果</b>：${counts.join("，")}`];
-  if (errors.length > 0) lines.push("", "<b>错误（须改正）</b>", ...findingLines(errors));
-  if (missing.length > 0) lines.push("", "<b>未填完</b>", ...findingLines(missing));
-  if (warnings.length > 0) lines.push("", "<b>提醒（请核实）</b>", ...findingLines(warnings));
-  lines.push(
+  // Errors first, then the unanswered sections (one "missing" finding per section), then warnings.
+  const flow = flowOf(ctx.deps, report);
+  const summary = reportSummary(flow, report.draft, findings);
+  const blocking = summary.errors.length + summary.missing.length > 0;
+  const head = [`<b>核对结果</b>：${summaryLine(summary)}`];
+  const tail = [
     "",
-    errors.length + missing.length > 0
-      ? "发 /sections 找到要改的项；有错误时 /report 只能生成草稿。"
-      : "提醒不影响生成，核实后发 /report。",
-  );
-  return lines;
+    blocking
+      ? "点「改 N」去改第 N 项，或发 /sections 找到要改的项；有错误时 /report 只能生成草稿。"
+      : "提醒不影响生成，核实后发 /report；点「改 N」去改第 N 项。",
+    ...note,
+  ];
+  const sections = [
+    { heading: "错误（须改正）", findings: summary.errors },
+    { heading: "未填完", findings: summary.missing },
+    { heading: "提醒（请核实）", findings: summary.warnings },
+  ];
+  for (const message of checkMessages(flow, report.id, sections, head, tail, CHECK_LIMIT))
+    await ctx.reply(message.text, message.keyboard ? { reply_markup: message.keyboard } : {});
 }
 
 // --- /preview ---
@@ -100,30 +107,50 @@ export async function sendPreview(ctx: BotContext, report: StoredReport): Promis
 
 // --- /report ---
 
-/** Runs every check: errors offer only a 草稿, warnings ask for one confirmation, a clean report is built at once. */
-export async function startReport(ctx: BotContext, report: StoredReport): Promise<void> {
+/** What /report was told already in this run: a contact skipped, and what was just saved (said first). */
+interface ReportRun {
+  contactSkipped?: boolean;
+  before?: string;
+}
+
+/**
+ * Runs every check. Errors offer only a 草稿. Before a final document: the
+ * 成文日期 (a suggested date to confirm), the contact when missing (it may be
+ * skipped), then each warning in turn; a clean report is built at once.
+ */
+export async function startReport(ctx: BotContext, report: StoredReport, run: ReportRun = {}): Promise<void> {
+  const flow = flowOf(ctx.deps, report);
   const findings = findingsOf(ctx.deps, report);
   const errors = findings.filter((f) => f.severity === "error");
   const warnings = findings.filter((f) => f.severity === "warning");
+  // The first message carries what was just saved, and marks that acknowledgement as sent.
+  const say = (view: View) =>
+    sendAck(ctx, run.before ? `${run.before}\n\n${view.text}` : view.text, {
+      ...(view.keyboard ? { reply_markup: view.keyboard } : {}),
+    });
   if (errors.length > 0) {
-    await ctx.reply(
-      [
-        `有 ${errors.length} 个错误，还不能生成正式报告：`,
-        ...listed(errors),
-        "",
-        "改正后再发 /report。也可以先生成一份草稿，文末列出这些问题。",
-      ].join("\n"),
-      { reply_markup: new InlineKeyboard().text("生成草稿", encodeCallback("finalize", report.id, DRAFT)) },
-    );
+    const text = [
+      `有 ${errors.length} 个错误，还不能生成正式报告：`,
+      ...listed(errors),
+      "",
+      "改正后再发 /report。也可以先生成一份草稿，第一页列出这些问题和提醒。",
+    ].join("\n");
+    await say({ text, keyboard: new InlineKeyboard().text("生成草稿", encodeCallback("finalize", report.id, DRAFT)) });
+    return;
+  }
+  if (!report.draft.date) {
+    await say(dateQuestion(report, suggestedReportDate(report.draft.year, ctx.deps.now())));
+    return;
+  }
+  if (!hasVisibleText(report.draft.contact) && !run.contactSkipped) {
+    await say(contactQuestion(report));
     return;
   }
   if (warnings.length > 0) {
-    await ctx.reply(
-      [`有 ${warnings.length} 个提醒，请核实：`, ...listed(warnings), "", "核实无误就点「确认生成」。"].join("\n"),
-      { reply_markup: new InlineKeyboard().text("确认生成", encodeCallback("finalize", report.id, CONFIRM)) },
-    );
+    await say(warningQuestion(flow, report, warnings, 0));
     return;
   }
+  if (run.before) await say({ text: "没有要核实的提醒，正在生成正式报告。" });
   await sendDocx(ctx, report, []);
 }
 
@@ -134,7 +161,7 @@ function listed(findings: Finding[]): string[] {
   return lines;
 }
 
-/** `problems` non-empty makes the document a 草稿 listing them. */
+/** `problems` non-empty makes the document a 草稿 listing them on its first page. */
 async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding[]): Promise<void> {
   const { draft } = report;
   const isDraft = problems.length > 0;
@@ -143,19 +170,53 @@ async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding
   try {
     buffer = await ctx.deps.renderDocx(draft, { problems });
   } catch (error) {
-    const { name, message } = error instanceof Error ? error : new Error(String(error));
-    ctx.log.error({ reportId: report.id, version: report.version, error: { name, message } }, "report render failed");
-    await ctx.reply(RENDER_FAILED);
+    logRenderFailure(ctx, report, error);
+    await ctx.reply(renderFailed(" Word 文件"));
     return;
   }
   const fileName = safeFileName(`${reportTitle(draft)}${isDraft ? "（草稿）" : ""}.docx`);
   ctx.log.info({ reportId: report.id, version: report.version, isDraft, bytes: buffer.length }, "report built");
+  const errors = problems.filter((f) => f.severity === "error").length;
+  const warnings = problems.length - errors;
   await ctx.replyWithDocument(new InputFile(buffer, fileName), {
     caption: isDraft
-      ? `草稿：还有 ${problems.length} 个错误，已列在文末。改正后发 /report 生成正式报告。`
-      : "报告已生成。请在 Word 里再看一遍，盖章后发布。",
+      ? `草稿：${errors} 个错误${warnings > 0 ? `、${warnings} 个提醒` : ""}列在第一页。改正后发 /report 生成正式报告。`
+      : "报告已生成。请在 Word 里再看一遍，盖章后发布。要在网站上发布，点「网页版」。",
+    reply_markup: new InlineKeyboard().text("网页版", encodeCallback("web", report.id)),
   });
   if (!isDraft) await recordFinal(ctx, report);
+}
+
+function logRenderFailure(ctx: BotContext, report: StoredReport, error: unknown): void {
+  const { name, message } = error instanceof Error ? error : new Error(String(error));
+  ctx.log.error({ reportId: report.id, version: report.version, error: { name, message } }, "report render failed");
+}
+
+/**
+ * 网页版: the report as one .html to paste into the website's editor. It is
+ * the final text while the report is what the final document was built for;
+ * otherwise a 草稿 listing every finding, as the .docx draft does.
+ */
+async function sendHtml(ctx: BotContext, report: StoredReport): Promise<void> {
+  const { draft } = report;
+  const final = report.finalized?.fingerprint === draftFingerprint(draft);
+  const problems = final ? [] : findingsOf(ctx.deps, report);
+  await ctx.replyWithChatAction("upload_document");
+  let html: string;
+  try {
+    html = await ctx.deps.renderHtml(draft, { problems });
+  } catch (error) {
+    logRenderFailure(ctx, report, error);
+    await ctx.reply(renderFailed("网页版"));
+    return;
+  }
+  const isDraft = problems.length > 0;
+  const fileName = safeFileName(`${reportTitle(draft)}${isDraft ? "（草稿）" : ""}.html`);
+  await ctx.replyWithDocument(new InputFile(Buffer.from(html, "utf8"), fileName), {
+    caption: isDraft
+      ? "网页版草稿：问题列在最前面。生成正式报告后再点「网页版」。"
+      : "网页版：用浏览器打开，全选复制，粘贴到网站的编辑器里。",
+  });
 }
 
 /**
@@ -197,20 +258,44 @@ export function finalizeFeature(): Composer<BotContext> {
   composer.command("export", withReport(sendExport));
 
   // `report` is the stored report as it is now (onReportAction reloads it), so the checks run again:
-  // a 确认生成 pressed after errors appeared must not produce a final document.
-  onReportAction(composer, ["finalize"], async (ctx, callback, report) => {
-    const errors = findingsOf(ctx.deps, report).filter((f) => f.severity === "error");
-    if (callback.arg === DRAFT && errors.length > 0) {
+  // a confirmation pressed after errors appeared must not produce a final document.
+  onReportAction(composer, ["finalize"], async (ctx, _callback, report) => {
+    const findings = findingsOf(ctx.deps, report);
+    if (findings.some((f) => f.severity === "error")) {
       await ctx.answerCallbackQuery({ text: "正在生成草稿……" });
-      await sendDocx(ctx, report, errors);
-    } else if (callback.arg === CONFIRM && errors.length === 0) {
-      await ctx.answerCallbackQuery({ text: "正在生成报告……" });
-      await sendDocx(ctx, report, []);
-    } else {
-      // The report changed since the button was sent: errors appeared (no final) or went away (no draft needed).
-      await ctx.answerCallbackQuery({ text: "报告已有改动，请看最新的核对结果。" });
-      await startReport(ctx, report);
+      // The draft lists the warnings too, so a reviewer sees everything still open.
+      await sendDocx(ctx, report, findings);
+    } else await changedSince(ctx, report);
+  });
+
+  onReportAction(composer, ["skipContact"], async (ctx, _callback, report) => {
+    await ctx.answerCallbackQuery();
+    await startReport(ctx, report, { contactSkipped: true });
+  });
+
+  // Each warning confirmed in turn, or all at once; only the list the officer saw, with no error since.
+  onReportAction(composer, ["warning"], async (ctx, callback, report) => {
+    const findings = findingsOf(ctx.deps, report);
+    const warnings = findings.filter((f) => f.severity === "warning");
+    const index = Number(callback.arg.slice(1, -STAMP_LENGTH));
+    const stamp = callback.arg.slice(-STAMP_LENGTH);
+    if (findings.some((f) => f.severity === "error") || findingsStamp(warnings) !== stamp || !warnings[index]) {
+      await changedSince(ctx, report);
+      return;
     }
+    if (callback.arg.startsWith("c") && index + 1 < warnings.length) {
+      await ctx.answerCallbackQuery();
+      const view = warningQuestion(flowOf(ctx.deps, report), report, warnings, index + 1);
+      await ctx.reply(view.text, { reply_markup: view.keyboard });
+      return;
+    }
+    await ctx.answerCallbackQuery({ text: "正在生成报告……" });
+    await sendDocx(ctx, report, []);
+  });
+
+  onReportAction(composer, ["web"], async (ctx, _callback, report) => {
+    await ctx.answerCallbackQuery({ text: "正在生成网页版……" });
+    await sendHtml(ctx, report);
   });
   return composer;
 }
