@@ -305,7 +305,7 @@ describe("forged callback data", () => {
       card: ["fill", "check", "preview", "report", "settings"],
       reports: ["list", "open", "sw", "mv", "rm", "rmok"],
       settings: ["org", "year", "deadline", "dueDate", "contact", "date"],
-      finalize: ["draft"],
+      finalize: ["draft", "ok"],
       importFile: ["y", "n", "yAAAAAAAA"],
       importRead: ["p", "d", "n", "pAAAAAAAA", "dAAAAAAAA"],
       history: ["0", "1"],

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Draft } from "../src/form/draft.js";
 import type { StoredReport } from "../src/store/store.js";
 import { type Harness, startHarness } from "./support/bot-harness.js";
@@ -111,11 +111,17 @@ describe("the 成文日期", () => {
 
     officer.press("用这个");
     const saved = await officer.nextReply();
-    // One message: what was saved and what comes next (nothing left to ask: the document).
-    expect(saved.text).toBe("✅ 已保存：成文日期改为 2023年1月20日。\n\n没有要核实的提醒，正在生成正式报告。");
+    // One message: what was saved and what comes next (nothing left to ask: the document, one tap away).
+    expect(saved.text).toBe("✅ 已保存：成文日期改为 2023年1月20日。\n\n没有要核实的提醒了。");
+    officer.press("生成正式报告");
     const doc = await officer.waitForDocument({ timeoutMs: 20_000 });
     expect(docText(doc.bytes)).toContain("2023年1月20日");
     expect((await reload(report)).draft.date).toBe("2023-01-20");
+    // The report is finished (reminders stop) for the content the document was built for.
+    await vi.waitFor(async () => expect((await reload(report)).finalized).toBeDefined());
+    // That acknowledgement reached the officer: the next reply does not repeat it.
+    officer.send("/start");
+    expect((await officer.nextReply()).text).not.toContain("上次发的已保存");
   });
 
   it("can be changed at /report (改日期), then /report goes on", async () => {
@@ -129,6 +135,7 @@ describe("the 成文日期", () => {
     expect((await officer.nextReply()).text).toBe("没有2023年2月29日这一天，请再发一次。");
     officer.send("2023/1/16");
     expect((await officer.nextReply()).text).toContain("✅ 已保存：成文日期改为 2023年1月16日。");
+    officer.press("生成正式报告");
     const doc = await officer.waitForDocument({ timeoutMs: 20_000 });
     expect(docText(doc.bytes)).toContain("2023年1月16日");
     await settled(officer);
@@ -161,6 +168,7 @@ describe("the contact", () => {
     expect((await officer.nextReply()).text).toContain(
       "✅ 已保存：联系方式改为 网址：www.example.gov.cn；电话：0571-81234567。",
     );
+    officer.press("生成正式报告");
     const doc = await officer.waitForDocument({ timeoutMs: 20_000 });
     expect(docText(doc.bytes)).toContain("网址：www.example.gov.cn；电话：0571-81234567");
     await settled(officer);

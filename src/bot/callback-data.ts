@@ -17,7 +17,7 @@ const oneOf = <const T extends readonly string[]>(...values: T) => ({ kind: "one
 
 export const CARD_BUTTONS = ["fill", "check", "preview", "report", "settings"] as const;
 export const REPORT_BUTTONS = ["list", "open", "sw", "mv", "rm", "rmok"] as const;
-export const FINALIZE_BUTTONS = ["draft"] as const;
+export const FINALIZE_BUTTONS = ["draft", "ok"] as const;
 /** `y` or `n` and the pending import's token (6 random bytes, base64url). */
 const IMPORT_CHOICE = { kind: "pattern", pattern: /^[yn][A-Za-z0-9_-]{8}$/ } as const;
 /** A report read from a document: `p` (last year's), `d` (this year's draft) or `n`, and the pending read's token. */

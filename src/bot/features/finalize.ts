@@ -41,6 +41,7 @@ const LISTED = 10;
 const renderFailed = (what: string) => `抱歉，这次没能生成${what}。填写的内容都已保存，不受影响；请稍后再发 /report。`;
 
 const DRAFT = "draft";
+const FINAL = "ok";
 const STAMP_LENGTH = 6;
 
 /** A button of an older state: errors appeared or went away, or the warnings changed. */
@@ -123,11 +124,11 @@ export async function startReport(ctx: BotContext, report: StoredReport, run: Re
   const findings = findingsOf(ctx.deps, report);
   const errors = findings.filter((f) => f.severity === "error");
   const warnings = findings.filter((f) => f.severity === "warning");
-  // The first message carries what was just saved, and marks that acknowledgement as sent.
-  const say = (view: View) =>
-    sendAck(ctx, run.before ? `${run.before}\n\n${view.text}` : view.text, {
-      ...(view.keyboard ? { reply_markup: view.keyboard } : {}),
-    });
+  // After a setting was saved, the message carries that acknowledgement too, and marks it as sent.
+  const say = (view: View) => {
+    const other = view.keyboard ? { reply_markup: view.keyboard } : {};
+    return run.before ? sendAck(ctx, `${run.before}\n\n${view.text}`, other) : ctx.reply(view.text, other);
+  };
   if (errors.length > 0) {
     const text = [
       `有 ${errors.length} 个错误，还不能生成正式报告：`,
@@ -150,7 +151,13 @@ export async function startReport(ctx: BotContext, report: StoredReport, run: Re
     await say(warningQuestion(flow, report, warnings, 0));
     return;
   }
-  if (run.before) await say({ text: "没有要核实的提醒，正在生成正式报告。" });
+  // An update writes once (once-only.ts): after a setting was saved, the document (which records
+  // the report as finished) comes from the officer's next tap.
+  if (run.before) {
+    const keyboard = new InlineKeyboard().text("生成正式报告", encodeCallback("finalize", report.id, FINAL));
+    await say({ text: "没有要核实的提醒了。", keyboard });
+    return;
+  }
   await sendDocx(ctx, report, []);
 }
 
@@ -259,12 +266,15 @@ export function finalizeFeature(): Composer<BotContext> {
 
   // `report` is the stored report as it is now (onReportAction reloads it), so the checks run again:
   // a confirmation pressed after errors appeared must not produce a final document.
-  onReportAction(composer, ["finalize"], async (ctx, _callback, report) => {
+  onReportAction(composer, ["finalize"], async (ctx, callback, report) => {
     const findings = findingsOf(ctx.deps, report);
-    if (findings.some((f) => f.severity === "error")) {
+    if (callback.arg === DRAFT && findings.some((f) => f.severity === "error")) {
       await ctx.answerCallbackQuery({ text: "正在生成草稿……" });
       // The draft lists the warnings too, so a reviewer sees everything still open.
       await sendDocx(ctx, report, findings);
+    } else if (callback.arg === FINAL && findings.length === 0) {
+      await ctx.answerCallbackQuery({ text: "正在生成报告……" });
+      await sendDocx(ctx, report, []);
     } else await changedSince(ctx, report);
   });
 
