@@ -6,9 +6,10 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { flows } from "../flows/index.js";
-import { loadReport } from "../src/form/load-report.js";
+import { exportReport, loadReport } from "../src/form/load-report.js";
+import { ENVELOPE_FILE, exportAll, importAll } from "../src/store/backup.js";
 import { openStore } from "../src/store/open-store.js";
-import type { AuditEntry, Store, StoredReport } from "../src/store/store.js";
+import { type AuditEntry, type SentStage, type Store, type StoredReport, stageRefKey } from "../src/store/store.js";
 import { fixture } from "./support/fixtures.js";
 
 /**
@@ -107,12 +108,27 @@ async function seed(store: Store): Promise<StoredReport[]> {
   await store.setUser(11, { currentReportId: one.id, position: { reportId: one.id, step: 17, messageId: 40 } });
   await store.setUser(12, { currentReportId: one.id });
   await store.setUser(13, { currentReportId: two.id });
+  // What the scheduler recorded, a member who blocked the bot, and the bot's saved state.
+  await store.reminders.recordSent(11, [{ reportId: one.id, stage: "publication-14" }], new Date(at));
+  await store.reminders.recordSent(
+    11,
+    [{ reportId: `campaign.${CAMPAIGN}`, stage: "digest-2023-01-13" }],
+    new Date(at),
+  );
+  await store.reminders.markInactive(13, new Date(at));
+  await store.writeState("lastYear:14", { ...fixture("seed-2020"), org: "新来的单位" });
   return [written.report, two];
 }
 
-describe.each(["embedded", "redis"] as const)("export-all and import-all on the %s store", (kind) => {
+const bySent = (a: SentStage, b: SentStage) => stageRefKey(a).localeCompare(stageRefKey(b)) || a.userId - b.userId;
+
+describe.each([
+  ["embedded", "embedded"],
+  ["redis", "redis"],
+  ["redis", "embedded"],
+] as const)("export-all from the %s store, import-all into the %s store", (fromKind, toKind) => {
   it("back up every report and member, and restore them into an empty store where everyone carries on", async () => {
-    const from = location(kind);
+    const from = location(fromKind);
     const source = await from.open();
     cleanups.push(() => source.close());
     const seeded = await seed(source);
@@ -130,9 +146,9 @@ describe.each(["embedded", "redis"] as const)("export-all and import-all on the 
     }
     expect(existsSync(join(dir, "reports", `${seeded[0]!.id}.previous.json`))).toBe(true);
     const envelope = JSON.parse(readFileSync(join(dir, "backup.json"), "utf8"));
-    expect(envelope).toMatchObject({ kind: "nianbao-backup", version: 1 });
+    expect(envelope).toMatchObject({ kind: "nianbao-backup", version: 2 });
 
-    const to = location(kind);
+    const to = location(toKind);
     const restored = cli(["import-all", dir], to.env);
     expect(restored.stderr).toBe("");
     expect(restored.status).toBe(0);
@@ -140,38 +156,31 @@ describe.each(["embedded", "redis"] as const)("export-all and import-all on the 
 
     const target = await to.open();
     cleanups.push(() => target.close());
+    // Every report under its own id, as it was (the version, a compare-and-set token, starts again).
+    expect((await target.reportIds()).sort()).toEqual((await source.reportIds()).sort());
+    for (const report of seeded) {
+      expect({ ...(await target.getReport(report.id)), version: 0 }).toEqual({ ...report, version: 0 });
+      expect(await target.history(report.id, 100)).toEqual(await source.history(report.id, 100));
+    }
     for (const user of [11, 12, 13]) {
-      const before = await source.getUser(user);
-      const after = await target.getUser(user);
-      const was = (await source.getReport(before.currentReportId!))!;
-      const now = (await target.getReport(after.currentReportId!))!;
-      // Same report, same place in the form, same settings, same trail.
-      const { id: _a, version: _b, createdAt: _c, updatedAt: _d, ...wasRest } = was;
-      const { id: _e, version: _f, createdAt: _g, updatedAt: _h, ...nowRest } = now;
-      expect(nowRest).toEqual(wasRest);
-      expect(await target.history(now.id, 100)).toEqual(await source.history(was.id, 100));
-      expect(after.position && { ...after.position, reportId: was.id }).toEqual(before.position);
-      if (after.position) expect(after.position.reportId).toBe(now.id);
-      expect((await target.listReports(user)).map((r) => r.draft.org)).toEqual(
-        (await source.listReports(user)).map((r) => r.draft.org),
+      expect(await target.getUser(user)).toEqual(await source.getUser(user));
+      expect((await target.listReports(user)).map((r) => r.id)).toEqual(
+        (await source.listReports(user)).map((r) => r.id),
       );
     }
-
-    // The campaign, its units pointing at the restored reports.
+    // The campaign, its units pointing at the same reports.
     const [campaign] = await target.listCampaigns();
-    const original = (await source.listCampaigns())[0]!;
-    const restoredOne = (await target.getReport((await target.getUser(11)).currentReportId!))!;
-    expect(campaign?.units).toEqual([
-      { id: "u1", name: "某街道", reportId: restoredOne.id },
-      { id: "u2", name: "另一单位" },
-    ]);
-    expect({ ...campaign, units: [], version: 0, updatedAt: "" }).toEqual({
-      ...original,
-      units: [],
+    expect({ ...campaign, version: 0, updatedAt: "" }).toEqual({
+      ...(await source.listCampaigns())[0],
       version: 0,
       updatedAt: "",
     });
-    expect(restoredOne.campaign).toEqual({ id: CAMPAIGN, unitId: "u1" });
+    // The sent reminders, the blocked member and the saved state.
+    expect((await target.reminders.allSent()).sort(bySent)).toEqual((await source.reminders.allSent()).sort(bySent));
+    expect((await target.reminders.allSent()).length).toBe(2);
+    expect(await target.reminders.inactive([11, 12, 13])).toEqual(new Map([[13, "2026-01-02T00:00:00.000Z"]]));
+    expect(await target.readState("lastYear:14")).toEqual(await source.readState("lastYear:14"));
+    expect(await target.stateKeys()).toEqual(["lastYear:14"]);
 
     // Only into an empty store: a second restore is refused in one line, exit 2.
     const again = cli(["import-all", dir], to.env);
@@ -180,4 +189,25 @@ describe.each(["embedded", "redis"] as const)("export-all and import-all on the 
     // And a backup never overwrites another.
     expect(cli(["export-all", dir], from.env).status).toBe(2);
   }, 60_000);
+});
+
+describe("an envelope of version 1 (before sent reminders and saved state were backed up)", () => {
+  it("still restores, every report under its own id", async () => {
+    const from = location("embedded");
+    const source = await from.open();
+    cleanups.push(() => source.close());
+    const seeded = await seed(source);
+    const { files } = await exportAll(source, exportReport, new Date());
+    const { sent: _s, inactive: _i, state: _t, ...rest } = JSON.parse(files.get(ENVELOPE_FILE) ?? "");
+    const target = await location("embedded").open();
+    cleanups.push(() => target.close());
+    const read = (file: string) => {
+      const loaded = loadReport(files.get(file) ?? "", flows);
+      if (!loaded.ok) throw new Error(loaded.error);
+      return loaded.draft;
+    };
+    expect(await importAll(target, { ...rest, version: 1 }, read)).toEqual({ reports: 2, users: 3, campaigns: 1 });
+    for (const report of seeded) expect((await target.getReport(report.id))?.draft).toEqual(report.draft);
+    expect(await target.reminders.allSent()).toEqual([]);
+  });
 });

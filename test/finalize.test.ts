@@ -209,7 +209,7 @@ describe("/report", () => {
     officer.send("/report");
     const question = await officer.nextReply();
     // 共44 vs 41, 整改落实.
-    expect(question.text).toContain("请逐个核实 2 个提醒");
+    expect(question.text).toContain("核对结果：2 个提醒。生成正式报告前，请逐个核实。");
     expect(officer.documents).toHaveLength(0);
     officer.press("全部已核实，生成正式报告");
     const doc = await officer.waitForDocument({ timeoutMs: 20_000 });

@@ -182,7 +182,7 @@ describe("the contact", () => {
     await officer.nextReply();
     officer.press("跳过");
     const warning = await officer.nextReply();
-    expect(warning.text).toContain("请逐个核实 1 个提醒");
+    expect(warning.text).toContain("核对结果：1 个提醒。生成正式报告前，请逐个核实");
     expect(warning.text).toContain("提醒 1/1：\n⚠️ 开头缺少联系方式");
     expect(warning.text).toContain("位置：联系方式");
     expect(buttonTexts(warning)).toEqual([["已核实，生成正式报告", "去修改"]]);
@@ -201,7 +201,7 @@ describe("warnings before a final document", () => {
     await h.seedReport(621, seed2020());
     officer.send("/report");
     const first = await officer.nextReply();
-    expect(first.text).toContain("生成正式报告前，请逐个核实 2 个提醒。");
+    expect(first.text).toContain("核对结果：2 个提醒。生成正式报告前，请逐个核实。");
     expect(first.text).toContain("提醒 1/2：\n⚠️ 一（一）主动公开写共44");
     expect(first.text).toContain("\n　位置：一（一）主动公开\n");
     expect(buttonTexts(first)).toEqual([["已核实", "去修改"], ["全部已核实，生成正式报告"]]);

@@ -368,6 +368,38 @@ describe.each([
     await store.deleteState("chat:1");
   });
 
+  it("restores a report from a backup under its own id, with its dates, members and trail, once", async () => {
+    const entry: AuditEntry = { at: "2025-01-02T00:00:00.000Z", by: 7, target: "apply.new.natural", old: null, new: 2 };
+    const report: StoredReport = {
+      ...(await store.createReport({ draft: draft(), members: [7] })),
+      id: "Restored_1",
+      members: [7, 8],
+      version: 1,
+      cursor: 4,
+      muted: [8],
+      createdAt: "2024-12-01T00:00:00.000Z",
+      updatedAt: "2025-01-02T00:00:00.000Z",
+    };
+    expect(await store.restoreReport({ ...report, version: 9 }, [entry])).toBe(true);
+    expect(await store.getReport("Restored_1")).toEqual(report);
+    expect(await store.history("Restored_1", 10)).toEqual([entry]);
+    expect((await store.listReports(8)).map((r) => r.id)).toEqual(["Restored_1"]);
+    expect((await store.reminders.due(new Date("2100-01-01T00:00:00Z"), 10)).map((d) => d.id)).toContain("Restored_1");
+    // An id that is taken is refused and nothing changes.
+    expect(await store.restoreReport({ ...report, cursor: 0, members: [9] }, [])).toBe(false);
+    expect(await store.getReport("Restored_1")).toEqual(report);
+    expect(await store.listReports(9)).toEqual([]);
+  });
+
+  it("lists every state key (backups)", async () => {
+    expect(await store.stateKeys()).toEqual([]);
+    await store.writeState("conv:1", { a: 1 });
+    await store.writeState("lastYear:2", [1]);
+    expect((await store.stateKeys()).sort()).toEqual(["conv:1", "lastYear:2"]);
+    await store.deleteState("conv:1");
+    expect(await store.stateKeys()).toEqual(["lastYear:2"]);
+  });
+
   it("refuses invalid data on write and stores nothing", async () => {
     await expect(store.createReport({ draft: { ...draft(), year: 1999 }, members: [1] })).rejects.toBeInstanceOf(
       StoreDataError,
@@ -574,6 +606,18 @@ describe.each([
 
   describe("the reminder ledger", () => {
     const FAR = new Date("2100-01-01T00:00:00Z");
+
+    it("lists every stage sent, to whom and when (backups)", async () => {
+      expect(await store.reminders.allSent()).toEqual([]);
+      const at = new Date("2025-01-17T01:30:00.000Z");
+      await store.reminders.recordSent(1, [{ reportId: "r1", stage: "publication-14" }], at);
+      await store.reminders.recordSent(2, [{ reportId: "campaign.c1", stage: "digest|2025-01-13" }], at);
+      const sent = (await store.reminders.allSent()).sort((a, b) => a.userId - b.userId);
+      expect(sent).toEqual([
+        { reportId: "r1", stage: "publication-14", userId: 1, at: at.toISOString() },
+        { reportId: "campaign.c1", stage: "digest|2025-01-13", userId: 2, at: at.toISOString() },
+      ]);
+    });
 
     it("every report write makes the report due at once; the scheduler sets the next look", async () => {
       const a = await store.createReport({ draft: draft(), members: [1] });

@@ -57,13 +57,15 @@ export const ACTIONS = {
   links: { code: "L", arg: { kind: "pattern", pattern: /^(u\d{1,4}|s)$/ } },
   /** From a reminder: open the report at its next open question. */
   resume: { code: "u", arg: NONE },
+  /** /new of a unit and year the officer has already: a new one anyway; the argument is how many there were. */
+  newSame: { code: "a", arg: PAGE },
   /** From the 1 December message: create next year's report from this one. */
   newYear: { code: "n", arg: NONE },
   /** /settings: reminders of this report on or off for the presser. */
   mute: { code: "q", arg: oneOf("on", "off") },
   // /report, before a final document: the date and contact it asks for, each warning, the web page.
   /** 用这个: the suggested 成文日期 as shown, YYYYMMDD (checked as a date of the report's range). */
-  reportDate: { code: "a", arg: { kind: "pattern", pattern: /^\d{8}$/ } },
+  reportDate: { code: "A", arg: { kind: "pattern", pattern: /^\d{8}$/ } },
   /** 改日期 / 填写联系方式: the setting's dialogue, going on with /report. */
   reportAsk: { code: "b", arg: oneOf(...REPORT_ASKS) },
   /** 跳过 the contact (it stays a warning to confirm). */

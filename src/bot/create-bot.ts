@@ -24,7 +24,7 @@ import { settingsFeature, showSettings } from "./features/settings.js";
 import { startFeature } from "./features/start.js";
 import { floodGuard } from "./flood-guard.js";
 import { htmlParseMode } from "./html-parse-mode.js";
-import { onceOnly, prefixFirstMessage } from "./once-only.js";
+import { answerFailure, onceOnly, prefixFirstMessage } from "./once-only.js";
 import { EXPIRED_BUTTON, INVALID_BUTTON } from "./views/replies.js";
 import { WIZARD_NAMES } from "./wizards.js";
 
@@ -58,7 +58,9 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
     // The store is down: the update stays in the inbox; the consumer tells the officer and tries again.
     if (isStoreUnavailable(err.error)) throw err.error;
     err.ctx.log.error({ err: err.error }, "update failed");
-    await err.ctx.reply("抱歉，出错了，刚才的操作没有完成。请再试一次，或发 /start。").catch(() => undefined);
+    await answerFailure(err.ctx, "抱歉，出错了，刚才的操作没有完成。请再试一次，或发 /start。", resendAck).catch(
+      () => undefined,
+    );
   });
 
   guarded.use(async (ctx, next) => {

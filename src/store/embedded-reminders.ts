@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { type ReminderLedger, type ReminderStageRef, stageRefKey } from "./store.js";
+import { type ReminderLedger, type ReminderStageRef, type SentStage, stageRefKey } from "./store.js";
 
 /** The reminder ledger's tables in the embedded store (created with the others in embedded-store.ts). */
 export const REMINDER_TABLES = `
@@ -115,6 +115,16 @@ export class EmbeddedReminderLedger implements ReminderLedger {
         for (const s of stages) this.sql.recordSent.run(s.reportId, s.stage, userId, at.toISOString());
       })
       .immediate();
+  }
+
+  async allSent(): Promise<SentStage[]> {
+    const rows = this.db.prepare("SELECT report_id, stage, user_id, at FROM reminders_sent ORDER BY at").all() as {
+      report_id: string;
+      stage: string;
+      user_id: number;
+      at: string;
+    }[];
+    return rows.map((r) => ({ reportId: r.report_id, stage: r.stage, userId: r.user_id, at: r.at }));
   }
 
   async markInactive(userId: number, at: Date): Promise<void> {

@@ -164,16 +164,19 @@ export class EmbeddedStore implements Store {
     for (let attempt = 1; ; attempt++) {
       const report = newReport(newReportId(), input, this.now());
       // A random id that is already taken (56 bits: practically never).
-      if (this.sql.getReport.get(report.id)) {
-        if (attempt >= 3) throw new Error(`could not find a free report id after ${attempt} attempts`);
-        continue;
-      }
-      this.sql.insertReport.run(report.id, report.version, encode(StoredReport, `reports/${report.id}`, report));
-      this.reminders.touch(report.id, this.now().getTime());
-      for (const user of report.members) this.sql.addMember.run(user, report.id);
-      for (const json of this.auditJson(report.id, input.audit ?? [])) this.sql.addAudit.run(report.id, json);
-      return report;
+      if (this.insertAs(report, input.audit ?? [])) return report;
+      if (attempt >= 3) throw new Error(`could not find a free report id after ${attempt} attempts`);
     }
+  }
+
+  /** Inserts `report` under its id unless that is taken (inside the caller's transaction). */
+  private insertAs(report: StoredReport, audit: AuditEntry[]): boolean {
+    if (this.sql.getReport.get(report.id)) return false;
+    this.sql.insertReport.run(report.id, report.version, encode(StoredReport, `reports/${report.id}`, report));
+    this.reminders.touch(report.id, this.now().getTime());
+    for (const user of report.members) this.sql.addMember.run(user, report.id);
+    for (const json of this.auditJson(report.id, audit)) this.sql.addAudit.run(report.id, json);
+    return true;
   }
 
   /** Compare-and-set with audit and membership (inside the caller's transaction). */
@@ -264,6 +267,10 @@ export class EmbeddedStore implements Store {
     return this.db.transaction(() => this.insertReport(input)).immediate();
   }
 
+  async restoreReport(report: StoredReport, audit: AuditEntry[]): Promise<boolean> {
+    return this.db.transaction(() => this.insertAs({ ...report, version: 1 }, audit)).immediate();
+  }
+
   async getReport(id: string): Promise<StoredReport | undefined> {
     return this.getReportSync(id);
   }
@@ -344,6 +351,10 @@ export class EmbeddedStore implements Store {
 
   async userIds(): Promise<number[]> {
     return (this.db.prepare("SELECT user_id FROM users").all() as { user_id: number }[]).map((r) => r.user_id);
+  }
+
+  async stateKeys(): Promise<string[]> {
+    return (this.db.prepare("SELECT key FROM state").all() as { key: string }[]).map((r) => r.key);
   }
 
   /** Resolves when the file answers a query (readiness). */

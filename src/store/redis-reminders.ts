@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { type ReminderLedger, type ReminderStageRef, stageRefKey } from "./store.js";
+import { type ReminderLedger, type ReminderStageRef, type SentStage, stageRefKey } from "./store.js";
 
 /**
  * The reminder ledger in Redis (keys listed in redis-store.ts). The index is
@@ -129,6 +129,26 @@ export class RedisReminderLedger implements ReminderLedger {
     const multi = this.redis.multi();
     for (const s of stages) multi.hsetnx(this.sentKey(s.reportId), `${s.stage}|${userId}`, at.toISOString());
     await multi.exec();
+  }
+
+  async allSent(): Promise<SentStage[]> {
+    const head = this.sentKey("");
+    const keys = new Set<string>();
+    let cursor = "0";
+    do {
+      const [next, found] = await this.redis.scan(cursor, "MATCH", `${head}*`, "COUNT", 500);
+      cursor = next;
+      for (const key of found) keys.add(key);
+    } while (cursor !== "0");
+    const out: SentStage[] = [];
+    for (const key of keys)
+      for (const [field, at] of Object.entries(await this.redis.hgetall(key))) {
+        // "<stage>|<userId>" (see recordSent).
+        const bar = field.lastIndexOf("|");
+        const [stage, userId] = [field.slice(0, bar), Number(field.slice(bar + 1))];
+        out.push({ reportId: key.slice(head.length), stage, userId, at });
+      }
+    return out;
   }
 
   async markInactive(userId: number, at: Date): Promise<void> {

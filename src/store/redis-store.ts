@@ -209,18 +209,23 @@ export class RedisStore implements Store {
 
   /** The ids of the keys `<prefix><kind>:<id>` (SCAN, so Redis is never blocked). */
   private async idsOf(kind: "report" | "user"): Promise<string[]> {
-    const head = `${this.prefix}${kind}:`;
-    const ids = new Set<string>();
+    return (await this.keysAfter(`${this.prefix}${kind}:`)).filter((id) => /^[A-Za-z0-9_-]+$/.test(id));
+  }
+
+  /** What follows `head` in every key that starts with it (SCAN, so Redis is never blocked). */
+  private async keysAfter(head: string): Promise<string[]> {
+    const found = new Set<string>();
     let cursor = "0";
     do {
       const [next, keys] = await this.redis.scan(cursor, "MATCH", `${head}*`, "COUNT", 1000);
-      for (const key of keys) {
-        const id = key.slice(head.length);
-        if (/^[A-Za-z0-9_-]+$/.test(id)) ids.add(id);
-      }
+      for (const key of keys) found.add(key.slice(head.length));
       cursor = next;
     } while (cursor !== "0");
-    return [...ids];
+    return [...found];
+  }
+
+  stateKeys(): Promise<string[]> {
+    return this.keysAfter(`${this.prefix}state:`);
   }
 
   reportIds(): Promise<string[]> {
@@ -292,12 +297,16 @@ export class RedisStore implements Store {
     return { status: status as "ok" | "taken" | "conflict" };
   }
 
-  private createWrite(input: NewReport): ReportWrite {
-    const next = newReport(newReportId(), input, this.now());
+  /** The write of a new report (version 1) under its id, which the script refuses when taken. */
+  private createWrite(next: StoredReport, entries: AuditEntry[]): ReportWrite {
     const json = encode(StoredReport, this.key("report", next.id), next);
     const auditKey = this.key("audit", next.id);
-    const audit = (input.audit ?? []).map((e, i) => encode(AuditEntry, `${auditKey}[${i}]`, e));
+    const audit = entries.map((e, i) => encode(AuditEntry, `${auditKey}[${i}]`, e));
     return { mode: "create", next, json, expectedVersion: 0, added: next.members, removed: [], audit };
+  }
+
+  private newWrite(input: NewReport): ReportWrite {
+    return this.createWrite(newReport(newReportId(), input, this.now()), input.audit ?? []);
   }
 
   /** The write of `change` onto `current` (at the version the script will expect). */
@@ -332,7 +341,7 @@ export class RedisStore implements Store {
       write = this.updateWrite(id, current, change, audit);
     }
     for (let attempt = 1; ; attempt++) {
-      if (commit.create) write = this.createWrite(commit.create);
+      if (commit.create) write = this.newWrite(commit.create);
       const created = commit.create ? write?.next.id : undefined;
       const user = commit.user && { id: origin.userId, state: userWith(commit.user, created) };
       const campaign = commit.campaign && campaignWith(commit.campaign.next, created);
@@ -372,11 +381,16 @@ export class RedisStore implements Store {
 
   async createReport(input: NewReport): Promise<StoredReport> {
     for (let attempt = 1; ; attempt++) {
-      const write = this.createWrite(input);
+      const write = this.newWrite(input);
       if ((await this.runCommit(undefined, write, undefined)).status === "ok") return write.next;
       // A random id that is already taken (56 bits: practically never).
       if (attempt >= 3) throw new Error(`could not find a free report id after ${attempt} attempts`);
     }
+  }
+
+  async restoreReport(report: StoredReport, audit: AuditEntry[]): Promise<boolean> {
+    const write = this.createWrite({ ...report, version: 1 }, audit);
+    return (await this.runCommit(undefined, write, undefined)).status === "ok";
   }
   /**
    * Reports this process read or wrote, by key. A stored version never

@@ -13,7 +13,7 @@ import { Review } from "../form/review.js";
  */
 
 /** Telegram user ids are positive integers below 2^52. */
-const UserId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const UserId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 export const StoredReport = z.strictObject({
   id: z.string().min(1),
@@ -216,6 +216,12 @@ export interface Store {
   seen(userId: number, updateId: number): Promise<{ handled: boolean; unsent: PendingAck[] }>;
   /** Generates a short random id (10 url-safe characters). */
   createReport(input: NewReport): Promise<StoredReport>;
+  /**
+   * Writes a report from a backup as it was (id, dates, every setting), with
+   * its membership and audit trail (oldest first); the version starts again
+   * at 1. False, and nothing written, when the id is taken.
+   */
+  restoreReport(report: StoredReport, audit: AuditEntry[]): Promise<boolean>;
   getReport(id: string): Promise<StoredReport | undefined>;
   /** Reports where userId is a member, newest updatedAt first. */
   listReports(userId: number): Promise<StoredReport[]>;
@@ -246,6 +252,8 @@ export interface Store {
   reportIds(): Promise<string[]>;
   /** Every user with a stored record (backups). */
   userIds(): Promise<number[]>;
+  /** Every key written with writeState (backups). */
+  stateKeys(): Promise<string[]>;
   getCampaign(id: string): Promise<Campaign | undefined>;
   /** Every campaign, newest first (a district runs a few a year). */
   listCampaigns(): Promise<Campaign[]>;
@@ -278,6 +286,8 @@ export interface ReminderLedger {
   sentStages(userId: number, stages: ReminderStageRef[]): Promise<Set<string>>;
   /** Records the stages as sent to the member; a stage already recorded stays as it was. */
   recordSent(userId: number, stages: ReminderStageRef[], at: Date): Promise<void>;
+  /** Every stage recorded as sent, to any member (backups). */
+  allSent(): Promise<SentStage[]>;
   /** The member blocked the bot (Telegram answered 403): nothing more is sent to them. */
   markInactive(userId: number, at: Date): Promise<void>;
   clearInactive(userId: number): Promise<void>;
@@ -294,6 +304,12 @@ export interface ReminderLedger {
 export interface ReminderStageRef {
   reportId: string;
   stage: string;
+}
+
+/** A stage sent to a member, when (recordSent's record). */
+export interface SentStage extends ReminderStageRef {
+  userId: number;
+  at: string;
 }
 
 export const stageRefKey = (ref: ReminderStageRef): string => `${ref.reportId} ${ref.stage}`;

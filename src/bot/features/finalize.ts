@@ -1,10 +1,11 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
+import { BoundedCache } from "../../bounded-cache.js";
 import { uncheckedCrossYear } from "../../form/cross-year.js";
 import type { Finding } from "../../form/finding.js";
 import { exportReport } from "../../form/load-report.js";
 import { suggestedReportDate } from "../../form/report-date.js";
 import { draftFingerprint } from "../../form/report-state.js";
-import { reportSummary, summaryLine } from "../../form/report-summary.js";
+import { type ReportSummary, reportSummary, summaryLine } from "../../form/report-summary.js";
 import { computeValues } from "../../form/totals.js";
 import { hasVisibleText } from "../../form/visible-text.js";
 import { reportTitle } from "../../report/report-text.js";
@@ -16,7 +17,7 @@ import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { safeFileName } from "../file-name.js";
 import { escapeHtml } from "../html.js";
-import { sendAck } from "../once-only.js";
+import { sendAck, writeOnce } from "../once-only.js";
 import { currentReport, mutateReport } from "../report-access.js";
 import { findingsOf, flowOf } from "../report-view.js";
 import { checkMessages, findingsStamp } from "../views/findings.js";
@@ -53,27 +54,24 @@ async function changedSince(ctx: BotContext, report: StoredReport): Promise<void
 // --- /check ---
 
 export async function sendCheck(ctx: BotContext, report: StoredReport): Promise<void> {
-  const findings = findingsOf(ctx.deps, report);
+  const summary = summaryOf(ctx, report);
   // Last year's report in another format: say which cross-year checks could not be made.
   const unchecked = uncheckedCrossYear(flowOf(ctx.deps, report), report.previous);
   const note =
     unchecked.length > 0 && report.previous
       ? ["", `ℹ️ 去年的报告是${report.previous.format}年格式，以下跨年核对无法进行：${escapeHtml(unchecked.join("；"))}`]
       : [];
-  if (findings.length === 0) {
+  if (summary.ready && summary.warnings.length === 0) {
     await ctx.reply(["✅ 核对完毕，没有发现问题。可以发 /report 生成报告。", ...note].join("\n"));
     return;
   }
   // Errors first, then the unanswered sections (one "missing" finding per section), then warnings.
-  const flow = flowOf(ctx.deps, report);
-  const summary = reportSummary(flow, report.draft, findings);
-  const blocking = summary.errors.length + summary.missing.length > 0;
   const head = [`<b>核对结果</b>：${summaryLine(summary)}`];
   const tail = [
     "",
-    blocking
-      ? "点「改 N」去改第 N 项，或发 /sections 找到要改的项；有错误时 /report 只能生成草稿。"
-      : "提醒不影响生成，核实后发 /report；点「改 N」去改第 N 项。",
+    summary.ready
+      ? "提醒不影响生成，核实后发 /report；点「改 N」去改第 N 项。"
+      : "点「改 N」去改第 N 项，或发 /sections 找到它；有错误或未填完时 /report 只能生成草稿。",
     ...note,
   ];
   const sections = [
@@ -81,9 +79,14 @@ export async function sendCheck(ctx: BotContext, report: StoredReport): Promise<
     { heading: "未填完", findings: summary.missing },
     { heading: "提醒（请核实）", findings: summary.warnings },
   ];
+  const flow = flowOf(ctx.deps, report);
   for (const message of checkMessages(flow, report.id, sections, head, tail, CHECK_LIMIT))
     await ctx.reply(message.text, message.keyboard ? { reply_markup: message.keyboard } : {});
 }
+
+/** The counts of every view (form/report-summary.ts), the same for the card, /check and /report. */
+const summaryOf = (ctx: BotContext, report: StoredReport): ReportSummary =>
+  reportSummary(flowOf(ctx.deps, report), report.draft, findingsOf(ctx.deps, report));
 
 // --- /preview ---
 
@@ -115,26 +118,24 @@ interface ReportRun {
 }
 
 /**
- * Runs every check. Errors offer only a 草稿. Before a final document: the
- * 成文日期 (a suggested date to confirm), the contact when missing (it may be
- * skipped), then each warning in turn; a clean report is built at once.
+ * Runs every check. Errors or unanswered sections offer only a 草稿. Before a
+ * final document: the 成文日期 (a suggested date to confirm), the contact when
+ * missing (it may be skipped), then each warning in turn; a clean report is
+ * built at once.
  */
 export async function startReport(ctx: BotContext, report: StoredReport, run: ReportRun = {}): Promise<void> {
-  const flow = flowOf(ctx.deps, report);
-  const findings = findingsOf(ctx.deps, report);
-  const errors = findings.filter((f) => f.severity === "error");
-  const warnings = findings.filter((f) => f.severity === "warning");
+  const summary = summaryOf(ctx, report);
   // After a setting was saved, the message carries that acknowledgement too, and marks it as sent.
   const say = (view: View) => {
     const other = view.keyboard ? { reply_markup: view.keyboard } : {};
     return run.before ? sendAck(ctx, `${run.before}\n\n${view.text}`, other) : ctx.reply(view.text, other);
   };
-  if (errors.length > 0) {
+  if (!summary.ready) {
     const text = [
-      `有 ${errors.length} 个错误，还不能生成正式报告：`,
-      ...listed(errors),
+      `核对结果：${summaryLine(summary)}。还不能生成正式报告：`,
+      ...listed(blocking(summary)),
       "",
-      "改正后再发 /report。也可以先生成一份草稿，第一页列出这些问题和提醒。",
+      "改正、填完后再发 /report。也可以先生成一份草稿，第一页列出这些问题和提醒。",
     ].join("\n");
     await say({ text, keyboard: new InlineKeyboard().text("生成草稿", encodeCallback("finalize", report.id, DRAFT)) });
     return;
@@ -147,8 +148,8 @@ export async function startReport(ctx: BotContext, report: StoredReport, run: Re
     await say(contactQuestion(report));
     return;
   }
-  if (warnings.length > 0) {
-    await say(warningQuestion(flow, report, warnings, 0));
+  if (summary.warnings.length > 0) {
+    await say(warningQuestion(flowOf(ctx.deps, report), report, summary.warnings, 0, summaryLine(summary)));
     return;
   }
   // An update writes once (once-only.ts): after a setting was saved, the document (which records
@@ -161,6 +162,9 @@ export async function startReport(ctx: BotContext, report: StoredReport, run: Re
   await sendDocx(ctx, report, []);
 }
 
+/** What keeps the final document back (a 草稿 lists them at its end): errors, then unanswered sections. */
+const blocking = (summary: ReportSummary): Finding[] => [...summary.errors, ...summary.missing];
+
 /** The first few findings, one line each, and how many more there are. */
 function listed(findings: Finding[]): string[] {
   const lines = findingLines(findings.slice(0, LISTED));
@@ -168,10 +172,28 @@ function listed(findings: Finding[]): string[] {
   return lines;
 }
 
-/** `problems` non-empty makes the document a 草稿 listing them on its first page. */
+/** A second tap of a document button (or /report again) this soon after, on unchanged content, sends no second document. */
+const AGAIN_WITHIN_MS = 60_000;
+const SENT_JUST_NOW = "这份文件刚刚发过，内容没有改动，往上翻就能找到。";
+/** When each document was last sent, by chat, report, kind and content (one chat's updates come one at a time). */
+const sentDocuments = new BoundedCache<string, number>(1000);
+
+/**
+ * `problems` non-empty makes the document a 草稿 listing them on its first
+ * page. Sent once per update (recorded by the once-only write once Telegram
+ * accepted it) and once per unchanged content within AGAIN_WITHIN_MS.
+ */
 async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding[]): Promise<void> {
   const { draft } = report;
   const isDraft = problems.length > 0;
+  const key = `${ctx.chat?.id}:${report.id}:${isDraft ? "draft" : "final"}:${draftFingerprint(draft)}`;
+  const now = ctx.deps.now().getTime();
+  const sentAt = sentDocuments.get(key);
+  const again = sentAt !== undefined && now - sentAt < AGAIN_WITHIN_MS;
+  if (ctx.callbackQuery)
+    await ctx.answerCallbackQuery({ text: again ? SENT_JUST_NOW : isDraft ? "正在生成草稿……" : "正在生成报告……" });
+  else if (again) await ctx.reply(SENT_JUST_NOW);
+  if (again) return;
   await ctx.replyWithChatAction("upload_document");
   let buffer: Uint8Array;
   try {
@@ -187,11 +209,13 @@ async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding
   const warnings = problems.length - errors;
   await ctx.replyWithDocument(new InputFile(buffer, fileName), {
     caption: isDraft
-      ? `草稿：${errors} 个错误${warnings > 0 ? `、${warnings} 个提醒` : ""}列在第一页。改正后发 /report 生成正式报告。`
+      ? `草稿：${errors} 个问题（错误和未填完的部分）${warnings > 0 ? `、${warnings} 个提醒` : ""}列在第一页。改好后发 /report 生成正式报告。`
       : "报告已生成。请在 Word 里再看一遍，盖章后发布。要在网站上发布，点「网页版」。",
     reply_markup: new InlineKeyboard().text("网页版", encodeCallback("web", report.id)),
   });
-  if (!isDraft) await recordFinal(ctx, report);
+  sentDocuments.set(key, now);
+  // The same update handled again (redelivered, or retried from the inbox) then sends nothing.
+  if (isDraft || !(await recordFinal(ctx, report))) await writeOnce(ctx, {}, "");
 }
 
 function logRenderFailure(ctx: BotContext, report: StoredReport, error: unknown): void {
@@ -231,13 +255,14 @@ async function sendHtml(ctx: BotContext, report: StoredReport): Promise<void> {
  * content stays what the document was generated for (form/report-state.ts),
  * so reminders stop and the card says so.
  */
-async function recordFinal(ctx: BotContext, report: StoredReport): Promise<void> {
+async function recordFinal(ctx: BotContext, report: StoredReport): Promise<boolean> {
   const finalized = { at: ctx.deps.now().toISOString(), fingerprint: draftFingerprint(report.draft) };
   const result = await mutateReport(ctx, report, (r) =>
     r.finalized?.fingerprint === finalized.fingerprint ? "已记录" : { change: { finalized } },
   );
   if (!result.ok && !result.repeat && result.reason !== "已记录")
     ctx.log.warn({ reportId: report.id }, "finalization not recorded");
+  return result.ok;
 }
 
 // --- /export ---
@@ -267,13 +292,11 @@ export function finalizeFeature(): Composer<BotContext> {
   // `report` is the stored report as it is now (onReportAction reloads it), so the checks run again:
   // a confirmation pressed after errors appeared must not produce a final document.
   onReportAction(composer, ["finalize"], async (ctx, callback, report) => {
-    const findings = findingsOf(ctx.deps, report);
-    if (callback.arg === DRAFT && findings.some((f) => f.severity === "error")) {
-      await ctx.answerCallbackQuery({ text: "正在生成草稿……" });
+    const summary = summaryOf(ctx, report);
+    if (callback.arg === DRAFT && !summary.ready) {
       // The draft lists the warnings too, so a reviewer sees everything still open.
-      await sendDocx(ctx, report, findings);
-    } else if (callback.arg === FINAL && findings.length === 0) {
-      await ctx.answerCallbackQuery({ text: "正在生成报告……" });
+      await sendDocx(ctx, report, [...blocking(summary), ...summary.warnings]);
+    } else if (callback.arg === FINAL && summary.ready && summary.warnings.length === 0) {
       await sendDocx(ctx, report, []);
     } else await changedSince(ctx, report);
   });
@@ -285,11 +308,10 @@ export function finalizeFeature(): Composer<BotContext> {
 
   // Each warning confirmed in turn, or all at once; only the list the officer saw, with no error since.
   onReportAction(composer, ["warning"], async (ctx, callback, report) => {
-    const findings = findingsOf(ctx.deps, report);
-    const warnings = findings.filter((f) => f.severity === "warning");
+    const { ready, warnings } = summaryOf(ctx, report);
     const index = Number(callback.arg.slice(1, -STAMP_LENGTH));
     const stamp = callback.arg.slice(-STAMP_LENGTH);
-    if (findings.some((f) => f.severity === "error") || findingsStamp(warnings) !== stamp || !warnings[index]) {
+    if (!ready || findingsStamp(warnings) !== stamp || !warnings[index]) {
       await changedSince(ctx, report);
       return;
     }
@@ -299,7 +321,6 @@ export function finalizeFeature(): Composer<BotContext> {
       await ctx.reply(view.text, { reply_markup: view.keyboard });
       return;
     }
-    await ctx.answerCallbackQuery({ text: "正在生成报告……" });
     await sendDocx(ctx, report, []);
   });
 

@@ -37,13 +37,20 @@ export function contactQuestion(report: StoredReport): View {
  * Warning `index` of `warnings`: confirm it (the last confirmation builds the
  * final document), or all at once, or go and change it. The buttons carry the
  * stamp of the list, so a list that changed meanwhile is asked about again.
+ * `counts` (the report's summary line) opens the first question.
  */
-export function warningQuestion(flow: Flow, report: StoredReport, warnings: Finding[], index: number): View {
+export function warningQuestion(
+  flow: Flow,
+  report: StoredReport,
+  warnings: Finding[],
+  index: number,
+  counts?: string,
+): View {
   const warning = warnings[index];
   if (!warning) throw new Error(`no warning ${index}`);
   const stamp = findingsStamp(warnings);
   const last = index === warnings.length - 1;
-  const lines = index === 0 ? [`生成正式报告前，请逐个核实 ${warnings.length} 个提醒。`, ""] : [];
+  const lines = counts ? [`核对结果：${counts}。生成正式报告前，请逐个核实。`, ""] : [];
   lines.push(`提醒 ${index + 1}/${warnings.length}：`, findingText(flow, warning), "");
   const { target } = findingPlace(flow, warning);
   lines.push(target ? "无误就点「已核实」；要改就点「去修改」。" : "无误就点「已核实」。");
