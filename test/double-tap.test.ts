@@ -39,7 +39,7 @@ describe("document buttons tapped twice", () => {
     const officer = h.officer(601);
     const seeded = await h.seedReport(601, withError());
     officer.send("/report");
-    await officer.nextReply();
+    const offer = await officer.nextReply();
     const first = officer.press("生成草稿");
     const tap = h.fake.lastUpdateId;
     const second = officer.press("生成草稿");
@@ -63,7 +63,8 @@ describe("document buttons tapped twice", () => {
       [],
     );
     expect(changed.ok).toBe(true);
-    officer.press("生成草稿");
+    // The same button (the document since carries its own, 网页版).
+    officer.press("生成草稿", { messageId: offer.messageId });
     await officer.waitForDocument({ timeoutMs: 20_000 });
     expect(officer.documents).toHaveLength(2);
   });

@@ -247,7 +247,7 @@ describe("warnings before a final document", () => {
     expect((await officer.nextReply()).text).toContain("第一页列出这些问题和提醒");
     officer.press("生成草稿");
     const doc = await officer.waitForDocument({ timeoutMs: 20_000 });
-    expect(doc.caption).toMatch(/草稿：\d+ 个错误、\d+ 个提醒列在第一页/);
+    expect(doc.caption).toMatch(/草稿：\d+ 个问题（错误和未填完的部分）、\d+ 个提醒列在第一页/);
     const text = docText(doc.bytes);
     expect(text).toContain("［须改正］");
     expect(text).toContain("［请核实］开头缺少联系方式");
@@ -273,6 +273,12 @@ describe("网页版", () => {
     const words = html.blocks.map((b) => b.text).join("\n");
     expect(words).toContain("2023年1月20日");
     expect(words).not.toContain("待核实事项");
+
+    // Tapped again on unchanged content: no second page.
+    const again = officer.press("网页版", { messageId: docx.messageId });
+    await vi.waitFor(() => expect(officer.answers.find((q) => q.id === again)?.answer?.text).toContain("刚刚发过"));
+    await settled(officer);
+    expect(officer.documents.filter((d) => d.fileName?.endsWith(".html"))).toHaveLength(1);
   });
 
   it("of a 草稿 lists what is open first", async () => {

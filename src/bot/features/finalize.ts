@@ -172,7 +172,7 @@ function listed(findings: Finding[]): string[] {
   return lines;
 }
 
-/** A second tap of a document button (or /report again) this soon after, on unchanged content, sends no second document. */
+/** A second tap of a document button (网页版 too, or /report again) this soon after, on unchanged content, sends no second document. */
 const AGAIN_WITHIN_MS = 60_000;
 const SENT_JUST_NOW = "这份文件刚刚发过，内容没有改动，往上翻就能找到。";
 /** When each document was last sent, by chat, report, kind and content (one chat's updates come one at a time). */
@@ -186,14 +186,8 @@ const sentDocuments = new BoundedCache<string, number>(1000);
 async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding[]): Promise<void> {
   const { draft } = report;
   const isDraft = problems.length > 0;
-  const key = `${ctx.chat?.id}:${report.id}:${isDraft ? "draft" : "final"}:${draftFingerprint(draft)}`;
-  const now = ctx.deps.now().getTime();
-  const sentAt = sentDocuments.get(key);
-  const again = sentAt !== undefined && now - sentAt < AGAIN_WITHIN_MS;
-  if (ctx.callbackQuery)
-    await ctx.answerCallbackQuery({ text: again ? SENT_JUST_NOW : isDraft ? "正在生成草稿……" : "正在生成报告……" });
-  else if (again) await ctx.reply(SENT_JUST_NOW);
-  if (again) return;
+  const key = documentKey(ctx, report, isDraft ? "draft" : "final");
+  if (await sentJustNow(ctx, key, isDraft ? "正在生成草稿……" : "正在生成报告……")) return;
   await ctx.replyWithChatAction("upload_document");
   let buffer: Uint8Array;
   try {
@@ -213,9 +207,22 @@ async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding
       : "报告已生成。请在 Word 里再看一遍，盖章后发布。要在网站上发布，点「网页版」。",
     reply_markup: new InlineKeyboard().text("网页版", encodeCallback("web", report.id)),
   });
-  sentDocuments.set(key, now);
+  sentDocuments.set(key, ctx.deps.now().getTime());
   // The same update handled again (redelivered, or retried from the inbox) then sends nothing.
   if (isDraft || !(await recordFinal(ctx, report))) await writeOnce(ctx, {}, "");
+}
+
+/** Which document of which content, for which chat. */
+const documentKey = (ctx: BotContext, report: StoredReport, kind: string) =>
+  `${ctx.chat?.id}:${report.id}:${kind}:${draftFingerprint(report.draft)}`;
+
+/** Answers the tap; true (and says so) when this document went out within AGAIN_WITHIN_MS. */
+async function sentJustNow(ctx: BotContext, key: string, working: string): Promise<boolean> {
+  const sentAt = sentDocuments.get(key);
+  const again = sentAt !== undefined && ctx.deps.now().getTime() - sentAt < AGAIN_WITHIN_MS;
+  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: again ? SENT_JUST_NOW : working });
+  else if (again) await ctx.reply(SENT_JUST_NOW);
+  return again;
 }
 
 function logRenderFailure(ctx: BotContext, report: StoredReport, error: unknown): void {
@@ -232,6 +239,9 @@ async function sendHtml(ctx: BotContext, report: StoredReport): Promise<void> {
   const { draft } = report;
   const final = report.finalized?.fingerprint === draftFingerprint(draft);
   const problems = final ? [] : findingsOf(ctx.deps, report);
+  const isDraft = problems.length > 0;
+  const key = documentKey(ctx, report, isDraft ? "html-draft" : "html");
+  if (await sentJustNow(ctx, key, "正在生成网页版……")) return;
   await ctx.replyWithChatAction("upload_document");
   let html: string;
   try {
@@ -241,13 +251,14 @@ async function sendHtml(ctx: BotContext, report: StoredReport): Promise<void> {
     await ctx.reply(renderFailed("网页版"));
     return;
   }
-  const isDraft = problems.length > 0;
   const fileName = safeFileName(`${reportTitle(draft)}${isDraft ? "（草稿）" : ""}.html`);
   await ctx.replyWithDocument(new InputFile(Buffer.from(html, "utf8"), fileName), {
     caption: isDraft
       ? "网页版草稿：问题列在最前面。生成正式报告后再点「网页版」。"
       : "网页版：用浏览器打开，全选复制，粘贴到网站的编辑器里。",
   });
+  sentDocuments.set(key, ctx.deps.now().getTime());
+  await writeOnce(ctx, {}, "");
 }
 
 /**
@@ -324,9 +335,6 @@ export function finalizeFeature(): Composer<BotContext> {
     await sendDocx(ctx, report, []);
   });
 
-  onReportAction(composer, ["web"], async (ctx, _callback, report) => {
-    await ctx.answerCallbackQuery({ text: "正在生成网页版……" });
-    await sendHtml(ctx, report);
-  });
+  onReportAction(composer, ["web"], (ctx, _callback, report) => sendHtml(ctx, report));
   return composer;
 }
