@@ -85,7 +85,7 @@ function prefixEarlierAcks(ctx: BotContext, earlier: PendingAck[]): void {
  * `head` (HTML) starts the first message this update sends; `sent` runs once
  * Telegram accepted it. Too long together, it goes as its own message first.
  */
-export function prefixFirstMessage(ctx: BotContext, head: string, sent?: () => Promise<void>): void {
+function prefixFirstMessage(ctx: BotContext, head: string, sent?: () => Promise<void>): void {
   let done = false;
   const prefix: Transformer = async (prev, method, payload, signal) => {
     if (done || method !== "sendMessage") return prev(method, payload, signal);
