@@ -40,13 +40,17 @@ const docText = (bytes: Buffer) =>
     .join("\n");
 
 /**
- * Waits until the bot finished the update before: updates of one chat run in
- * turn, so the answer to /start comes after (a dialogue writes its state
- * after its last reply, and the harness must not close the store under it).
+ * Waits until the bot finished the updates before: updates of one chat run in
+ * turn, so the answer to the second /cancel comes after the first one's (and
+ * everything before) was done. A dialogue writes its state after its last
+ * reply (the first /cancel leaves one), and the harness must not close the
+ * store under it.
  */
 async function settled(officer: Officer): Promise<void> {
-  officer.send("/start");
-  await officer.nextReply();
+  for (let i = 0; i < 2; i++) {
+    officer.send("/cancel");
+    await repliesUntil(officer, (m) => m.text.includes("已取消"));
+  }
 }
 
 /** Replies until one matches `last` (the closing message of a multi-message answer). */
@@ -324,7 +328,7 @@ describe("/check", () => {
     officer.press(`改 ${number("成文日期")}`, { messageId: message!.messageId });
     expect((await officer.nextReply()).text).toContain("现在的成文日期：未填");
     officer.send("/cancel");
-    await officer.nextReply();
+    await repliesUntil(officer, (m) => m.text.includes("已取消"));
     // 五's button opens the part.
     officer.press(`改 ${number("整改落实")}`, { messageId: message!.messageId });
     expect((await officer.nextReply()).text).toContain("五、存在的主要问题及改进情况");
