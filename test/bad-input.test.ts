@@ -326,6 +326,8 @@ describe("forged callback data", () => {
       skipContact: [""],
       warning: ["c0AAAAAA", "a0AAAAAA"],
       web: [""],
+      collect: [""],
+      campaignDates: [""],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])

@@ -43,11 +43,15 @@ export const ACTIONS = {
   history: { code: "h", arg: PAGE },
   /** Confirms the row's values pre-filled from last year's report. */
   rowPrefill: { code: "w", arg: STEP },
-  // Campaigns: `submit` and `review` name a report; `dashboard`, `unit` and `join` a campaign.
+  // Campaigns: `submit` and `review` name a report; `dashboard`, `collect`, `campaignDates`, `unit` and `join` a campaign.
   submit: { code: "S", arg: oneOf("ok") },
   review: { code: "V", arg: oneOf("ok", "back") },
   /** A filter letter (campaign/dashboard.ts) and a page. */
   dashboard: { code: "D", arg: { kind: "pattern", pattern: /^[anfsrp]\d{1,3}$/ } },
+  /** /collect of the campaign chosen among several. */
+  collect: { code: "C", arg: NONE },
+  /** /dates: an administrator changes the campaign's internal due date and publication deadline. */
+  campaignDates: { code: "A", arg: NONE },
   /** v preview, d .docx, r 催办, m members, and the unit id. */
   unit: { code: "U", arg: { kind: "pattern", pattern: /^[vdrm]u\d{1,4}$/ } },
   join: { code: "J", arg: oneOf("attach", "new") },
@@ -65,7 +69,7 @@ export const ACTIONS = {
   mute: { code: "q", arg: oneOf("on", "off") },
   // /report, before a final document: the date and contact it asks for, each warning, the web page.
   /** 用这个: the suggested 成文日期 as shown, YYYYMMDD (checked as a date of the report's range). */
-  reportDate: { code: "A", arg: { kind: "pattern", pattern: /^\d{8}$/ } },
+  reportDate: { code: "B", arg: { kind: "pattern", pattern: /^\d{8}$/ } },
   /** 改日期 / 填写联系方式: the setting's dialogue, going on with /report. */
   reportAsk: { code: "b", arg: oneOf(...REPORT_ASKS) },
   /** 跳过 the contact (it stays a warning to confirm). */

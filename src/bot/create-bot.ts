@@ -7,6 +7,7 @@ import { resendAck } from "./ask.js";
 import { decodeEnvelope } from "./callback-data.js";
 import type { BotContext, Deps } from "./context.js";
 import { campaignAdminFeature } from "./features/campaign-admin.js";
+import { campaignDatesFeature } from "./features/campaign-dates.js";
 import { campaignJoinFeature } from "./features/campaign-join.js";
 import { campaignReviewFeature } from "./features/campaign-review.js";
 import { cancelFeature } from "./features/cancel.js";
@@ -142,6 +143,7 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   guarded.use(dashboardFeature(sendPreview));
   guarded.use(membersFeature());
   guarded.use(linksFeature());
+  guarded.use(campaignDatesFeature());
   guarded.use(reportsFeature());
   guarded.use(historyFeature());
   guarded.use(importFeature());

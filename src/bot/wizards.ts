@@ -7,7 +7,13 @@ export const CREATE_REPORT = "create-report";
 export const EDIT_SETTING = "edit-setting";
 export const CREATE_CAMPAIGN = "create-campaign";
 export const RETURN_REPORT = "return-report";
-export type WizardId = typeof CREATE_REPORT | typeof EDIT_SETTING | typeof CREATE_CAMPAIGN | typeof RETURN_REPORT;
+export const EDIT_CAMPAIGN_DATES = "edit-campaign-dates";
+export type WizardId =
+  | typeof CREATE_REPORT
+  | typeof EDIT_SETTING
+  | typeof CREATE_CAMPAIGN
+  | typeof RETURN_REPORT
+  | typeof EDIT_CAMPAIGN_DATES;
 
 /** How the officer knows each dialogue, e.g. when a command leaves it. */
 export const WIZARD_NAMES: Record<WizardId, string> = {
@@ -15,6 +21,7 @@ export const WIZARD_NAMES: Record<WizardId, string> = {
   [EDIT_SETTING]: "修改设置",
   [CREATE_CAMPAIGN]: "新建年报工作",
   [RETURN_REPORT]: "退回意见",
+  [EDIT_CAMPAIGN_DATES]: "修改截止日期",
 };
 
 /** The name of a running dialogue as the officer knows it. */
