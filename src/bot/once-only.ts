@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MiddlewareFn, Transformer } from "grammy";
 import type { Message } from "grammy/types";
+import { MESSAGE_LIMIT } from "../report/split-text.js";
 import type { Commit, CommitResult, PendingAck, Position } from "../store/store.js";
 import { isStoreUnavailable } from "../store/store-unavailable.js";
 import type { BotContext } from "./context.js";
@@ -103,8 +104,6 @@ function prefixFirstMessage(ctx: BotContext, head: string, sent?: () => Promise<
   };
   ctx.api.config.use(prefix);
 }
-
-const MESSAGE_LIMIT = 4096;
 
 /** "✅ 已保存：X" → "X", so the prefix reads "上次发的已保存：X". */
 function savedPart(ack: string): string {
