@@ -323,6 +323,7 @@ describe("forged callback data", () => {
       links: ["u1", "s"],
       collect: [""],
       campaignDates: [""],
+      linksOf: [""],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])

@@ -57,6 +57,8 @@ export const ACTIONS = {
   join: { code: "J", arg: oneOf("attach", "new") },
   /** The Telegram user id of the officer to remove. */
   removeOfficer: { code: "X", arg: { kind: "pattern", pattern: /^\d{1,15}$/ } },
+  /** /links of the campaign chosen among several. */
+  linksOf: { code: "K", arg: NONE },
   /** A unit id, or `s` for the supervisors' link. */
   links: { code: "L", arg: { kind: "pattern", pattern: /^(u\d{1,4}|s)$/ } },
   /** From a reminder: open the report at its next open question. */
