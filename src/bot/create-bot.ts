@@ -27,7 +27,7 @@ import { floodGuard } from "./flood-guard.js";
 import { htmlParseMode } from "./html-parse-mode.js";
 import { answerFailure, onceOnly } from "./once-only.js";
 import { EXPIRED_BUTTON, INVALID_BUTTON } from "./views/replies.js";
-import { leavingDialogues } from "./wizards.js";
+import { leavingDialogues, WIZARD_STATE_PREFIX } from "./wizards.js";
 
 const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理消息。";
 
@@ -94,7 +94,7 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
       storage: {
         type: "key",
         version: 1,
-        prefix: "conv:",
+        prefix: WIZARD_STATE_PREFIX,
         getStorageKey: (ctx) => ctx.chatId?.toString(),
         adapter: {
           read: (key) => deps.store.readState(key) as never,

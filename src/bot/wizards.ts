@@ -15,6 +15,10 @@ export type WizardId =
   | typeof RETURN_REPORT
   | typeof EDIT_CAMPAIGN_DATES;
 
+/** Where a chat's dialogue state is stored (the conversations storage key, with its prefix). */
+export const WIZARD_STATE_PREFIX = "conv:";
+export const wizardStateKey = (chatId: number): string => `${WIZARD_STATE_PREFIX}${chatId}`;
+
 /** How the officer knows each dialogue, e.g. when a command leaves it. */
 export const WIZARD_NAMES: Record<WizardId, string> = {
   [CREATE_REPORT]: "新建报告",
