@@ -480,6 +480,7 @@ const deps: Deps = {
   now: () => new Date(),
   flows,
   renderDocx: timedRender(pool.render),
+  renderHtml: pool.renderHtml,
   downloadFile: async () => {
     throw new Error("the fill bench sends no documents");
   },

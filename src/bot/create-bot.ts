@@ -122,7 +122,8 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   });
 
   guarded.use(cancelFeature());
-  guarded.use(settingsFeature(deps.flows));
+  // A date or contact /report asked for is saved by the settings dialogue, which then goes on with /report.
+  guarded.use(settingsFeature(deps.flows, (ctx, report, saved) => startReport(ctx, report, { before: saved })));
   // Before /start: a deep link join_<token> is an invitation.
   guarded.use(campaignJoinFeature());
   guarded.use(startFeature({ check: sendCheck, preview: sendPreview, report: startReport, settings: showSettings }));

@@ -52,8 +52,16 @@ export async function leavingDialogues(ctx: BotContext, next: () => Promise<void
   await next();
 }
 
-/** Starts the dialogue that changes one setting of a report (leaving any other dialogue). */
-export async function editSetting(ctx: BotContext, reportId: string, field: SettingField): Promise<void> {
+/**
+ * Starts the dialogue that changes one setting of a report (leaving any other
+ * dialogue); `then: "report"` goes on with /report once it is saved.
+ */
+export async function editSetting(
+  ctx: BotContext,
+  reportId: string,
+  field: SettingField,
+  then?: "report",
+): Promise<void> {
   if (Object.keys(ctx.conversation.active()).length > 0) await ctx.conversation.exitAll();
-  await ctx.conversation.enter(EDIT_SETTING, reportId, field);
+  await ctx.conversation.enter(EDIT_SETTING, reportId, field, ...(then ? [then] : []));
 }
