@@ -320,6 +320,7 @@ describe("forged callback data", () => {
       join: ["attach", "new"],
       removeOfficer: ["161", "162"],
       links: ["u1", "s"],
+      year: ["2025"],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])

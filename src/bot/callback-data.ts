@@ -61,7 +61,12 @@ export const ACTIONS = {
   newYear: { code: "n", arg: NONE },
   /** /settings: reminders of this report on or off for the presser. */
   mute: { code: "q", arg: oneOf("on", "off") },
+  /** The create-report wizard's year buttons (no report yet: NO_REPORT); the wizard checks the range. */
+  year: { code: "Y", arg: { kind: "pattern", pattern: /^\d{4}$/ } },
 } as const;
+
+/** The report id of a button pressed before any report exists (the create-report wizard). */
+export const NO_REPORT = "-";
 export type Action = keyof typeof ACTIONS;
 type ArgSpec = (typeof ACTIONS)[Action]["arg"];
 
