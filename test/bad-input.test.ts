@@ -312,6 +312,7 @@ describe("forged callback data", () => {
       rowPrefill: [String(mine.cursor)],
       resume: [""],
       newYear: [""],
+      newSame: ["0", "1"],
       mute: ["on", "off"],
       submit: ["ok"],
       review: ["ok", "back"],

@@ -209,7 +209,7 @@ describe("/report", () => {
     officer.send("/report");
     const question = await officer.nextReply();
     // 共44 vs 41, 整改落实, no 成文日期, no contact.
-    expect(question.text).toContain("有 4 个提醒");
+    expect(question.text).toContain("核对结果：4 个提醒");
     expect(officer.documents).toHaveLength(0);
     officer.press("确认生成");
     const doc = await officer.waitForDocument({ timeoutMs: 20_000 });

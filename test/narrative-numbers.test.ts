@@ -51,8 +51,18 @@ describe("statedValues finds the figure a phrase states", () => {
     ["本年度发生行政复议案件2起。", REVIEW, 2],
     ["本年度发生2起行政复议案件。", REVIEW, 2],
     ["全年制发行政规范性文件3件。", NORMATIVE, 3],
+    ["共收到政府信息公开申请1,017件。", RECEIVED, 1017],
   ])("%s", (text, patterns, value) => {
     expect(values(text, patterns)).toEqual([value]);
+  });
+
+  it.each([
+    ["全年收取行政事业性收费1,234.5万元。", 1234.5],
+    ["全年收取行政事业性收费12,345.5元。", 1.23455],
+    ["全年收取行政事业性收费2.35万元。", 2.35],
+  ])("reads an amount with thousands commas whole: %s", (text, value) => {
+    const units = ["万元", "元"];
+    expect(statedValues(text, ["行政事业性收费"], { units }).map((s) => s.value)).toEqual([value]);
   });
 
   it("reads each outcome of a list from its own phrase", () => {

@@ -49,4 +49,19 @@ describe("reportSummary: one source for progress and findings counts", () => {
     expect(summaryLine(summary)).toContain(`${summary.errors.length} 个错误`);
     expect(summaryLine(summaryOf(full))).toBe("没有发现问题");
   });
+
+  it("a 2019 一 written as one text is done, as the checks say (the card and /check agree)", () => {
+    const seed = fixture("seed-2020");
+    const flow2019 = flowFor("2019");
+    const overview = flow2019.sections.find((s) => s.id === "overview")!;
+    const narrative = Object.fromEntries(
+      Object.entries(seed.narrative).filter(([id]) => !overview.parts.some((p) => p.id === id)),
+    );
+    const draft = { ...seed, narrative: { ...narrative, "overview.intro": "本年度，本机关认真贯彻落实《条例》。" } };
+    const findings = checkReport(flow2019, draft);
+    expect(findings.filter((f) => f.rule === "missing")).toEqual([]);
+    const summary = reportSummary(flow2019, draft, findings);
+    expect(summary).toMatchObject({ missingSections: 0, sectionsDone: summary.sectionsTotal });
+    expect(summaryLine(summary)).not.toContain("未填完");
+  });
 });

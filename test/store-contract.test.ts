@@ -595,6 +595,18 @@ describe.each([
       expect((await store.unsentAcks(2)).map((a) => a.text)).toEqual(["✅ 2"]);
     });
 
+    it("a dialogue left by a command stays noted until a question of the form is shown again", async () => {
+      const report = await store.createReport({ draft: draft(), members: [3] });
+      await store.setUser(3, { currentReportId: report.id, interrupted: "修改设置" });
+      await store.markSent(3, [11]);
+      expect((await store.getUser(3)).interrupted).toBe("修改设置");
+      await store.markSent(3, [], { reportId: report.id, step: 2, messageId: 40 });
+      expect(await store.getUser(3)).toEqual({
+        currentReportId: report.id,
+        position: { reportId: report.id, step: 2, messageId: 40 },
+      });
+    });
+
     it("reads a report stored with the old per-user `handled` record, dropping it", async () => {
       const report = await store.createReport({ draft: draft(), members: [101] });
       await backend.tamper("report", report.id, JSON.stringify({ v: 1, ...report, handled: { "101": 900 } }));

@@ -57,6 +57,8 @@ export const ACTIONS = {
   links: { code: "L", arg: { kind: "pattern", pattern: /^(u\d{1,4}|s)$/ } },
   /** From a reminder: open the report at its next open question. */
   resume: { code: "u", arg: NONE },
+  /** /new of a unit and year the officer has already: a new one anyway; the argument is how many there were. */
+  newSame: { code: "a", arg: PAGE },
   /** From the 1 December message: create next year's report from this one. */
   newYear: { code: "n", arg: NONE },
   /** /settings: reminders of this report on or off for the presser. */

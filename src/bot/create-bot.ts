@@ -24,9 +24,9 @@ import { settingsFeature, showSettings } from "./features/settings.js";
 import { startFeature } from "./features/start.js";
 import { floodGuard } from "./flood-guard.js";
 import { htmlParseMode } from "./html-parse-mode.js";
-import { onceOnly, prefixFirstMessage } from "./once-only.js";
+import { answerFailure, onceOnly } from "./once-only.js";
 import { EXPIRED_BUTTON, INVALID_BUTTON } from "./views/replies.js";
-import { WIZARD_NAMES } from "./wizards.js";
+import { wizardName } from "./wizards.js";
 
 const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理消息。";
 
@@ -58,7 +58,9 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
     // The store is down: the update stays in the inbox; the consumer tells the officer and tries again.
     if (isStoreUnavailable(err.error)) throw err.error;
     err.ctx.log.error({ err: err.error }, "update failed");
-    await err.ctx.reply("抱歉，出错了，刚才的操作没有完成。请再试一次，或发 /start。").catch(() => undefined);
+    await answerFailure(err.ctx, "抱歉，出错了，刚才的操作没有完成。请再试一次，或发 /start。", resendAck).catch(
+      () => undefined,
+    );
   });
 
   guarded.use(async (ctx, next) => {
@@ -110,14 +112,19 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
     }),
   );
 
-  // Any command leaves a wizard that is waiting for an answer, and says so
-  // first: the next text then goes to the report, not to the wizard's question.
+  // Any command leaves a dialogue that is waiting for an answer, and says so
+  // first. Its question was the last one asked: the next text answers nothing
+  // in the form until a question of the form is shown again (fill.ts).
   guarded.on("message::bot_command", async (ctx, next) => {
     const active = Object.keys(ctx.conversation.active());
     if (active.length > 0) {
       await ctx.conversation.exitAll();
-      const names = active.map((id) => `「${WIZARD_NAMES[id] ?? id}」`).join("");
-      prefixFirstMessage(ctx, `（已退出${names}，刚才的问题不再等回答，没有改动。）`);
+      const names = active.map(wizardName);
+      await ctx.deps.store.setUser(ctx.from.id, {
+        ...(await ctx.deps.store.getUser(ctx.from.id)),
+        interrupted: names.join("、"),
+      });
+      await ctx.reply(`（已退出${names.map((n) => `「${n}」`).join("")}，刚才的问题不再等回答，没有改动。）`);
     }
     await next();
   });

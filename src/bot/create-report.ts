@@ -19,16 +19,29 @@ import { answerRepeat, writeOnce } from "./once-only.js";
  * creates nothing). A report of the same unit and year the user has already
  * is offered instead of a second one.
  */
-export async function createAndOpen(ctx: BotContext, org: string, year: number): Promise<void> {
+export async function createAndOpen(
+  ctx: BotContext,
+  org: string,
+  year: number,
+  /** The officer chose 新建一份 when there were this many of the unit and year already. */
+  chosenWith?: number,
+): Promise<void> {
   const userId = ctx.from?.id;
   if (userId === undefined) return;
   const { store, flows } = ctx.deps;
-  const same = (await store.listReports(userId)).find((r) => r.draft.org === org && r.draft.year === year);
-  if (same) {
-    await ctx.reply(
-      `你已经有「${escapeHtml(org)} ${year}年度」这份报告了，没有再建一份。要打开它吗？\n（确实要两份时，先把原来的改名。）`,
-      { reply_markup: new InlineKeyboard().text("打开它", encodeCallback("reports", same.id, "sw")) },
-    );
+  const same = (await store.listReports(userId)).filter((r) => r.draft.org === org && r.draft.year === year);
+  const newest = same[0];
+  if (newest && chosenWith === undefined) {
+    await ctx.reply(`你已经有「${escapeHtml(org)} ${year}年度」这份报告了。打开已有的，还是新建一份？`, {
+      reply_markup: new InlineKeyboard()
+        .text("打开已有的", encodeCallback("reports", newest.id, "sw"))
+        .text("新建一份", encodeCallback("newSame", newest.id, same.length)),
+    });
+    return;
+  }
+  if (newest && chosenWith !== undefined && same.length > chosenWith) {
+    // 新建一份 tapped again: the first tap made it.
+    await ctx.reply(`「${escapeHtml(org)} ${year}年度」刚才已经新建了一份，没有再建。发 /reports 可以看全部。`);
     return;
   }
   const format = flows.formatForYear(year);

@@ -54,6 +54,21 @@ export async function answerRepeat(
   if (unsent) await resend(ctx, unsent);
 }
 
+/**
+ * The reply when handling an update failed. When its write went through (the
+ * reply carrying its acknowledgement was what failed), the stored
+ * acknowledgement is sent: "没有完成" would be untrue, and an officer who
+ * "tries again" would answer the next question with the same figures.
+ */
+export async function answerFailure(ctx: BotContext, failed: string, resend: AckResender): Promise<void> {
+  const userId = ctx.from?.id;
+  const updateId = ctx.update.update_id;
+  const stored =
+    userId === undefined ? undefined : (await ctx.deps.store.unsentAcks(userId)).find((a) => a.updateId === updateId);
+  if (stored) await resend(ctx, stored);
+  else await ctx.reply(failed);
+}
+
 /** The member's earlier acknowledgements Telegram never accepted start the first message of this update. */
 function prefixEarlierAcks(ctx: BotContext, earlier: PendingAck[]): void {
   const userId = ctx.from?.id ?? 0;
@@ -70,7 +85,7 @@ function prefixEarlierAcks(ctx: BotContext, earlier: PendingAck[]): void {
  * `head` (HTML) starts the first message this update sends; `sent` runs once
  * Telegram accepted it. Too long together, it goes as its own message first.
  */
-export function prefixFirstMessage(ctx: BotContext, head: string, sent?: () => Promise<void>): void {
+function prefixFirstMessage(ctx: BotContext, head: string, sent?: () => Promise<void>): void {
   let done = false;
   const prefix: Transformer = async (prev, method, payload, signal) => {
     if (done || method !== "sendMessage") return prev(method, payload, signal);

@@ -26,8 +26,9 @@ interface Quantity {
   approx: boolean;
 }
 
+/** Thousands commas first, so "1,234.5万元" is read whole and not from its "234.5". */
 const NUMERAL =
-  "[0-9０-９]+[.．][0-9０-９]+|[0-9０-９]{1,3}(?:,[0-9]{3})+|[0-9０-９]+|[零〇一二两三四五六七八九十百千万]+";
+  "[0-9０-９]{1,3}(?:,[0-9]{3})+(?:[.．][0-9０-９]+)?|[0-9０-９]+[.．][0-9０-９]+|[0-9０-９]+|[零〇一二两三四五六七八九十百千万]+";
 /** Units of a count; 万元 and 元 are amounts of money, read in 万元 (the tables' unit). */
 export const COUNT_UNITS: readonly string[] = ["件", "条", "个", "项", "份", "次", "起", "宗"];
 const MONEY_UNITS: Record<string, number> = { 万元: 1, 元: 1 / 10_000 };
@@ -51,8 +52,10 @@ function quantities(text: string): Quantity[] {
     // "一起" usually means "together"; it is a count only before 案 or at a clause end.
     if (numeral === "一" && unit === "起" && !/^(?:案|[，,、。；;！？!?\n]|$)/.test(text.slice(end))) continue;
     // A decimal is an amount of money ("2.35万元"); a count is never written with one.
-    const decimal = /^[0-9０-９]+[.．][0-9０-９]+$/.test(numeral);
-    const parsed = decimal ? Number(toAscii(numeral).replace("．", ".")) : parseChineseNumber(numeral);
+    const decimal = /^[0-9０-９,]+[.．][0-9０-９]+$/.test(numeral);
+    const parsed = decimal
+      ? Number(toAscii(numeral).replace("．", ".").replaceAll(",", ""))
+      : parseChineseNumber(numeral);
     const scale = MONEY_UNITS[unit];
     const value = parsed === undefined || scale === undefined ? parsed : Math.round(parsed * scale * 1e6) / 1e6;
     // A count is whole ("3.5件" is no count); a sum of money may have decimals.

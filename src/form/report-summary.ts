@@ -1,14 +1,16 @@
 import type { Draft } from "./draft.js";
 import type { Finding } from "./finding.js";
 import type { Flow } from "./flow-schema.js";
-import { formSteps, isAnswered, sectionProgress } from "./form-steps.js";
+import { formSteps, isAnswered } from "./form-steps.js";
 
 /**
  * Progress and findings counts of one report: the one source every view
  * draws from (report card, /check, /report, reminders), so they never
  * disagree. "Missing" means a row or required narrative part not yet
  * answered; checkReport says it as one "missing" finding per section, which
- * counts here as missing, never as an error.
+ * counts here as missing, never as an error. Sections are counted done or
+ * missing by those findings alone (a 2019 一 written as one text is done,
+ * though its headed parts are empty), so progress and findings agree.
  */
 export interface ReportSummary {
   sectionsDone: number;
@@ -27,23 +29,21 @@ export interface ReportSummary {
 }
 
 export function reportSummary(flow: Flow, draft: Draft, findings: readonly Finding[]): ReportSummary {
-  const sections = sectionProgress(flow, draft);
   const steps = formSteps(flow);
   const stepsAnswered = steps.filter((s) => isAnswered(s, draft)).length;
   const missing = findings.filter((f) => f.rule === "missing");
   const errors = findings.filter((f) => f.severity === "error" && f.rule !== "missing");
   const warnings = findings.filter((f) => f.severity === "warning");
-  const sectionsDone = sections.filter((s) => s.answered === s.total).length;
   return {
-    sectionsDone,
-    sectionsTotal: sections.length,
+    sectionsDone: flow.sections.length - missing.length,
+    sectionsTotal: flow.sections.length,
     stepsAnswered,
     stepsTotal: steps.length,
-    missingSections: sections.length - sectionsDone,
+    missingSections: missing.length,
     errors,
     missing,
     warnings,
-    ready: stepsAnswered === steps.length && errors.length === 0,
+    ready: missing.length === 0 && errors.length === 0,
   };
 }
 

@@ -34,6 +34,7 @@ import {
   UserState,
   userWith,
   validateChange,
+  withPosition,
 } from "./store.js";
 
 /**
@@ -250,7 +251,7 @@ export class EmbeddedStore implements Store {
         if (!position) return;
         const row = this.sql.getUser.get(userId);
         const state = row ? decode(UserState, `users/${userId}`, row.json) : {};
-        this.sql.setUser.run(userId, encode(UserState, `users/${userId}`, { ...state, position }));
+        this.sql.setUser.run(userId, encode(UserState, `users/${userId}`, withPosition(state, position)));
       })
       .immediate();
   }

@@ -35,6 +35,7 @@ import {
   UserState,
   userWith,
   validateChange,
+  withPosition,
 } from "./store.js";
 
 /*
@@ -360,7 +361,7 @@ export class RedisStore implements Store {
 
   async markSent(userId: number, updateIds: number[], position?: Position): Promise<void> {
     const userKey = this.key("user", userId);
-    const user = position ? encode(UserState, userKey, { ...(await this.getUser(userId)), position }) : "";
+    const user = position ? encode(UserState, userKey, withPosition(await this.getUser(userId), position)) : "";
     if (updateIds.length === 0 && !user) return;
     await this.redis.nbMarkSent(2, this.key("acks", userId), userKey, user, ...updateIds);
   }

@@ -102,8 +102,20 @@ export function pendingAck(origin: Origin, at: Date): PendingAck {
 export const UserState = z.strictObject({
   currentReportId: z.string().min(1).optional(),
   position: Position.optional(),
+  /**
+   * A command left a dialogue (its name) that had asked the member a question:
+   * that question was the last one asked, so a text answers nothing in the
+   * form until one of its questions is shown again (which clears this).
+   */
+  interrupted: z.string().min(1).max(40).optional(),
 });
 export type UserState = z.infer<typeof UserState>;
+
+/** The member's record once a question of the form was shown to them (markSent with a position). */
+export function withPosition(user: UserState, position: Position): UserState {
+  const { interrupted: _, ...rest } = user;
+  return { ...rest, position };
+}
 
 /** An acknowledgement recorded with a write, until Telegram accepted the message that says it. */
 export const PendingAck = z.strictObject({

@@ -31,6 +31,8 @@ export interface Harness {
     draft: Draft,
     change?: Partial<Pick<StoredReport, "previous" | "cursor">>,
   ): Promise<StoredReport>;
+  /** Resolves once the bot has handled the last update queued so far (a chat's updates are handled in order). */
+  settled(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     { client: { apiRoot: fake.apiRoot } },
   );
   await bot.init();
+  // The runner calls bot.handleUpdate for each update: noting each one handled tells a test when a reply is complete.
+  const handled = new Set<number>();
+  const handleUpdate = bot.handleUpdate.bind(bot);
+  bot.handleUpdate = async (update, envelope) => {
+    try {
+      return await handleUpdate(update, envelope);
+    } finally {
+      handled.add(update.update_id);
+    }
+  };
   const runner: RunnerHandle = run(bot, { runner: { fetch: { timeout: 1 } } });
 
   return {
@@ -91,6 +103,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const updated = await store.updateReport(created.id, created.version, change, []);
       if (!updated.ok) throw new Error("could not seed the report");
       return updated.report;
+    },
+    async settled(timeoutMs = 20_000) {
+      const last = fake.lastUpdateId;
+      for (const until = Date.now() + timeoutMs; !handled.has(last); ) {
+        if (Date.now() > until) throw new Error(`update ${last} was not handled within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
     },
     async close() {
       if (runner.isRunning()) await runner.stop();

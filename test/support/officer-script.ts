@@ -16,6 +16,15 @@ type RowStep = Extract<FormStep, { kind: "row" }>;
 type PartStep = Extract<FormStep, { kind: "part" }>;
 
 export interface ScriptHooks {
+  /**
+   * Before a step is answered, with the message asking it: odd inputs go here. Returns the message
+   * that asks the same step now, when the hook made the bot ask it again.
+   */
+  beforeAnswer?: (step: FormStep, question: BotMessage) => Promise<BotMessage | undefined>;
+  /** How the officer types a row's figures (default: digits separated by spaces). */
+  typeRow?: (step: RowStep, values: number[]) => string | undefined;
+  /** How the officer types a piece of a part (default: as it is); what is saved is the piece's visible text. */
+  typePiece?: (step: PartStep, piece: string) => string;
   /** After a row's (or a whole table's) 已保存; `reply` also asks the next question. */
   afterRowSaved?: (step: RowStep, reply: BotMessage) => Promise<BotMessage | undefined>;
   /** After the first of two messages of a part was saved, before 完成 (the script then sends the second). */
@@ -85,16 +94,19 @@ export class OfficerScript {
     this.expected = { format: fixture.format, org: fixture.org, year: fixture.year, narrative: {}, cells: {} };
   }
 
-  /** /new, then every question until each step is answered. */
-  async fill(): Promise<void> {
+  /** /new (or what `first` says: the reply that created the report), then every question until each step is answered. */
+  async fill(first?: BotMessage): Promise<void> {
     const { org, year } = this.fixture;
-    let question = await this.say(`/new ${org} ${year}`);
+    let question = first ?? (await this.say(`/new ${org} ${year}`));
     expectText(question, "已新建");
     const done = new Set<number>();
     while (done.size < this.steps.length) {
       const step = stepOfQuestion(this.flow, question.text);
       if (!step) throw new Error(`expected a question, got: ${question.text}`);
       if (done.has(step.index)) throw new Error(`asked again for step ${step.index}: ${question.text}`);
+      question = (await this.hooks.beforeAnswer?.(step, question)) ?? question;
+      if (stepOfQuestion(this.flow, question.text)?.index !== step.index)
+        throw new Error(`after the odd inputs, expected step ${step.index} asked again, got: ${question.text}`);
       const answered = step.kind === "row" ? await this.answerRow(step, question) : await this.answerPart(step);
       for (const s of answered.steps) done.add(s.index);
       question = answered.next;
@@ -151,7 +163,7 @@ export class OfficerScript {
         reply = await this.press("本行全为0");
       } else {
         this.typedRows.add(step.row.id);
-        reply = await this.say(values.map(String).join(" "));
+        reply = await this.say(this.hooks.typeRow?.(step, values) ?? values.map(String).join(" "));
       }
     }
     expectText(reply, "已保存");
@@ -171,7 +183,7 @@ export class OfficerScript {
     const pieces = text.trim() ? partPieces(text, this.options.splitLongerThan ?? 200) : [];
     let written = "";
     for (const [i, piece] of pieces.entries()) {
-      const reply = await this.say(piece);
+      const reply = await this.say(this.hooks.typePiece?.(step, piece) ?? piece);
       written = written ? `${written}\n${piece}` : piece;
       expectText(reply, "已保存到「");
       expectText(reply, `这一部分现在 ${[...written].length} 字`);

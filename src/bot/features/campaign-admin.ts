@@ -8,6 +8,7 @@ import { newCampaignId } from "../../store/store.js";
 import { decideFor, originOf } from "../campaign-access.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, packLines } from "../html.js";
+import { CREATE_CAMPAIGN } from "../wizards.js";
 
 /**
  * /campaign for administrators (BOT_ADMINS): one pasted message with the
@@ -15,7 +16,6 @@ import { escapeHtml, packLines } from "../html.js";
  * unit and one for supervisors. Links are shown once: only digests are kept.
  */
 
-export const CREATE_CAMPAIGN = "create-campaign";
 const LINKS_LIMIT = 3500;
 
 async function createCampaign(ctx: BotContext, input: CampaignInput): Promise<void> {

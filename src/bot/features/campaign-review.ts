@@ -14,6 +14,7 @@ import { escapeHtml } from "../html.js";
 import { auditEntry, currentReport, type Mutated, mutateReport, replyRefusal } from "../report-access.js";
 import { findingsOf, flowOf } from "../report-view.js";
 import { NO_REPORT } from "../views/replies.js";
+import { RETURN_REPORT } from "../wizards.js";
 
 /**
  * Hand-in and review (定稿): /submit runs every check (errors block,
@@ -21,8 +22,6 @@ import { NO_REPORT } from "../views/replies.js";
  * campaign's supervisors with 审核通过 · 退回修改; a return carries a comment
  * on a part, shown to the officers at that question, and unlocks the report.
  */
-
-export const RETURN_REPORT = "return-report";
 
 /** Writes a review step, deciding again on the report as stored (it may have moved on). */
 async function writeReview(

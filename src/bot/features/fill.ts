@@ -161,6 +161,12 @@ async function onText(ctx: BotContext & { message: { message_id: number } }, tex
     await ctx.reply(NO_REPORT);
     return;
   }
+  if (user.interrupted) {
+    // Meant for the dialogue a command left: saved nowhere; the form's question says where the officer is.
+    const left = `这条消息没有保存：「${escapeHtml(user.interrupted)}」已经退出，它的问题不再等回答。`;
+    await askCurrent(ctx, report, left);
+    return;
+  }
   const flow = flowOf(ctx.deps, report);
   const step = stepAt(flow, answeredStep(user.position, report.id, report.cursor, ctx.message.message_id));
   if (step.kind === "row") await answerRow(ctx, report, step, text);

@@ -5,6 +5,7 @@ import { resendAck, sendCard } from "../ask.js";
 import { type CallbackOf, encodeCallback, type REPORT_BUTTONS } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
+import { createAndOpen } from "../create-report.js";
 import { escapeHtml } from "../html.js";
 import { answerRepeat, writeOnce } from "../once-only.js";
 import { flowOf } from "../report-view.js";
@@ -139,5 +140,9 @@ export function reportsFeature(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.command("reports", sendList);
   onReportAction(composer, ["reports"], onButton);
+  onReportAction(composer, ["newSame"], async (ctx, callback, report) => {
+    await ctx.answerCallbackQuery();
+    await createAndOpen(ctx, report.draft.org, report.draft.year, callback.arg);
+  });
   return composer;
 }
