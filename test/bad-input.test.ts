@@ -322,6 +322,8 @@ describe("forged callback data", () => {
       removeOfficer: ["161", "162"],
       links: ["u1", "s"],
       year: ["2025"],
+      collect: [""],
+      campaignDates: [""],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])

@@ -26,7 +26,7 @@ function troubled() {
 }
 
 describe("one truth for progress and findings", () => {
-  it("card, /check and /report give the same counts of errors, unfinished parts and warnings", async () => {
+  it("card, /check, /report and /reports give the same counts of errors, unfinished parts and warnings", async () => {
     const officer = h.officer(701);
     await h.seedReport(701, troubled());
 
@@ -46,5 +46,11 @@ describe("one truth for progress and findings", () => {
     // /report lists what blocks the final document: the errors and the two unfinished sections.
     expect(report).toContain("还不能生成正式报告");
     expect(report).toContain("一、总体情况：未填写");
+
+    // The report's page in /reports counts its sections the same way.
+    officer.send("/reports");
+    await officer.nextReply();
+    officer.press(/^▶ /);
+    expect((await officer.nextReply()).text).toContain("进度：4/6 部分已填完");
   });
 });

@@ -332,6 +332,7 @@ describe("/settings", () => {
     const report = await seed([55], draft("大关街道"));
     await askSetting(officer, "单位名称");
     officer.press("联系方式");
+    expect((await officer.nextReply()).text).toContain("已退出「修改设置」");
     expect((await officer.nextReply()).text).toContain("现在的联系方式");
     officer.send("电话：0571-1234");
     await officer.nextReply();

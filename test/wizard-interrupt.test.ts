@@ -156,8 +156,18 @@ it("the table below names every command the bot registers", () => {
   expect(registeredCommands()).toEqual([...COMMAND_TABLE].sort());
 });
 
+/** Buttons of messages shown before the dialogue began: part 六's question, and the report card. */
+const BUTTONS: { button: string; on: "question" | "card" }[] = [
+  { button: "完成", on: "question" },
+  { button: "上一项", on: "question" },
+  { button: "目录", on: "question" },
+  ...["继续填写", "各部分", "核对", "预览", "生成报告", "设置"].map((button) => ({ button, on: "card" as const })),
+];
+/** Buttons whose reply asks a question of the form (so a text after them answers it). */
+const BUTTON_ASKS_FORM_QUESTION = new Set(["完成", "上一项", "继续填写"]);
+
 describe.each(WIZARDS.map((w) => [`${w.name}「${w.answer.split("\n")[0]}」`, w] as const))(
-  "the wizard %s, interrupted by a command",
+  "the wizard %s, interrupted",
   (_, wizard) => {
     let h: Harness;
     let supervisorLink = "";
@@ -170,38 +180,70 @@ describe.each(WIZARDS.map((w) => [`${w.name}「${w.answer.split("\n")[0]}」`, w
       await h.close();
     });
 
-    it.each(COMMAND_TABLE)("/%s", async (command) => {
+    /** A member writing part 六 (its question and the report card on screen) who then started the dialogue. */
+    async function inDialogue(): Promise<{ o: Officer; id: number; part: BotMessage; card: BotMessage }> {
       const id = wizard.role === "admin" ? ADMINS[1 + (nextUser++ % (ADMINS.length - 1))]! : nextUser++;
       const o = h.officer(id);
       if (wizard.role === "supervisor") await say(h, o, `/start ${supervisorLink}`);
-      // The officer was writing part 六 when the dialogue began.
       await h.seedReport(id, ownDraft, { cursor: OTHER.index });
-      expect(last(await say(h, o, "/fill")).text).toContain("六、其他需要报告的事项");
+      const part = last(await say(h, o, "/fill"));
+      expect(part.text).toContain("六、其他需要报告的事项");
+      const card = last(await say(h, o, "/start"));
       const question = await wizard.start(o, h);
       expect(question.text).toMatch(/请|？/);
+      return { o, id, part, card };
+    }
 
-      const afterCommand = await say(h, o, `/${command}`);
-      // Left visibly: the first reply to the command says so, by the dialogue's name.
-      const notice = afterCommand.find((m) => m.text.includes("已退出"));
-      expect(notice?.text, `replies to /${command}: ${afterCommand.map((m) => m.text).join(" | ")}`).toContain(
-        `已退出「${wizard.name}」`,
-      );
-
+    /**
+     * The text meant for the dialogue, sent after the interruption: it answers the form's question when
+     * the interruption showed one ("form"), the dialogue the interruption started ("wizard"), or nothing.
+     */
+    async function sendAnswer(o: Officer, id: number, goesTo: "form" | "wizard" | "nowhere"): Promise<void> {
       const before = await contents(h, id);
       const afterText = await say(h, o, wizard.answer);
       const replies = afterText.map((m) => m.text).join(" | ");
       expect(afterText.length, "the text gets a reply").toBeGreaterThan(0);
       const now = await contents(h, id);
-      if (ASKS_FORM_QUESTION.has(command)) {
-        // The question shown after /fill is part 六: the text is saved there, and the reply says where.
-        expect(replies).toContain("✅ 已保存到「六、其他需要报告的事项」");
+      if (goesTo === "form") {
+        // Saved to the question just shown, and the reply names it.
+        expect(replies).toMatch(/^✅ 已保存到「[^」]+」/);
         return;
       }
       expect(now, `the text changed a report; replies: ${replies}`).toEqual(before);
       expect(replies).not.toContain("已保存");
-      // A dialogue the command started takes the text; otherwise the bot says it was not saved.
-      if (startsWizard(command, wizard.role)) expect(replies).not.toContain("没有保存");
+      if (goesTo === "wizard") expect(replies).not.toContain("没有保存");
       else expect(replies).toContain("没有保存");
+    }
+
+    it.each(COMMAND_TABLE)("by the command /%s", async (command) => {
+      const { o, id } = await inDialogue();
+      const afterCommand = await say(h, o, `/${command}`);
+      // Left visibly: a reply to the command says so, by the dialogue's name.
+      const notice = afterCommand.find((m) => m.text.includes("已退出"));
+      expect(notice?.text, `replies to /${command}: ${afterCommand.map((m) => m.text).join(" | ")}`).toContain(
+        `已退出「${wizard.name}」`,
+      );
+      const goesTo = ASKS_FORM_QUESTION.has(command)
+        ? "form"
+        : startsWizard(command, wizard.role)
+          ? "wizard"
+          : "nowhere";
+      await sendAnswer(o, id, goesTo);
+    });
+
+    it.each(BUTTONS)("by the button $button of an earlier $on", async ({ button, on }) => {
+      const { o, id, part, card } = await inDialogue();
+      const from = o.log.events.length;
+      const query = o.press(button, { messageId: (on === "card" ? card : part).messageId });
+      await h.settled();
+      const afterButton = o.log.events.slice(from);
+      // The button does what it says (its query answered), and the dialogue is left visibly.
+      expect(o.answers.find((a) => a.id === query)?.answer).toBeDefined();
+      const notice = afterButton.find((m) => m.text.includes("已退出"));
+      expect(notice?.text, `replies to ${button}: ${afterButton.map((m) => m.text).join(" | ")}`).toContain(
+        `已退出「${wizard.name}」`,
+      );
+      await sendAnswer(o, id, BUTTON_ASKS_FORM_QUESTION.has(button) ? "form" : "nowhere");
     });
   },
 );

@@ -31,8 +31,15 @@ export async function askCurrent(
     reportId: report.id,
     step: step.index,
     ...(at.previous !== undefined ? { previous: at.previous } : {}),
+    ...seenOf(report, step),
   };
   await sendAck(ctx, head ? `${head}\n\n${view.text}` : view.text, keyboardOf(view), shown);
+}
+
+/** A row's answers as its question shows them (see Position.seen). */
+function seenOf(report: StoredReport, step: FormStep): { seen?: Record<string, number | null> } {
+  if (step.kind !== "row") return {};
+  return { seen: Object.fromEntries(step.row.cells.map((id) => [id, report.draft.cells[id] ?? null])) };
 }
 
 const keyboardOf = (view: View) => (view.keyboard ? { reply_markup: view.keyboard } : {});
@@ -52,6 +59,7 @@ export async function sendFinish(
     reportId: report.id,
     step: answered,
     previous: answered,
+    ...seenOf(report, stepAt(flowOf(ctx.deps, report), answered)),
   });
 }
 

@@ -43,11 +43,15 @@ export const ACTIONS = {
   history: { code: "h", arg: PAGE },
   /** Confirms the row's values pre-filled from last year's report. */
   rowPrefill: { code: "w", arg: STEP },
-  // Campaigns: `submit` and `review` name a report; `dashboard`, `unit` and `join` a campaign.
+  // Campaigns: `submit` and `review` name a report; `dashboard`, `collect`, `campaignDates`, `unit` and `join` a campaign.
   submit: { code: "S", arg: oneOf("ok") },
   review: { code: "V", arg: oneOf("ok", "back") },
   /** A filter letter (campaign/dashboard.ts) and a page. */
   dashboard: { code: "D", arg: { kind: "pattern", pattern: /^[anfsrp]\d{1,3}$/ } },
+  /** /collect of the campaign chosen among several. */
+  collect: { code: "C", arg: NONE },
+  /** /dates: an administrator changes the campaign's internal due date and publication deadline. */
+  campaignDates: { code: "A", arg: NONE },
   /** v preview, d .docx, r 催办, m members, and the unit id. */
   unit: { code: "U", arg: { kind: "pattern", pattern: /^[vdrm]u\d{1,4}$/ } },
   join: { code: "J", arg: oneOf("attach", "new") },

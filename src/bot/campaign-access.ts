@@ -1,3 +1,4 @@
+import { InlineKeyboard } from "grammy";
 import { type Action, type Actor, type Decision, decide, type Target } from "../campaign/access.js";
 import type { Campaign } from "../campaign/campaign.js";
 import type { Commit, Origin, StoredReport } from "../store/store.js";
@@ -31,6 +32,27 @@ export const decideFor = (ctx: BotContext, action: Action, target: Target): Deci
 export async function supervisedCampaigns(ctx: BotContext): Promise<Campaign[]> {
   const all = await ctx.deps.store.listCampaigns();
   return all.filter((campaign) => decideFor(ctx, "supervise", { campaign }).ok);
+}
+
+/** Campaigns offered as buttons at once: a district runs a few a year. */
+const CHOICES = 10;
+
+/**
+ * The campaign a command is about: the only one of `campaigns`, or buttons to
+ * choose one (each `button(campaign)` is its callback data, handled by the
+ * command's feature, which checks the access rule again).
+ */
+export async function chooseCampaign(
+  ctx: BotContext,
+  campaigns: readonly Campaign[],
+  button: (campaign: Campaign) => string,
+  then: (campaign: Campaign) => Promise<void>,
+): Promise<void> {
+  const [only] = campaigns;
+  if (only && campaigns.length === 1) return then(only);
+  const keyboard = new InlineKeyboard();
+  for (const c of campaigns.slice(0, CHOICES)) keyboard.text(c.name.slice(0, 30), button(c)).row();
+  await ctx.reply("你有多项年报工作，请选一项：", { reply_markup: keyboard });
 }
 
 export const NO_CAMPAIGN = "你不是任何年报工作的审核人。请向区政务公开办索取新的邀请链接。";

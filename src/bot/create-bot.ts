@@ -7,6 +7,7 @@ import { resendAck } from "./ask.js";
 import { decodeEnvelope } from "./callback-data.js";
 import type { BotContext, Deps } from "./context.js";
 import { campaignAdminFeature } from "./features/campaign-admin.js";
+import { campaignDatesFeature } from "./features/campaign-dates.js";
 import { campaignJoinFeature } from "./features/campaign-join.js";
 import { campaignReviewFeature } from "./features/campaign-review.js";
 import { cancelFeature } from "./features/cancel.js";
@@ -26,7 +27,7 @@ import { floodGuard } from "./flood-guard.js";
 import { htmlParseMode } from "./html-parse-mode.js";
 import { answerFailure, onceOnly } from "./once-only.js";
 import { EXPIRED_BUTTON, INVALID_BUTTON } from "./views/replies.js";
-import { wizardName } from "./wizards.js";
+import { leavingDialogues } from "./wizards.js";
 
 const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理消息。";
 
@@ -112,20 +113,11 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
     }),
   );
 
-  // Any command leaves a dialogue that is waiting for an answer, and says so
-  // first. Its question was the last one asked: the next text answers nothing
-  // in the form until a question of the form is shown again (fill.ts).
-  guarded.on("message::bot_command", async (ctx, next) => {
-    const active = Object.keys(ctx.conversation.active());
-    if (active.length > 0) {
-      await ctx.conversation.exitAll();
-      const names = active.map(wizardName);
-      await ctx.deps.store.setUser(ctx.from.id, {
-        ...(await ctx.deps.store.getUser(ctx.from.id)),
-        interrupted: names.join("、"),
-      });
-      await ctx.reply(`（已退出${names.map((n) => `「${n}」`).join("")}，刚才的问题不再等回答，没有改动。）`);
-    }
+  // A command, or a button of the bot's other messages (not the dialogue's own), leaves a dialogue that
+  // is waiting for an answer, says so, and is then handled as usual.
+  guarded.on("message::bot_command", leavingDialogues);
+  guarded.on("callback_query:data", async (ctx, next) => {
+    if (decodeEnvelope(ctx.callbackQuery.data)) return leavingDialogues(ctx, next);
     await next();
   });
 
@@ -141,6 +133,7 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   guarded.use(dashboardFeature(sendPreview));
   guarded.use(membersFeature());
   guarded.use(linksFeature());
+  guarded.use(campaignDatesFeature());
   guarded.use(reportsFeature());
   guarded.use(historyFeature());
   guarded.use(importFeature());

@@ -134,17 +134,12 @@ export async function sendAck(
   ctx: BotContext,
   text: string,
   other: Parameters<BotContext["reply"]>[1],
-  shown?: { reportId: string; step: number; previous?: number },
+  shown?: Omit<Position, "messageId">,
 ): Promise<Message.TextMessage> {
   const message = await ctx.reply(text, other);
   const userId = ctx.from?.id;
   if (userId !== undefined) {
-    const position: Position | undefined = shown && {
-      reportId: shown.reportId,
-      step: shown.step,
-      messageId: message.message_id,
-      ...(shown.previous !== undefined ? { previous: shown.previous } : {}),
-    };
+    const position: Position | undefined = shown && { ...shown, messageId: message.message_id };
     await markSentOnceStoreAnswers(() => ctx.deps.store.markSent(userId, [ctx.update.update_id], position));
   }
   return message;

@@ -65,11 +65,11 @@ const CONFLICT = "报告刚被其他人改过，请看最新的问题再填。";
 export async function mutateReport(
   ctx: BotContext,
   report: StoredReport,
-  plan: (report: StoredReport) => Mutation | string,
+  plan: (report: StoredReport) => Mutation | string | Promise<Mutation | string>,
 ): Promise<Mutated> {
   let current: StoredReport | undefined = report;
   for (let attempt = 0; attempt < ATTEMPTS && current; attempt++) {
-    const mutation = plan(current);
+    const mutation = await plan(current);
     if (typeof mutation === "string") return { ok: false, reason: mutation };
     // A report handed in for review takes no change to what it prints until it is returned.
     if (isLocked(current.review) && ("draft" in mutation.change || "prefilled" in mutation.change)) {

@@ -7,7 +7,13 @@ export const CREATE_REPORT = "create-report";
 export const EDIT_SETTING = "edit-setting";
 export const CREATE_CAMPAIGN = "create-campaign";
 export const RETURN_REPORT = "return-report";
-export type WizardId = typeof CREATE_REPORT | typeof EDIT_SETTING | typeof CREATE_CAMPAIGN | typeof RETURN_REPORT;
+export const EDIT_CAMPAIGN_DATES = "edit-campaign-dates";
+export type WizardId =
+  | typeof CREATE_REPORT
+  | typeof EDIT_SETTING
+  | typeof CREATE_CAMPAIGN
+  | typeof RETURN_REPORT
+  | typeof EDIT_CAMPAIGN_DATES;
 
 /** How the officer knows each dialogue, e.g. when a command leaves it. */
 export const WIZARD_NAMES: Record<WizardId, string> = {
@@ -15,11 +21,31 @@ export const WIZARD_NAMES: Record<WizardId, string> = {
   [EDIT_SETTING]: "修改设置",
   [CREATE_CAMPAIGN]: "新建年报工作",
   [RETURN_REPORT]: "退回意见",
+  [EDIT_CAMPAIGN_DATES]: "修改截止日期",
 };
 
 /** The name of a running dialogue as the officer knows it. */
-export function wizardName(id: string): string {
+function wizardName(id: string): string {
   return id in WIZARD_NAMES ? WIZARD_NAMES[id as WizardId] : "当前操作";
+}
+
+/**
+ * Middleware for what leaves a running dialogue (a command, another
+ * message's button): leaves it and says so in its own message. Its question
+ * was the last one asked, so the member's next text answers nothing in the
+ * form until a question of the form is shown again (fill.ts, `interrupted`).
+ */
+export async function leavingDialogues(ctx: BotContext, next: () => Promise<void>): Promise<void> {
+  const active = Object.keys(ctx.conversation.active());
+  const userId = ctx.from?.id;
+  if (active.length > 0 && userId !== undefined) {
+    await ctx.conversation.exitAll();
+    const names = active.map(wizardName);
+    const { store } = ctx.deps;
+    await store.setUser(userId, { ...(await store.getUser(userId)), interrupted: names.join("、") });
+    await ctx.reply(`（已退出${names.map((n) => `「${n}」`).join("")}，刚才的问题不再等回答，没有改动。）`);
+  }
+  await next();
 }
 
 /** Starts the dialogue that changes one setting of a report (leaving any other dialogue). */

@@ -22,11 +22,21 @@ export const UNIT_NAME_LIMIT = 60;
 export const UNIT_LIMIT = 500;
 export const CAMPAIGN_NAME_LIMIT = 60;
 
+/**
+ * The last 催办 of a unit: the Beijing day it counts for (at most one a day)
+ * and when it goes out (a tap at night waits for 08:00). Kept on the campaign,
+ * which is written compare-and-set, so two supervisors tapping at once, or
+ * two instances, record one.
+ */
+export const Urge = z.strictObject({ day: z.iso.date(), at: z.iso.datetime(), by: UserId });
+export type Urge = z.infer<typeof Urge>;
+
 export const CampaignUnit = z.strictObject({
   id: UnitId,
   name: z.string().min(1).max(UNIT_NAME_LIMIT),
   /** The unit's report, once its first officer joined. */
   reportId: z.string().min(1).optional(),
+  urge: Urge.optional(),
 });
 export type CampaignUnit = z.infer<typeof CampaignUnit>;
 

@@ -12,6 +12,7 @@ import { type ReminderStageRef, type Store, type StoredReport, stageRefKey } fro
 import { sendCampaignDigests } from "./campaign-digest.js";
 import { dueAmong, newYearStage, nextAmong, outOfQuietHours, type Stage, stagesOf } from "./schedule.js";
 import { createSendQueue, type SendQueue } from "./send-queue.js";
+import { sendDueUrges } from "./send-urges.js";
 
 /**
  * The reminder scheduler: on its own timer, apart from update handling, so
@@ -140,8 +141,15 @@ export class ReminderRunner {
       }
       if (due.length < this.options.batch) break;
     }
-    // Supervisors' weekly digests of the campaigns (after their internal due date).
-    await sendCampaignDigests(this.deps, now, this.owner).catch((err) =>
+    // Campaigns: 催办 queued at night (or not finished by the bot), and the supervisors' weekly digests,
+    // under the same shared send rate as the reminders.
+    const queued = { ...this.deps, send: this.queued, sendMessage: this.queued };
+    const urged = await sendDueUrges(queued, now).catch((err) => {
+      this.deps.logger.error({ err }, "campaign urges failed");
+      return 0;
+    });
+    if (urged > 0) this.deps.logger.info({ messages: urged }, "campaign urges sent");
+    await sendCampaignDigests(queued, now, this.owner).catch((err) =>
       this.deps.logger.error({ err }, "campaign digests failed"),
     );
     const result = { now: now.toISOString(), reports, outcomes };
@@ -150,6 +158,10 @@ export class ReminderRunner {
   }
 
   /** The stages of a report in its state: deadline stages while unfinished, the next year's invitation once finished. */
+  /** Sends one message through the shared send queue. */
+  private readonly queued = (chatId: number, view: View): Promise<unknown> =>
+    this.queue.send(chatId, () => this.deps.sendMessage(chatId, view));
+
   private stagesOf(report: StoredReport): { stages: Stage[]; since: number; state: ReportState } {
     const flow = this.deps.flows.flowFor(report.draft.format);
     const state = reportState(flow, report);

@@ -88,6 +88,11 @@ export const Position = z.strictObject({
   step: z.number().int().min(0),
   messageId: z.number().int().positive(),
   previous: z.number().int().min(0).optional(),
+  /**
+   * A row's answers as the question showed them (null: unanswered), so an
+   * answer that overwrites what another member wrote since can say so.
+   */
+  seen: z.record(z.string(), z.number().nullable()).optional(),
 });
 export type Position = z.infer<typeof Position>;
 

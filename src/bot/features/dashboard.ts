@@ -2,17 +2,18 @@ import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { type Campaign, unitOf } from "../../campaign/campaign.js";
 import { dashboardPage, FILTERS, type Filter, isFilter } from "../../campaign/dashboard.js";
 import { dashboardRows, unitReports } from "../../campaign/dashboard-rows.js";
-import { beijingIsoDate, chineseDate } from "../../form/deadline.js";
-import { isQuietTime } from "../../reminders/schedule.js";
+import { planUrge, urgeWhen } from "../../campaign/urge.js";
+import { deliverUrge } from "../../reminders/send-urges.js";
 import { collectZip } from "../../report/collect-zip.js";
 import { reportTitle } from "../../report/report-text.js";
 import type { StoredReport } from "../../store/store.js";
 import { decodeCallback, encodeCallback } from "../callback-data.js";
-import { decideFor, NO_CAMPAIGN, supervisedCampaigns, tell } from "../campaign-access.js";
+import { chooseCampaign, commitCampaign, decideFor, NO_CAMPAIGN, supervisedCampaigns } from "../campaign-access.js";
 import type { BotContext } from "../context.js";
 import { safeFileName } from "../file-name.js";
 import { escapeHtml } from "../html.js";
 import { showMembers } from "../members-view.js";
+import type { View } from "../views/question.js";
 
 /**
  * For supervisors: /dashboard lists every unit of their campaign (state,
@@ -59,51 +60,61 @@ async function showDashboard(ctx: BotContext, campaign: Campaign, filter: Filter
   else await ctx.reply(text, { reply_markup: keyboard });
 }
 
-/** The supervised campaign a command is about: the only one, or a choice. */
-async function pickCampaign(ctx: BotContext, then: (campaign: Campaign) => Promise<void>): Promise<void> {
+/** The supervised campaign a command is about: the only one, or a choice whose button does `button`. */
+async function pickCampaign(
+  ctx: BotContext,
+  button: (campaign: Campaign) => string,
+  then: (campaign: Campaign) => Promise<void>,
+): Promise<void> {
   const campaigns = await supervisedCampaigns(ctx);
-  const [only] = campaigns;
-  if (!only) {
-    await ctx.reply(NO_CAMPAIGN);
-    return;
-  }
-  if (campaigns.length === 1) return then(only);
-  const keyboard = new InlineKeyboard();
-  for (const c of campaigns.slice(0, 10))
-    keyboard.text(c.name.slice(0, 30), encodeCallback("dashboard", c.id, "a0")).row();
-  await ctx.reply("你审核多项年报工作，请选一项：", { reply_markup: keyboard });
+  if (campaigns.length === 0) await ctx.reply(NO_CAMPAIGN);
+  else await chooseCampaign(ctx, campaigns, button, then);
 }
 
-const URGE_KEY = (campaignId: string, unitId: string) => `urge:${campaignId}:${unitId}`;
-
-async function urge(ctx: BotContext, campaign: Campaign, unitId: string, report: StoredReport | undefined) {
+/**
+ * 催办: recorded on the campaign first (compare-and-set: of two taps at once,
+ * or on two instances, one gets through), then sent at once, or at 08:00 by
+ * the scheduler when it is night. A redelivered tap finishes the sending.
+ */
+async function urge(ctx: BotContext, campaignId: string, unitId: string): Promise<void> {
   const now = ctx.deps.now();
-  if (isQuietTime(now.getTime())) {
+  const result = await commitCampaign(ctx, campaignId, (campaign) => {
+    const plan = planUrge(campaign, unitId, ctx.from?.id ?? 0, now);
+    return plan.ok ? { campaign: { next: plan.next } } : plan.message;
+  });
+  if (!result.ok) {
+    await ctx.answerCallbackQuery({ text: result.reason, show_alert: true });
+    return;
+  }
+  const unit = unitOf(result.campaign, unitId);
+  if (!unit?.urge || unit.reportId === undefined) {
+    await ctx.answerCallbackQuery();
+    return;
+  }
+  if (Date.parse(unit.urge.at) > now.getTime()) {
+    ctx.log.info({ campaignId, unitId, at: unit.urge.at }, "urge queued for the morning");
     await ctx.answerCallbackQuery({
-      text: "现在是夜间（21:00–8:00），不打扰填报人。请明早 8:00 后再点催办。",
+      text: `现在是夜间，${urgeWhen(unit.urge, now)} 发出，不打扰填报人休息。`,
       show_alert: true,
     });
     return;
   }
-  if (!report) {
-    await ctx.answerCallbackQuery({ text: "这个单位还没有人加入，请把邀请链接发给他们。", show_alert: true });
-    return;
-  }
-  const today = beijingIsoDate(now.getTime());
-  const key = URGE_KEY(campaign.id, unitId);
-  const last = (await ctx.deps.store.readState(key)) as { date?: string } | undefined;
-  if (last?.date === today) {
-    await ctx.answerCallbackQuery({ text: "今天已经催办过这个单位了，每天最多一次。", show_alert: true });
-    return;
-  }
-  await ctx.deps.store.writeState(key, { date: today, by: ctx.from?.id ?? 0 });
-  const inactive = await ctx.deps.store.reminders.inactive(report.members);
-  const text = `⏰ 区政务公开办提醒：请尽快完成 ${escapeHtml(report.draft.org)} ${report.draft.year} 年度报告（内部截止 ${chineseDate(campaign.dueDate)}）。发 /start 继续填写。`;
-  let sent = 0;
-  for (const member of report.members)
-    if (!inactive.has(member) && (await tell(ctx, member, () => ctx.api.sendMessage(member, text)))) sent++;
-  await ctx.answerCallbackQuery({ text: `已催办 ${report.draft.org}：发给 ${sent} 位填报人。` });
+  const sent = await deliverUrge(
+    {
+      store: ctx.deps.store,
+      logger: ctx.log,
+      send: (chatId, view) => ctx.api.sendMessage(chatId, view.text, keyboardOf(view)),
+    },
+    result.campaign,
+    unit.reportId,
+    unit.urge,
+    now,
+  );
+  ctx.log.info({ campaignId, unitId, sent }, "urged");
+  await ctx.answerCallbackQuery({ text: `已催办 ${unit.name}：发给 ${sent} 位填报人。` });
 }
+
+const keyboardOf = (view: View) => (view.keyboard ? { reply_markup: view.keyboard } : {});
 
 async function sendDocx(ctx: BotContext, report: StoredReport): Promise<void> {
   await ctx.replyWithChatAction("upload_document");
@@ -141,12 +152,25 @@ async function collect(ctx: BotContext, campaign: Campaign): Promise<void> {
 
 export function dashboardFeature(preview: ReportSender): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  composer.command("dashboard", (ctx) => pickCampaign(ctx, (c) => showDashboard(ctx, c, "a", 0, false)));
-  composer.command("collect", (ctx) => pickCampaign(ctx, (c) => collect(ctx, c)));
+  composer.command("dashboard", (ctx) =>
+    pickCampaign(
+      ctx,
+      (c) => encodeCallback("dashboard", c.id, "a0"),
+      (c) => showDashboard(ctx, c, "a", 0, false),
+    ),
+  );
+  composer.command("collect", (ctx) =>
+    pickCampaign(
+      ctx,
+      (c) => encodeCallback("collect", c.id),
+      (c) => collect(ctx, c),
+    ),
+  );
 
   composer.on("callback_query:data", async (ctx, next) => {
     const callback = decodeCallback(ctx.callbackQuery.data);
-    if (callback?.action !== "dashboard" && callback?.action !== "unit") return next();
+    if (callback?.action !== "dashboard" && callback?.action !== "unit" && callback?.action !== "collect")
+      return next();
     const campaign = await ctx.deps.store.getCampaign(callback.reportId);
     const unitId = callback.action === "unit" ? callback.arg.slice(1) : undefined;
     const decision = decideFor(ctx, "supervise", { campaign, ...(unitId ? { unitId } : {}) });
@@ -155,16 +179,21 @@ export function dashboardFeature(preview: ReportSender): Composer<BotContext> {
       await ctx.answerCallbackQuery({ text: decision.ok ? NO_CAMPAIGN : decision.message, show_alert: true });
       return;
     }
+    if (callback.action === "collect") {
+      await ctx.answerCallbackQuery();
+      await collect(ctx, campaign);
+      return;
+    }
     if (callback.action === "dashboard") {
       const filter = callback.arg.slice(0, 1);
       await ctx.answerCallbackQuery();
       await showDashboard(ctx, campaign, isFilter(filter) ? filter : "a", Number(callback.arg.slice(1)), true);
       return;
     }
+    const kind = callback.arg.slice(0, 1);
+    if (kind === "r") return urge(ctx, campaign.id, unitId ?? "");
     const unit = unitId === undefined ? undefined : unitOf(campaign, unitId);
     const report = unit?.reportId === undefined ? undefined : await ctx.deps.store.getReport(unit.reportId);
-    const kind = callback.arg.slice(0, 1);
-    if (kind === "r") return urge(ctx, campaign, unitId ?? "", report);
     if (!report) {
       await ctx.answerCallbackQuery({ text: "这个单位还没有人加入。", show_alert: true });
       return;

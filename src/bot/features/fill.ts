@@ -3,7 +3,8 @@ import { type Draft, PART_LIMIT } from "../../form/draft.js";
 import { type FormStep, formSteps, nextOpenStep } from "../../form/form-steps.js";
 import { parseRow } from "../../form/parse-answer.js";
 import { hasVisibleText, visibleLength, visibleText } from "../../form/visible-text.js";
-import type { AuditEntry, StoredReport } from "../../store/store.js";
+import { formatNumber } from "../../report/format-number.js";
+import type { AuditEntry, Position, StoredReport } from "../../store/store.js";
 import { askCurrent, sendFinish } from "../ask.js";
 import type { CallbackOf } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
@@ -47,11 +48,11 @@ async function commitAt(
   ctx: BotContext,
   report: StoredReport,
   step: FormStep,
-  plan: (r: StoredReport) => Omit<Mutation, "next"> | string,
+  plan: (r: StoredReport) => Omit<Mutation, "next"> | string | Promise<Omit<Mutation, "next"> | string>,
 ): Promise<void> {
   const flow = flowOf(ctx.deps, report);
-  const result = await mutateReport(ctx, report, (r) => {
-    const planned = plan(r);
+  const result = await mutateReport(ctx, report, async (r) => {
+    const planned = await plan(r);
     if (typeof planned === "string") return planned;
     return { ...planned, next: (after) => (nextOpenStep(flow, after.draft) ? after.cursor : undefined) };
   });
@@ -88,20 +89,78 @@ function rowSaved(ctx: BotContext, step: RowStepOf, before: StoredReport, notes:
   };
 }
 
-/** Saves a whole row at `step` (the question the officer saw; an answer given again overwrites it). */
-function saveRow(ctx: BotContext, report: StoredReport, step: RowStepOf, values: number[], notes: string[]) {
+/** A row's answers as the member was shown them (Position.seen), when the question they answer is the one shown last. */
+type Seen = Record<string, number | null> | undefined;
+
+/**
+ * Saves a whole row at `step` (the question the officer saw; an answer given
+ * again overwrites it). When another member changed the row after it was
+ * shown (`seen`), the answer still wins, as the officer meant it, and the
+ * acknowledgement says whose figures it replaced.
+ */
+function saveRow(
+  ctx: BotContext,
+  report: StoredReport,
+  step: RowStepOf,
+  values: number[],
+  notes: string[],
+  seen: Seen,
+) {
   const flow = flowOf(ctx.deps, report);
-  return commitAt(ctx, report, step, (r) => {
+  return commitAt(ctx, report, step, async (r) => {
     const draft = withCells(r.draft, step.row.cells, values);
+    const overwritten = await overwrittenNote(ctx, r, step, draft, seen);
+    const saved = rowSaved(ctx, step, r, notes);
     return {
       change: { draft, cursor: cursorAfter(flow, draft, step.index) },
       audit: cellAudit(ctx, r.draft, draft, step.row.cells),
-      ack: rowSaved(ctx, step, r, notes),
+      ack: (after) => (overwritten ? `${overwritten}\n${saved(after)}` : saved(after)),
     };
   });
 }
 
-async function answerRow(ctx: BotContext, report: StoredReport, step: RowStepOf, text: string): Promise<void> {
+/**
+ * "⚠️ 张三 刚把这一行改成：12。你填的 15 已保存，覆盖了它…" for the cells of
+ * the row another member changed after it was shown to this one, which this
+ * answer changes again; "" when there are none. Who changed them comes from
+ * the audit trail, read only then.
+ */
+async function overwrittenNote(ctx: BotContext, r: StoredReport, step: RowStepOf, draft: Draft, seen: Seen) {
+  if (!seen) return "";
+  const changed = step.row.cells.flatMap((id, i) => {
+    const theirs = r.draft.cells[id];
+    const mine = draft.cells[id];
+    return (theirs ?? null) !== (seen[id] ?? null) && mine !== theirs
+      ? [{ id, column: step.row.columns[i] ?? "", theirs, mine }]
+      : [];
+  });
+  if (changed.length === 0) return "";
+  const trail = await ctx.deps.store.history(r.id, OVERWRITE_LOOKBACK);
+  // The member's own change elsewhere (another device, /sections) is not someone else's.
+  const others = changed.flatMap((c) => {
+    const last = trail.find((e) => e.target === c.id);
+    return last?.by === ctx.from?.id ? [] : [{ ...c, by: last?.byName ?? "另一位填报人" }];
+  });
+  if (others.length === 0) return "";
+  const names = [...new Set(others.map((c) => c.by))].join("、");
+  const shown = (v: number | undefined) => (v === undefined ? "空" : formatNumber(v));
+  const label = (column: string) => (step.row.cells.length > 1 ? `${column} ` : "");
+  const list = (mine: boolean) => others.map((c) => `${label(c.column)}${shown(mine ? c.mine : c.theirs)}`).join(" · ");
+  return escapeHtml(
+    `⚠️ ${names} 刚把这一行改成：${list(false)}。你填的 ${list(true)} 已保存，覆盖了它；如果 ${names} 的才对，请回到这一行再改。`,
+  );
+}
+
+/** Audit entries read to find who last changed a cell (the row's changes are recent). */
+const OVERWRITE_LOOKBACK = 200;
+
+async function answerRow(
+  ctx: BotContext,
+  report: StoredReport,
+  step: RowStepOf,
+  text: string,
+  seen: Seen,
+): Promise<void> {
   const flow = flowOf(ctx.deps, report);
   const kinds = step.row.cells.map((id) => flow.cells.find((c) => c.id === id)?.kind ?? "count");
   const parsed = parseRow(text, kinds);
@@ -109,7 +168,7 @@ async function answerRow(ctx: BotContext, report: StoredReport, step: RowStepOf,
     await ctx.reply(rowRetryText(step, parsed.reason), { reply_markup: questionView(flow, report, step).keyboard });
     return;
   }
-  await saveRow(ctx, report, step, parsed.values, parsed.notes);
+  await saveRow(ctx, report, step, parsed.values, parsed.notes, seen);
 }
 
 const tooLong = () => `这一部分太长了（超过 ${PART_LIMIT} 字），没有保存。请精简后点「清空重写」再发。`;
@@ -169,14 +228,20 @@ async function onText(ctx: BotContext & { message: { message_id: number } }, tex
   }
   const flow = flowOf(ctx.deps, report);
   const step = stepAt(flow, answeredStep(user.position, report.id, report.cursor, ctx.message.message_id));
-  if (step.kind === "row") await answerRow(ctx, report, step, text);
+  if (step.kind === "row") await answerRow(ctx, report, step, text, seenAt(user.position, report, step.index));
   else await appendToPart(ctx, report, step, text);
 }
 
-/** The step whose question the member was shown last (buttons of any other are stale). */
-async function shownStep(ctx: BotContext, report: StoredReport): Promise<number> {
+/** The row's answers as shown, when `step` is the question shown last. */
+const seenAt = (position: Position | undefined, report: StoredReport, step: number): Seen =>
+  position?.reportId === report.id && position.step === step ? position.seen : undefined;
+
+/** The step whose question the member was shown last (buttons of any other are stale), and the row's answers it showed. */
+async function shownStep(ctx: BotContext, report: StoredReport): Promise<{ step: number; seen: Seen }> {
   const { position } = await ctx.deps.store.getUser(ctx.from?.id ?? 0);
-  return position?.reportId === report.id ? position.step : report.cursor;
+  return position?.reportId === report.id
+    ? { step: position.step, seen: position.seen }
+    : { step: report.cursor, seen: undefined };
 }
 
 const FILL_ACTIONS = [
@@ -207,7 +272,8 @@ async function onButton(
     await moveCursor(ctx, report, index);
     return;
   }
-  if ((await shownStep(ctx, report)) !== index) {
+  const shown = await shownStep(ctx, report);
+  if (shown.step !== index) {
     await ctx.answerCallbackQuery({ text: STALE_BUTTON });
     return;
   }
@@ -223,7 +289,7 @@ async function onButton(
       return moveCursor(ctx, report, (index + 1) % steps.length, index);
     case "rowZero":
       if (step.kind !== "row") return;
-      return saveRow(ctx, report, step, [], []);
+      return saveRow(ctx, report, step, [], [], shown.seen);
     case "rowPrefill":
       if (step.kind !== "row") return;
       return commitAt(ctx, report, step, (r) => {

@@ -1,5 +1,5 @@
 import { Composer, InlineKeyboard } from "grammy";
-import { sectionProgress } from "../../form/form-steps.js";
+import { reportSummary } from "../../form/report-summary.js";
 import type { StoredReport } from "../../store/store.js";
 import { resendAck, sendCard } from "../ask.js";
 import { type CallbackOf, encodeCallback, type REPORT_BUTTONS } from "../callback-data.js";
@@ -8,7 +8,7 @@ import type { BotContext } from "../context.js";
 import { createAndOpen } from "../create-report.js";
 import { escapeHtml } from "../html.js";
 import { answerRepeat, writeOnce } from "../once-only.js";
-import { flowOf } from "../report-view.js";
+import { findingsOf, flowOf } from "../report-view.js";
 import { NO_REPORT } from "../views/replies.js";
 import { editSetting } from "../wizards.js";
 
@@ -59,15 +59,14 @@ async function sendList(ctx: BotContext): Promise<void> {
 }
 
 async function sendReport(ctx: BotContext, report: StoredReport): Promise<void> {
-  const sections = sectionProgress(flowOf(ctx.deps, report), report.draft);
-  const done = sections.filter((s) => s.answered === s.total).length;
+  const summary = reportSummary(flowOf(ctx.deps, report), report.draft, findingsOf(ctx.deps, report));
   const current = (await currentId(ctx)) === report.id;
   // Members who blocked the bot get no reminders: the others should know (issue "Deadlines").
   const others = report.members.filter((m) => m !== ctx.from?.id);
   const blocked = (await ctx.deps.store.reminders.inactive(others)).size;
   const lines = [
     `<b>${escapeHtml(title(report))}</b>（${report.draft.format}年格式）`,
-    `进度：${done}/${sections.length} 部分已填完`,
+    `进度：${summary.sectionsDone}/${summary.sectionsTotal} 部分已填完`,
     `填报人：${report.members.length} 位${isCreator(report, ctx.from?.id) ? "（你创建的）" : ""}`,
     blocked > 0 ? `⚠️ 其中 ${blocked} 位已屏蔽机器人，收不到提醒，请当面告知。` : "",
     current ? "这是你当前在填的报告。" : "",

@@ -157,6 +157,10 @@ function checkValue(field: SettingField, text: string, s: Snapshot, flows: FlowR
 }
 
 /** The change a setting makes on the freshest report, or why there is nothing to do. */
+/** A campaign's units take its dates (an administrator changes them with /dates for every unit at once). */
+const isCampaignDate = (field: SettingField) => field === "deadline" || field === "dueDate";
+const CAMPAIGN_DATES = "这份报告的截止日期由区政务公开办统一设定，需要调整请联系他们。";
+
 function planSetting(
   ctx: BotContext,
   r: StoredReport,
@@ -165,6 +169,7 @@ function planSetting(
 ): Mutation | string {
   const target = settingTarget(field);
   const same = "和原来一样，没有改动。";
+  if (r.campaign && isCampaignDate(field)) return CAMPAIGN_DATES;
   switch (field) {
     case "org": {
       const org = String(value);
@@ -296,6 +301,10 @@ export function settingsFeature(flows: FlowRegistry): Composer<BotContext> {
   });
 
   onReportAction(composer, ["settings"], async (ctx, callback, report) => {
+    if (report.campaign && isCampaignDate(callback.arg)) {
+      await ctx.answerCallbackQuery({ text: CAMPAIGN_DATES, show_alert: true });
+      return;
+    }
     await ctx.answerCallbackQuery();
     await editSetting(ctx, report.id, callback.arg);
   });

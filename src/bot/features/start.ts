@@ -16,15 +16,23 @@ import { CREATE_REPORT } from "../wizards.js";
 
 const ASK_YEAR = "请点年份按钮或发年份数字。";
 
+/** What the bot is for, said once before the officer's first question. */
+const GREETING =
+  "你好！我帮你填写《政府信息公开工作年度报告》：按报告格式一项一项问，表格发数字，文字部分发文字，每个回答都马上保存；填完核对后生成 Word 文件。发 /help 看怎么用。";
+
 /** The wizard: unit name, then the year (buttons for the likely ones); the format follows from the year. */
 async function createReportConversation(
   conversation: Conversation<BotContext, Context>,
   ctx: Context,
   knownOrg?: string,
   problem?: string,
+  /** The officer's first /start: say what the bot is for first. */
+  greet?: boolean,
 ): Promise<void> {
-  let org: string | undefined = knownOrg;
-  if (org === undefined) await ctx.reply("先新建一份年报。请发单位名称，例如：大关街道");
+  // Arguments are stored as JSON between replays: an absent one comes back as null.
+  let org: string | undefined = knownOrg ?? undefined;
+  if (org === undefined)
+    await ctx.reply(`${greet ? `${GREETING}\n\n` : ""}先新建一份年报。请发单位名称，例如：大关街道`);
   while (org === undefined) {
     const answer = await conversation.waitFor("message:text", {
       otherwise: (c) => c.reply("请发文字的单位名称，例如：大关街道"),
@@ -80,7 +88,10 @@ export function startFeature(card: CardActions): Composer<BotContext> {
     if (ctx.from) await ctx.deps.store.reminders.clearInactive(ctx.from.id);
     const report = await currentReport(ctx);
     if (report) await sendCard(ctx, report);
-    else await ctx.conversation.enter(CREATE_REPORT);
+    else {
+      const first = ctx.from !== undefined && (await ctx.deps.store.listReports(ctx.from.id)).length === 0;
+      await ctx.conversation.enter(CREATE_REPORT, undefined, undefined, first);
+    }
   });
 
   composer.command("new", async (ctx) => {

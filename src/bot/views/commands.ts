@@ -12,6 +12,7 @@ export const COMMANDS = [
   { command: "dashboard", description: "审核人：各单位进度" },
   { command: "collect", description: "审核人：汇总已通过的报告" },
   { command: "links", description: "管理员：给单位换新的邀请链接" },
+  { command: "dates", description: "管理员：修改年报工作的截止日期" },
   { command: "members", description: "填报人：查看、移除已离开的人" },
   { command: "reports", description: "我的报告：切换、改名、删除" },
   { command: "new", description: "新建报告：/new 单位名称 年度" },
