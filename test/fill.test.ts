@@ -1,7 +1,7 @@
 import type { InlineKeyboardMarkup } from "grammy/types";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flowFor } from "../flows/index.js";
-import { decodeCallback, encodeCallback, NO_REPORT } from "../src/bot/callback-data.js";
+import { decodeCallback, NO_REPORT } from "../src/bot/callback-data.js";
 import { EXPIRED_BUTTON } from "../src/bot/views/replies.js";
 import { formSteps } from "../src/form/form-steps.js";
 import { type Harness, startHarness } from "./support/bot-harness.js";
@@ -50,7 +50,7 @@ describe("creating a report", () => {
     });
   });
 
-  it("takes the year only from its own buttons: a forged or foreign press is refused and the question stands", async () => {
+  it("takes the year only from its own buttons: a forged press is refused and the question stands", async () => {
     const officer = h.officer(14);
     officer.send("/start");
     await officer.nextReply();
@@ -62,7 +62,7 @@ describe("creating a report", () => {
       { action: "year", reportId: NO_REPORT, arg: "2025" },
       { action: "year", reportId: NO_REPORT, arg: "2024" },
     ]);
-    for (const forged of ["year:2025", "1|Y|-|20255", "1|Y|-|abcd", encodeCallback("sections", "r1")]) {
+    for (const forged of ["year:2025", "1|Y|-|20255", "1|Y|-|abcd"]) {
       const query = officer.pressData(forged, yearQuestion.messageId);
       await vi.waitFor(() => expect(h.fake.queries.get(query)?.answer?.text).toBe("请点年份按钮或发年份数字。"));
     }

@@ -57,7 +57,7 @@ async function createReportConversation(
     let text = answer.message?.text ?? "";
     if (answer.callbackQuery) {
       const pressed = decodeCallback(answer.callbackQuery.data);
-      // Another button (an older message's) or forged data: not a year.
+      // Forged data, or a year button out of shape (another message's button has left the wizard).
       if (pressed?.action !== "year") {
         await answer.answerCallbackQuery({ text: ASK_YEAR });
         continue;
