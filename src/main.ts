@@ -76,6 +76,7 @@ async function main(config: Config): Promise<void> {
       now,
       flows,
       renderDocx: renderer.render,
+      renderHtml: renderer.renderHtml,
       allowedUserIds: config.ALLOWED_USER_IDS,
       admins: config.BOT_ADMINS ?? [],
       downloadFile: fileDownloader(config),

@@ -16,6 +16,10 @@ export type WizardId =
   | typeof RETURN_REPORT
   | typeof EDIT_CAMPAIGN_DATES;
 
+/** Where a chat's dialogue state is stored (the conversations storage key, with its prefix). */
+export const WIZARD_STATE_PREFIX = "conv:";
+export const wizardStateKey = (chatId: number): string => `${WIZARD_STATE_PREFIX}${chatId}`;
+
 /** How the officer knows each dialogue, e.g. when a command leaves it. */
 export const WIZARD_NAMES: Record<WizardId, string> = {
   [CREATE_REPORT]: "新建报告",
@@ -57,8 +61,16 @@ export async function leavingDialogues(ctx: BotContext, next: () => Promise<void
   await next();
 }
 
-/** Starts the dialogue that changes one setting of a report (leaving any other dialogue). */
-export async function editSetting(ctx: BotContext, reportId: string, field: SettingField): Promise<void> {
+/**
+ * Starts the dialogue that changes one setting of a report (leaving any other
+ * dialogue); `then: "report"` goes on with /report once it is saved.
+ */
+export async function editSetting(
+  ctx: BotContext,
+  reportId: string,
+  field: SettingField,
+  then?: "report",
+): Promise<void> {
   if (Object.keys(ctx.conversation.active()).length > 0) await ctx.conversation.exitAll();
-  await ctx.conversation.enter(EDIT_SETTING, reportId, field);
+  await ctx.conversation.enter(EDIT_SETTING, reportId, field, ...(then ? [then] : []));
 }
