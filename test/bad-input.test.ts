@@ -326,6 +326,7 @@ describe("forged callback data", () => {
       skipContact: [""],
       warning: ["c0AAAAAA", "a0AAAAAA"],
       web: [""],
+      year: ["2025"],
       collect: [""],
       campaignDates: [""],
       linksOf: [""],
