@@ -32,6 +32,7 @@ import { formSteps } from "../src/form/form-steps.js";
 import { ReminderRunner } from "../src/reminders/runner.js";
 import { reminderSender } from "../src/reminders/start-reminders.js";
 import { renderDocx } from "../src/report/render-docx.js";
+import { renderHtml } from "../src/report/render-html.js";
 import { openStore } from "../src/store/open-store.js";
 import { startFakeTelegram } from "../test/support/fake-telegram.js";
 
@@ -87,6 +88,7 @@ try {
       flows,
       downloadFile: async () => new Uint8Array(),
       renderDocx: (draft, options) => renderDocx(flows.flowFor(draft.format), draft, options),
+      renderHtml: async (draft, options) => renderHtml(flows.flowFor(draft.format), draft, options),
     },
     { client: { apiRoot: fake.apiRoot } },
   );

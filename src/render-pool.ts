@@ -6,9 +6,12 @@ import type { RenderOptions } from "./report/render-docx.js";
 /**
  * Builds .docx files in worker threads: packing a report takes 30–60 ms of
  * CPU, which on the main thread would hold up every other officer's answer.
+ * The website's .html (a few ms) goes the same way, so no document is ever
+ * built on the main thread.
  */
 export interface RenderPool {
   render(draft: Draft, options: RenderOptions): Promise<Uint8Array>;
+  renderHtml(draft: Draft, options: RenderOptions): Promise<string>;
   /** Waits for renders in progress, then ends the workers. */
   close(): Promise<void>;
 }
@@ -26,7 +29,7 @@ export interface RenderPoolOptions {
 const WORKER = new URL("./render-worker.ts", import.meta.url);
 
 export function renderPool(options: RenderPoolOptions = {}): RenderPool {
-  const pool = new Piscina<RenderJob, Uint8Array>({
+  const pool = new Piscina<RenderJob, Uint8Array | string>({
     filename: (options.worker ?? WORKER).href,
     // Workers load the TypeScript sources the way `npm start` does (node --import tsx).
     execArgv: ["--import", "tsx"],
@@ -38,9 +41,10 @@ export function renderPool(options: RenderPoolOptions = {}): RenderPool {
     niceIncrement: 10,
   });
   const timeoutMs = options.timeoutMs ?? 60_000;
+  const run = (job: RenderJob) => pool.run(job, { signal: AbortSignal.timeout(timeoutMs) });
   return {
-    render: (draft, renderOptions) =>
-      pool.run({ draft, options: renderOptions }, { signal: AbortSignal.timeout(timeoutMs) }),
+    render: async (draft, renderOptions) => (await run({ draft, options: renderOptions })) as Uint8Array,
+    renderHtml: async (draft, renderOptions) => (await run({ draft, options: renderOptions, as: "html" })) as string,
     close: () => pool.close(),
   };
 }

@@ -304,7 +304,7 @@ describe("forged callback data", () => {
       goto: ["0", String(mine.cursor)],
       card: ["fill", "check", "preview", "report", "settings"],
       reports: ["list", "open", "sw", "mv", "rm", "rmok"],
-      settings: ["org", "year", "deadline", "dueDate", "contact"],
+      settings: ["org", "year", "deadline", "dueDate", "contact", "date"],
       finalize: ["draft", "ok"],
       importFile: ["y", "n", "yAAAAAAAA"],
       importRead: ["p", "d", "n", "pAAAAAAAA", "dAAAAAAAA"],
@@ -321,8 +321,15 @@ describe("forged callback data", () => {
       join: ["attach", "new"],
       removeOfficer: ["161", "162"],
       links: ["u1", "s"],
+      reportDate: ["20260120"],
+      reportAsk: ["date", "contact"],
+      skipContact: [""],
+      warning: ["c0AAAAAA", "a0AAAAAA"],
+      web: [""],
+      year: ["2025"],
       collect: [""],
       campaignDates: [""],
+      linksOf: [""],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])

@@ -254,6 +254,8 @@ describe("A9 narrative against the tables", () => {
 describe("required mentions", () => {
   it("warns when 五 says nothing of last year's problems being handled", () => {
     expect(rules(check2019(seed))).toContain("R-problems");
+    // The finding names its part, so /check can offer a button to it.
+    expect(check2019(seed).find((f) => f.rule === "R-problems")?.cells).toEqual(["problems"]);
     expect(rules(check2021(report))).not.toContain("R-problems");
   });
   it("warns when 六 of a 2021 report says nothing of 信息处理费", () => {

@@ -39,7 +39,7 @@ describe("document buttons tapped twice", () => {
     const officer = h.officer(601);
     const seeded = await h.seedReport(601, withError());
     officer.send("/report");
-    await officer.nextReply();
+    const offer = await officer.nextReply();
     const first = officer.press("生成草稿");
     const tap = h.fake.lastUpdateId;
     const second = officer.press("生成草稿");
@@ -63,18 +63,19 @@ describe("document buttons tapped twice", () => {
       [],
     );
     expect(changed.ok).toBe(true);
-    officer.press("生成草稿");
+    // The same button (the document since carries its own, 网页版).
+    officer.press("生成草稿", { messageId: offer.messageId });
     await officer.waitForDocument({ timeoutMs: 20_000 });
     expect(officer.documents).toHaveLength(2);
   });
 
-  it("确认生成 tapped twice sends one final document", async () => {
+  it("全部已核实，生成正式报告 tapped twice sends one final document", async () => {
     const officer = h.officer(602);
-    await h.seedReport(602, fixture("seed-2020"));
+    await h.seedReport(602, { ...fixture("seed-2020"), date: "2021-01-20", contact: "咨询电话：0571-00000000" });
     officer.send("/report");
     expect((await officer.nextReply()).text).toContain("个提醒");
-    officer.press("确认生成");
-    const second = officer.press("确认生成");
+    officer.press("全部已核实，生成正式报告");
+    const second = officer.press("全部已核实，生成正式报告");
     expect(await toastFor(officer, second)).toContain("刚刚发过");
     await settle(officer);
     expect(officer.documents).toHaveLength(1);

@@ -87,13 +87,13 @@ describe("/check", () => {
     const reply = await officer.nextReply();
     const text = reply.text;
     expect(text).toMatch(/核对结果：\d+ 个错误，1 个部分未填完，5 个提醒/);
-    expect(text).toContain("未填完\n❌ 二、主动公开政府信息情况：未填写");
+    expect(text).toMatch(/未填完\n❌ \d+\. 二、主动公开政府信息情况：未填写/);
     const firstError = text.indexOf("❌");
     const firstWarning = text.indexOf("⚠️");
     expect(firstError).toBeGreaterThan(-1);
     expect(firstWarning).toBeGreaterThan(firstError);
     expect(text.lastIndexOf("❌")).toBeLessThan(firstWarning);
-    expect(text).toContain("⚠️ 五、没有写上一年问题的整改落实情况");
+    expect(text).toMatch(/⚠️ \d+\. 五、没有写上一年问题的整改落实情况/);
   });
 
   it("splits a long list of findings into several messages, none over 3,500 characters", async () => {
@@ -203,30 +203,30 @@ describe("/report", () => {
     expect(refusal.text).toMatch(/还有 \d+ 个/);
   });
 
-  it("asks once to confirm warnings, then sends the final document", async () => {
+  it("asks to confirm the warnings, then sends the final document", async () => {
     const officer = h.officer(304);
-    await seed(304, fixture("seed-2020"));
+    await seed(304, { ...fixture("seed-2020"), date: "2021-01-20", contact: "咨询电话：0571-00000000" });
     officer.send("/report");
     const question = await officer.nextReply();
-    // 共44 vs 41, 整改落实, no 成文日期, no contact.
-    expect(question.text).toContain("核对结果：4 个提醒");
+    // 共44 vs 41, 整改落实.
+    expect(question.text).toContain("核对结果：2 个提醒。生成正式报告前，请逐个核实。");
     expect(officer.documents).toHaveLength(0);
-    officer.press("确认生成");
+    officer.press("全部已核实，生成正式报告");
     const doc = await officer.waitForDocument({ timeoutMs: 20_000 });
     expect(doc.fileName).toBe("大关街道2020年政府信息公开工作年度报告.docx");
     expect(docxText(doc.bytes).headers).not.toContain("草稿");
   });
 
-  it("checks again when 确认生成 is pressed: an error added since blocks the final document", async () => {
+  it("checks again when a warning is confirmed: an error added since blocks the final document", async () => {
     const officer = h.officer(305);
-    const report = await seed(305, fixture("seed-2020"));
+    const report = await seed(305, { ...fixture("seed-2020"), date: "2021-01-20", contact: "咨询电话：0571-00000000" });
     officer.send("/report");
     await officer.nextReply();
     // A colleague breaks a total after the confirmation was offered.
     const broken = withCells(report.draft, { "apply.new.natural": 99 });
     const updated = await h.store.updateReport(report.id, report.version, { draft: broken }, []);
     expect(updated.ok).toBe(true);
-    officer.press("确认生成");
+    officer.press("已核实");
     const reply = await officer.nextReply();
     expect(reply.text).toContain("还不能生成正式报告");
     expect(officer.documents).toHaveLength(0);

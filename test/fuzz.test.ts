@@ -209,6 +209,7 @@ describe("10,000 random and malformed updates", () => {
         now: () => new Date("2026-01-10T00:00:00Z"),
         flows,
         renderDocx: async () => new Uint8Array([80, 75, 5, 6]),
+        renderHtml: async () => "<p></p>",
         downloadFile: async () => new TextEncoder().encode('{"format":"2021"'),
       },
       { botInfo, client: { fetch: fetchStub as never } },

@@ -70,6 +70,9 @@ const newBot = () =>
       renderDocx: async () => {
         throw new Error("this test builds no report");
       },
+      renderHtml: async () => {
+        throw new Error("this test builds no report");
+      },
       downloadFile: async () => new Uint8Array(),
     },
     { botInfo, client: { fetch: fetchStub as never } },

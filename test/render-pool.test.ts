@@ -5,10 +5,15 @@ import { startHarness } from "./support/bot-harness.js";
 import { unzip } from "./support/docx-cells.js";
 import { fixture } from "./support/fixtures.js";
 
-// The main thread must never build a document: if the pool rendered in-process, this would throw.
+// The main thread must never build a document: if the pool rendered in-process, these would throw.
 vi.mock("../src/report/render-docx.js", () => ({
   renderDocx: () => {
     throw new Error("renderDocx ran on the main thread");
+  },
+}));
+vi.mock("../src/report/render-html.js", () => ({
+  renderHtml: () => {
+    throw new Error("renderHtml ran on the main thread");
   },
 }));
 
@@ -49,8 +54,14 @@ describe("the render pool", () => {
     // On the main thread this render is one synchronous stretch in which the timer never fires (measured: no tick
     // in 70–500 ms); in a worker it keeps firing.
     expect(ticks.filter((t) => t > start).length).toBeGreaterThan(2);
-    const document = unzip(Buffer.from(bytes)).get("word/document.xml") ?? "";
+    const document = unzip(bytes).get("word/document.xml") ?? "";
     expect(document).toContain("杭州市拱墅区住房和城乡建设局");
+  });
+
+  it("builds the website's .html in a worker too", async () => {
+    const html = await pool().renderHtml(fixture("report-2022"), {});
+    expect(html).toMatch(/^<!DOCTYPE html>/i);
+    expect(html).toContain("杭州市拱墅区住房和城乡建设局");
   });
 
   it("passes a worker's error on", async () => {

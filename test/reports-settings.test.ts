@@ -195,11 +195,13 @@ describe("/settings", () => {
     expect(reply.text).toContain("截止日期：2026年1月31日（默认）");
     expect(reply.text).toContain("内部截止日期：未设");
     expect(reply.text).toContain("联系方式：电话：<0571>");
+    expect(reply.text).toContain("成文日期：未填");
     expect(reply.text).toContain("提醒：开启（截止前 30、14、7、3、1 天和当天 09:30）");
     expect(buttonTexts(reply)).toEqual([
       ["单位名称", "年度"],
       ["截止日期", "内部截止日期"],
-      ["联系方式", "关闭提醒"],
+      ["联系方式", "成文日期"],
+      ["关闭提醒"],
     ]);
 
     // The card's 设置 button shows the same.

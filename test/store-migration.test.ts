@@ -5,25 +5,29 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Draft } from "../src/form/draft.js";
 import { EMBEDDED_FILE_NAME, openStore } from "../src/store/open-store.js";
 import { SCHEMA_VERSION, type Store } from "../src/store/store.js";
 
 /**
- * Stores written by the first release (schema v1, main at 7ad3599): a Redis
+ * Stores written by earlier releases: schema v1 (main at 7ad3599) and schema
+ * v2 (main at 93a62ae, test/support/write-store-fixtures.ts). Each is a Redis
  * dump (every key under the prefix with its type and value) and an embedded
- * store file, each with three reports, their members, audit trails, user
- * records and a conversation state. This build opens them, reads back the
- * same data, and writes over them in the current schema.
+ * store file, with three reports, their members, audit trails, user records
+ * and a conversation state (v2 also handled update ids, an unsent
+ * acknowledgement and positions). This build opens them, reads back the same
+ * data, and writes over them in the current schema.
  */
 
-const FIXTURES = fileURLToPath(new URL("./fixtures/store-v1/", import.meta.url));
+const fixtures = (schema: number) => fileURLToPath(new URL(`./fixtures/store-v${schema}/`, import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 type Dumped =
   | { type: "string"; value: string }
   | { type: "hash"; value: Record<string, string> }
   | { type: "list"; value: string[] }
-  | { type: "set"; value: string[] };
+  | { type: "set"; value: string[] }
+  | { type: "zset"; value: [string, string][] };
 
 /** What v1 stored, as the reader of the current schema should see it. */
 interface Expected {
@@ -32,12 +36,23 @@ interface Expected {
   audit: Map<string, Record<string, unknown>[]>;
   users: Map<number, Record<string, unknown>>;
   states: Map<string, unknown>;
+  /** Unsent acknowledgements by member (schema v2 on). */
+  acks: Map<number, Record<string, unknown>[]>;
 }
 
+const emptyExpected = (): Expected => ({
+  reports: new Map(),
+  members: new Map(),
+  audit: new Map(),
+  users: new Map(),
+  states: new Map(),
+  acks: new Map(),
+});
+
 /** Drops the version and, from reports, the once-only record that v2 keeps per member. */
-function current(json: string, kind: "report" | "other"): Record<string, unknown> {
+function current(json: string, kind: "report" | "other", schema: number): Record<string, unknown> {
   const { v, handled, ...rest } = JSON.parse(json) as Record<string, unknown>;
-  expect(v).toBe(1);
+  expect(v).toBe(schema);
   return kind === "report" ? rest : { ...rest, ...(handled === undefined ? {} : { handled }) };
 }
 
@@ -46,8 +61,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function redisFixture(): Promise<{ open: () => Promise<Store>; expected: Expected; raw: Redis; prefix: string }> {
-  const dump = JSON.parse(readFileSync(join(FIXTURES, "redis-dump.json"), "utf8")) as {
+async function redisFixture(
+  schema: number,
+): Promise<{ open: () => Promise<Store>; expected: Expected; raw: Redis; prefix: string }> {
+  const dump = JSON.parse(readFileSync(join(fixtures(schema), "redis-dump.json"), "utf8")) as {
     keys: Record<string, Dumped>;
   };
   const prefix = `nianbao-migration:${process.pid}-${Date.now()}:`;
@@ -57,13 +74,7 @@ async function redisFixture(): Promise<{ open: () => Promise<Store>; expected: E
     if (keys.length > 0) await raw.del(...keys);
     await raw.quit();
   });
-  const expected: Expected = {
-    reports: new Map(),
-    members: new Map(),
-    audit: new Map(),
-    users: new Map(),
-    states: new Map(),
-  };
+  const expected = emptyExpected();
   for (const [key, entry] of Object.entries(dump.keys)) {
     const [kind, ...rest] = key.split(":");
     const id = rest.join(":");
@@ -71,34 +82,36 @@ async function redisFixture(): Promise<{ open: () => Promise<Store>; expected: E
     if (entry.type === "hash") await raw.hset(prefix + key, entry.value);
     if (entry.type === "list") await raw.rpush(prefix + key, ...entry.value);
     if (entry.type === "set") await raw.sadd(prefix + key, ...entry.value);
-    if (kind === "report" && entry.type === "hash") expected.reports.set(id, current(entry.value.json!, "report"));
+    if (entry.type === "zset") await raw.zadd(prefix + key, ...entry.value.flatMap(([m, score]) => [score, m]));
+    if (kind === "report" && entry.type === "hash")
+      expected.reports.set(id, current(entry.value.json!, "report", schema));
     if (kind === "member" && entry.type === "set") expected.members.set(Number(id), [...entry.value].sort());
     if (kind === "audit" && entry.type === "list")
       expected.audit.set(
         id,
-        entry.value.map((j) => current(j, "other")),
+        entry.value.map((j) => current(j, "other", schema)),
       );
-    if (kind === "user" && entry.type === "string") expected.users.set(Number(id), current(entry.value, "other"));
+    if (kind === "acks" && entry.type === "list")
+      expected.acks.set(
+        Number(id),
+        entry.value.map((j) => current(j, "other", schema)),
+      );
+    if (kind === "user" && entry.type === "string")
+      expected.users.set(Number(id), current(entry.value, "other", schema));
     if (kind === "state" && entry.type === "string") expected.states.set(id, JSON.parse(entry.value).value);
   }
   return { open: () => openStore({ redisUrl: REDIS_URL, redisPrefix: prefix, dataDir: "" }), expected, raw, prefix };
 }
 
-function embeddedFixture(): { open: () => Promise<Store>; expected: Expected; file: string } {
+function embeddedFixture(schema: number): { open: () => Promise<Store>; expected: Expected; file: string } {
   const dir = mkdtempSync(join(tmpdir(), "nianbao-migration-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, EMBEDDED_FILE_NAME);
-  copyFileSync(join(FIXTURES, "embedded", EMBEDDED_FILE_NAME), file);
+  copyFileSync(join(fixtures(schema), "embedded", EMBEDDED_FILE_NAME), file);
   const db = new Database(file, { readonly: true });
-  const expected: Expected = {
-    reports: new Map(),
-    members: new Map(),
-    audit: new Map(),
-    users: new Map(),
-    states: new Map(),
-  };
+  const expected = emptyExpected();
   for (const row of db.prepare("SELECT id, json FROM reports").all() as { id: string; json: string }[])
-    expected.reports.set(row.id, current(row.json, "report"));
+    expected.reports.set(row.id, current(row.json, "report", schema));
   for (const row of db.prepare("SELECT user_id, report_id FROM members").all() as {
     user_id: number;
     report_id: string;
@@ -108,9 +121,18 @@ function embeddedFixture(): { open: () => Promise<Store>; expected: Expected; fi
     report_id: string;
     json: string;
   }[])
-    expected.audit.set(row.report_id, [...(expected.audit.get(row.report_id) ?? []), current(row.json, "other")]);
+    expected.audit.set(row.report_id, [
+      ...(expected.audit.get(row.report_id) ?? []),
+      current(row.json, "other", schema),
+    ]);
   for (const row of db.prepare("SELECT user_id, json FROM users").all() as { user_id: number; json: string }[])
-    expected.users.set(row.user_id, current(row.json, "other"));
+    expected.users.set(row.user_id, current(row.json, "other", schema));
+  if (schema >= 2)
+    for (const row of db.prepare("SELECT user_id, json FROM acks ORDER BY seq").all() as {
+      user_id: number;
+      json: string;
+    }[])
+      expected.acks.set(row.user_id, [...(expected.acks.get(row.user_id) ?? []), current(row.json, "other", schema)]);
   for (const row of db.prepare("SELECT key, json FROM state").all() as { key: string; json: string }[])
     expected.states.set(row.key, JSON.parse(row.json).value);
   db.close();
@@ -135,36 +157,66 @@ async function readsBackTheSame(store: Store, expected: Expected, ids: string[])
   }
   for (const [userId, user] of expected.users) expect(await store.getUser(userId)).toEqual(user);
   for (const [key, value] of expected.states) expect(await store.readState(key)).toEqual(value);
+  for (const [userId, acks] of expected.acks) expect(await store.unsentAcks(userId)).toEqual(acks);
 }
 
-const ids = (name: string) => Object.values(JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) as object);
+const ids = (schema: number, name: string) =>
+  Object.values(JSON.parse(readFileSync(join(fixtures(schema), name), "utf8")) as object) as string[];
 
-describe("a store written by the first release (schema v1)", () => {
-  it(`on Redis: reads back the same reports, members, audit trails, users and states, and writes v${SCHEMA_VERSION}`, async () => {
-    const { open, expected, raw, prefix } = await redisFixture();
+describe.each([1, 2])("a store written by schema v%i", (schema) => {
+  it(`on Redis: reads back the same reports, members, audit trails, users, states and acknowledgements, and writes v${SCHEMA_VERSION} as fields`, async () => {
+    const { open, expected, raw, prefix } = await redisFixture(schema);
     const store = await open();
     cleanups.push(() => store.close());
-    await readsBackTheSame(store, expected, ids("redis-ids.json") as string[]);
+    await readsBackTheSame(store, expected, ids(schema, "redis-ids.json"));
 
-    const [id, before] = [...expected.reports.entries()][0]!;
-    const report = (await store.getReport(id))!;
-    const result = await store.updateReport(id, report.version, { cursor: report.cursor + 1 }, []);
-    expect(result.ok).toBe(true);
-    const stored = JSON.parse((await raw.hget(`${prefix}report:${id}`, "json"))!);
-    expect(stored.v).toBe(SCHEMA_VERSION);
-    expect(stored.handled).toBeUndefined();
-    expect(stored.draft).toEqual(before.draft);
-    // A second client (another process) reads the migrated report the same way.
-    const again = await open();
-    cleanups.push(() => again.close());
-    expect((await again.getReport(id))?.cursor).toBe(report.cursor + 1);
+    // The first write after the upgrade rewrites a report whole in fields, whichever store instance read it.
+    for (const [id, before] of expected.reports) {
+      const report = (await store.getReport(id))!;
+      const entry = { at: "2026-02-01T00:00:00.000Z", by: 1001, byName: "新 名", target: "cursor", old: 0, new: 1 };
+      const result = await store.updateReport(id, report.version, { cursor: report.cursor + 1 }, [entry]);
+      expect(result.ok).toBe(true);
+      // The trail reads on: the new short entry first, then the entries of the earlier schema as they were.
+      expect(await store.history(id, 10_000)).toEqual([entry, ...[...(expected.audit.get(id) ?? [])].reverse()]);
+      const fields = await raw.hgetall(`${prefix}report:${id}`);
+      expect(fields.json).toBeUndefined();
+      expect(fields.v).toBe(String(SCHEMA_VERSION));
+      expect(fields.version).toBe(String(report.version + 1));
+      const again = await open();
+      cleanups.push(() => again.close());
+      const read = await again.getReport(id);
+      expect(read).toEqual({
+        ...before,
+        cursor: report.cursor + 1,
+        version: report.version + 1,
+        updatedAt: read?.updatedAt,
+      });
+      expect(read).not.toHaveProperty("handled");
+    }
+    // A stale copy of the v2 layout (another instance read it before the upgrade) still writes whole.
+    const { open: openOther, expected: other } = await redisFixture(schema);
+    const [id, before] = [...other.reports.entries()].find(
+      ([, r]) => Object.keys((r.draft as Draft).cells).length > 0,
+    )!;
+    const reader = await openOther();
+    cleanups.push(() => reader.close());
+    const basis = structuredClone((await reader.getReport(id))!);
+    const cell = Object.keys(basis.draft.cells)[0]!;
+    const writer = await openOther();
+    cleanups.push(() => writer.close());
+    const draft = { ...basis.draft, cells: { ...basis.draft.cells, [cell]: 12345 } };
+    expect((await writer.updateReport(id, basis.version, { draft }, [], basis)).ok).toBe(true);
+    expect((await (await openOther()).getReport(id))?.draft).toEqual({
+      ...(before.draft as Draft),
+      cells: { ...(before.draft as Draft).cells, [cell]: 12345 },
+    });
   });
 
-  it(`embedded: reads back the same reports, members, audit trails, users and states, and writes v${SCHEMA_VERSION}`, async () => {
-    const { open, expected, file } = embeddedFixture();
+  it(`embedded: reads back the same reports, members, audit trails, users, states and acknowledgements, and writes v${SCHEMA_VERSION}`, async () => {
+    const { open, expected, file } = embeddedFixture(schema);
     const store = await open();
     cleanups.push(() => store.close());
-    await readsBackTheSame(store, expected, ids("embedded-ids.json") as string[]);
+    await readsBackTheSame(store, expected, ids(schema, "embedded-ids.json"));
 
     const [id, before] = [...expected.reports.entries()][0]!;
     const report = (await store.getReport(id))!;
@@ -179,7 +231,7 @@ describe("a store written by the first release (schema v1)", () => {
   });
 
   it("a value of a newer schema than this build is refused, never guessed at", async () => {
-    const { open, raw, prefix, expected } = await redisFixture();
+    const { open, raw, prefix, expected } = await redisFixture(schema);
     const [id] = [...expected.reports.keys()];
     const json = JSON.parse((await raw.hget(`${prefix}report:${id}`, "json"))!);
     await raw.hset(`${prefix}report:${id}`, "json", JSON.stringify({ ...json, v: SCHEMA_VERSION + 1 }));

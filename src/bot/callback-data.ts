@@ -1,4 +1,4 @@
-import { SETTING_FIELDS } from "./report-settings.js";
+import { REPORT_ASKS, SETTING_FIELDS } from "./report-settings.js";
 
 /**
  * Callback data: short, versioned, never trusted. `1|<action>|<reportId>|<arg>`
@@ -57,6 +57,8 @@ export const ACTIONS = {
   join: { code: "J", arg: oneOf("attach", "new") },
   /** The Telegram user id of the officer to remove. */
   removeOfficer: { code: "X", arg: { kind: "pattern", pattern: /^\d{1,15}$/ } },
+  /** /links of the campaign chosen among several. */
+  linksOf: { code: "K", arg: NONE },
   /** A unit id, or `s` for the supervisors' link. */
   links: { code: "L", arg: { kind: "pattern", pattern: /^(u\d{1,4}|s)$/ } },
   /** From a reminder: open the report at its next open question. */
@@ -67,7 +69,23 @@ export const ACTIONS = {
   newYear: { code: "n", arg: NONE },
   /** /settings: reminders of this report on or off for the presser. */
   mute: { code: "q", arg: oneOf("on", "off") },
+  // /report, before a final document: the date and contact it asks for, each warning, the web page.
+  /** 用这个: the suggested 成文日期 as shown, YYYYMMDD (checked as a date of the report's range). */
+  reportDate: { code: "B", arg: { kind: "pattern", pattern: /^\d{8}$/ } },
+  /** 改日期 / 填写联系方式: the setting's dialogue, going on with /report. */
+  reportAsk: { code: "b", arg: oneOf(...REPORT_ASKS) },
+  /** 跳过 the contact (it stays a warning to confirm). */
+  skipContact: { code: "o", arg: NONE },
+  /** `c` the warning at this index is confirmed, `a` all are; then the stamp of the warnings the officer saw. */
+  warning: { code: "k", arg: { kind: "pattern", pattern: /^[ca]\d{1,3}[A-Za-z0-9_-]{6}$/ } },
+  /** 网页版: the report as one .html. */
+  web: { code: "v", arg: NONE },
+  /** The create-report wizard's year buttons (no report yet: NO_REPORT); the wizard checks the range. */
+  year: { code: "Y", arg: { kind: "pattern", pattern: /^\d{4}$/ } },
 } as const;
+
+/** The report id of a button pressed before any report exists (the create-report wizard). */
+export const NO_REPORT = "-";
 export type Action = keyof typeof ACTIONS;
 type ArgSpec = (typeof ACTIONS)[Action]["arg"];
 

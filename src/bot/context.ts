@@ -18,6 +18,8 @@ export interface Deps {
   admins?: readonly number[];
   /** Builds a report's .docx off the main thread (render-pool.ts). */
   renderDocx: (draft: Draft, options: RenderOptions) => Promise<Uint8Array>;
+  /** Builds the website's .html off the main thread too. */
+  renderHtml: (draft: Draft, options: RenderOptions) => Promise<string>;
   /** Downloads a file an officer sent (getFile's file_path), at most maxBytes. */
   downloadFile: (filePath: string, maxBytes: number) => Promise<Uint8Array>;
 }

@@ -5,6 +5,7 @@ import { MESSAGE_LIMIT } from "../report/split-text.js";
 import type { Commit, CommitResult, PendingAck, Position } from "../store/store.js";
 import { isStoreUnavailable } from "../store/store-unavailable.js";
 import type { BotContext } from "./context.js";
+import { wizardStateKey } from "./wizards.js";
 
 /**
  * An update is applied once and answered once (DESIGN.md principle 4).
@@ -31,7 +32,12 @@ export function onceOnly(resend: AckResender): MiddlewareFn<BotContext> {
     const userId = ctx.from?.id;
     if (userId === undefined) return next();
     const updateId = ctx.update.update_id;
-    const { handled, unsent } = await ctx.deps.store.seen(userId, updateId);
+    const chatId = ctx.chatId;
+    const { handled, unsent } = await ctx.deps.store.seen(
+      userId,
+      updateId,
+      chatId === undefined ? undefined : wizardStateKey(chatId),
+    );
     if (handled) {
       ctx.log.info({ repeat: true }, "update handled before");
       return answerRepeat(

@@ -2,12 +2,12 @@ import { parseYear } from "../form/chinese-numeral.js";
 import { defaultReportYear } from "../form/deadline.js";
 
 /**
- * The settings of a report (unit name, year, deadline, contact): their names
+ * The settings of a report (unit name, year, deadlines, contact, 成文日期): their names
  * as the officer reads them, and the checks of a unit name and a year shared
  * by /new, the create wizard and /settings.
  */
 
-export const SETTING_FIELDS = ["org", "year", "deadline", "dueDate", "contact"] as const;
+export const SETTING_FIELDS = ["org", "year", "deadline", "dueDate", "contact", "date"] as const;
 export type SettingField = (typeof SETTING_FIELDS)[number];
 
 /** How each setting is named to the officer (also in /history). */
@@ -17,7 +17,11 @@ export const SETTING_NAMES: Record<SettingField, string> = {
   deadline: "截止日期",
   dueDate: "内部截止日期",
   contact: "联系方式",
+  date: "成文日期",
 };
+
+/** The settings /report asks for before a final document, when the report has none. */
+export const REPORT_ASKS = ["date", "contact"] as const satisfies readonly SettingField[];
 
 export function isSettingField(value: string): value is SettingField {
   return (SETTING_FIELDS as readonly string[]).includes(value);

@@ -1,3 +1,4 @@
+import type { Action } from "./callback-data.js";
 import type { BotContext } from "./context.js";
 import type { SettingField } from "./report-settings.js";
 
@@ -15,6 +16,10 @@ export type WizardId =
   | typeof RETURN_REPORT
   | typeof EDIT_CAMPAIGN_DATES;
 
+/** Where a chat's dialogue state is stored (the conversations storage key, with its prefix). */
+export const WIZARD_STATE_PREFIX = "conv:";
+export const wizardStateKey = (chatId: number): string => `${WIZARD_STATE_PREFIX}${chatId}`;
+
 /** How the officer knows each dialogue, e.g. when a command leaves it. */
 export const WIZARD_NAMES: Record<WizardId, string> = {
   [CREATE_REPORT]: "新建报告",
@@ -27,6 +32,14 @@ export const WIZARD_NAMES: Record<WizardId, string> = {
 /** The name of a running dialogue as the officer knows it. */
 function wizardName(id: string): string {
   return id in WIZARD_NAMES ? WIZARD_NAMES[id as WizardId] : "当前操作";
+}
+
+/** Buttons of the action table a dialogue asks with: pressed while it runs, they answer it and do not leave it. */
+const DIALOGUE_BUTTONS: Partial<Record<WizardId, readonly Action[]>> = { [CREATE_REPORT]: ["year"] };
+
+/** Whether a button of this action answers a dialogue that is running. */
+export function answersDialogue(ctx: BotContext, action: Action): boolean {
+  return Object.keys(ctx.conversation.active()).some((id) => DIALOGUE_BUTTONS[id as WizardId]?.includes(action));
 }
 
 /**
@@ -48,8 +61,16 @@ export async function leavingDialogues(ctx: BotContext, next: () => Promise<void
   await next();
 }
 
-/** Starts the dialogue that changes one setting of a report (leaving any other dialogue). */
-export async function editSetting(ctx: BotContext, reportId: string, field: SettingField): Promise<void> {
+/**
+ * Starts the dialogue that changes one setting of a report (leaving any other
+ * dialogue); `then: "report"` goes on with /report once it is saved.
+ */
+export async function editSetting(
+  ctx: BotContext,
+  reportId: string,
+  field: SettingField,
+  then?: "report",
+): Promise<void> {
   if (Object.keys(ctx.conversation.active()).length > 0) await ctx.conversation.exitAll();
-  await ctx.conversation.enter(EDIT_SETTING, reportId, field);
+  await ctx.conversation.enter(EDIT_SETTING, reportId, field, ...(then ? [then] : []));
 }

@@ -162,7 +162,7 @@ function ruleUnits(flow: Flow, rule: Flow["rules"][number], reads: Reads): Check
           run: ({ draft }) => {
             const text = draft.narrative[rule.part];
             return hasVisibleText(text) && text && !mentions(text, rule.groups, rule.window)
-              ? [{ severity: rule.severity, rule: rule.id, cells: [], numbers: [], message: rule.message }]
+              ? [{ severity: rule.severity, rule: rule.id, cells: [rule.part], numbers: [], message: rule.message }]
               : [];
           },
         },

@@ -1,11 +1,25 @@
 import type { Redis } from "ioredis";
+import { z } from "zod";
 import { BoundedCache } from "../bounded-cache.js";
 import { Campaign } from "../campaign/campaign.js";
 import { connectRedis } from "./redis-connection.js";
 import { RedisReminderLedger } from "./redis-reminders.js";
 import {
+  allFields,
+  authorField,
+  authorsOf,
+  changedFields,
+  decodeAudit,
+  encodeAudit,
+  type FieldWrite,
+  fieldsOf,
+  isLegacy,
+  nameFields,
+  reportFromFields,
+} from "./report-fields.js";
+import {
   AUDIT_LIMIT,
-  AuditEntry,
+  type AuditEntry,
   applyChange,
   byCreatedDesc,
   byUpdatedDesc,
@@ -13,7 +27,6 @@ import {
   type CommitResult,
   campaignWith,
   decode,
-  decodeReport,
   encode,
   HANDLED_LIMIT,
   memberDiff,
@@ -23,24 +36,25 @@ import {
   type Origin,
   PENDING_ACK_LIMIT,
   PendingAck,
-  type Position,
+  Position,
   pendingAck,
   type ReportChange,
+  SCHEMA_VERSION,
   StateRecord,
   type Store,
+  StoreDataError,
   StoredReport,
   type StoreLimits,
-  serialiseReport,
   type UpdateResult,
   UserState,
   userWith,
   validateChange,
-  withPosition,
 } from "./store.js";
 
 /*
  * Keys (all under the prefix):
- *   report:<id>       hash { version, json }: version is the compare-and-set token
+ *   report:<id>       hash: version (the compare-and-set token) and the report's
+ *                     fields (report-fields.ts); v2 and before { version, json }
  *   audit:<id>        list of audit entries, oldest first (RPUSH), bounded
  *   member:<userId>   set of report ids the user may edit
  *   user:<userId>     string (JSON): current report, position
@@ -68,12 +82,15 @@ import {
  *       member sets to add…, member sets to remove…
  * ARGV: 1 update id ('' none), 2 ack JSON ('' none), 3 now in ms, 4 handled limit,
  *       5 pending-ack limit, 6 user JSON ('' leaves it), 7 report mode ('' | 'create' | 'update'),
- *       8 expected version, 9 report JSON, 10 report id, 11 audit limit,
- *       12 number of member sets to add, 13 campaign version to write ('' none),
- *       14 campaign JSON, 15 campaign id, 16… audit entries
+ *       8 expected version, 9 '1' when the report's fields are written whole, 10 report id,
+ *       11 audit limit, 12 number of member sets to add, 13 campaign version to write ('' none),
+ *       14 campaign JSON, 15 campaign id, 16 S: number of field arguments (name, value, …),
+ *       17 D: number of fields to delete, 18… the S field arguments, the D fields, the audit entries
  * Returns {'repeat', ack JSON or ''} when the update id was handled before
- * (the ack when it is still unsent), {'conflict'} when the version moved on,
- * {'taken'} when a new report's id exists, {'ok'} when written.
+ * (the ack when it is still unsent), {'conflict', the report's fields…} when
+ * the version moved on (nothing when the report is gone), {'legacy'} when only
+ * changed fields were sent for a report still stored in the v2 layout (send
+ * it whole), {'taken'} when a new report's id exists, {'ok'} when written.
  */
 const COMMIT = `
 local uid = ARGV[1]
@@ -88,13 +105,28 @@ if ARGV[13] ~= '' then
   if (cv and tonumber(cv) or 0) ~= tonumber(ARGV[13]) - 1 then return {'conflict'} end
 end
 local mode = ARGV[7]
+local sets, dels = tonumber(ARGV[16]), tonumber(ARGV[17])
 if mode == 'create' then
   if redis.call('EXISTS', KEYS[4]) == 1 then return {'taken'} end
-  redis.call('HSET', KEYS[4], 'version', 1, 'json', ARGV[9])
+  redis.call('HSET', KEYS[4], 'version', 1, unpack(ARGV, 18, 17 + sets))
 elseif mode == 'update' then
   local cur = redis.call('HGET', KEYS[4], 'version')
-  if not cur or tonumber(cur) ~= tonumber(ARGV[8]) then return {'conflict'} end
-  redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1, 'json', ARGV[9])
+  if not cur or tonumber(cur) ~= tonumber(ARGV[8]) then
+    local current = redis.call('HGETALL', KEYS[4])
+    table.insert(current, 1, 'conflict')
+    return current
+  end
+  if ARGV[9] == '1' then
+    redis.call('DEL', KEYS[4])
+  elseif redis.call('HEXISTS', KEYS[4], 'json') == 1 then
+    return {'legacy'}
+  end
+  if sets > 0 then
+    redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1, unpack(ARGV, 18, 17 + sets))
+  else
+    redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1)
+  end
+  if dels > 0 then redis.call('HDEL', KEYS[4], unpack(ARGV, 18 + sets, 17 + sets + dels)) end
 end
 if mode ~= '' then
   redis.call('ZADD', KEYS[6], 'LT', ARGV[3], ARGV[10])
@@ -102,8 +134,9 @@ if mode ~= '' then
   for i = 9, #KEYS do
     if i - 8 <= adds then redis.call('SADD', KEYS[i], ARGV[10]) else redis.call('SREM', KEYS[i], ARGV[10]) end
   end
-  for i = 16, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
-  if #ARGV >= 16 then redis.call('LTRIM', KEYS[5], -tonumber(ARGV[11]), -1) end
+  local first = 18 + sets + dels
+  for i = first, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
+  if #ARGV >= first then redis.call('LTRIM', KEYS[5], -tonumber(ARGV[11]), -1) end
 end
 if ARGV[13] ~= '' then
   redis.call('HSET', KEYS[7], 'version', ARGV[13], 'json', ARGV[14])
@@ -125,12 +158,13 @@ end
 return {'ok'}`;
 
 /**
- * KEYS: acks, user.  ARGV: user JSON ('' leaves it), update ids…
- * Drops the acknowledgements of these updates and writes the user record.
+ * KEYS: acks, user.  ARGV: position JSON ('' leaves it), schema version, update ids…
+ * Drops the acknowledgements of these updates and sets the member's position
+ * in their record (read here, so the caller does not read it first).
  */
 const MARK_SENT = `
 local sent = {}
-for i = 2, #ARGV do sent[tonumber(ARGV[i])] = true end
+for i = 3, #ARGV do sent[tonumber(ARGV[i])] = true end
 local pending = redis.call('LRANGE', KEYS[1], 0, -1)
 local keep = {}
 for _, p in ipairs(pending) do
@@ -140,8 +174,38 @@ if #keep ~= #pending then
   redis.call('DEL', KEYS[1])
   if #keep > 0 then redis.call('RPUSH', KEYS[1], unpack(keep)) end
 end
-if ARGV[1] ~= '' then redis.call('SET', KEYS[2], ARGV[1]) end
+if ARGV[1] ~= '' then
+  local raw = redis.call('GET', KEYS[2])
+  local user = raw and cjson.decode(raw) or {v = tonumber(ARGV[2])}
+  -- A shown question ends an interrupted dialogue's hold on the next text (store.ts withPosition).
+  user.interrupted = nil
+  user.position = cjson.decode(ARGV[1])
+  redis.call('SET', KEYS[2], cjson.encode(user))
+end
 return 1`;
+
+/**
+ * KEYS: handled, acks, user, state ('-' none).  ARGV: update id, report key prefix.
+ * What an update's handling reads first, in one round trip: whether the
+ * update was handled, the member's unsent acknowledgements, their record,
+ * the conversation state, and the version of their current report. That
+ * report's key comes from the record, so it is not in KEYS (a single Redis,
+ * not a cluster).
+ */
+const SEEN = `
+local handled = redis.call('ZSCORE', KEYS[1], ARGV[1]) and 1 or 0
+local acks = redis.call('LRANGE', KEYS[2], 0, -1)
+local user = redis.call('GET', KEYS[3]) or ''
+local state = KEYS[4] ~= '-' and redis.call('GET', KEYS[4]) or ''
+local id, version = '', ''
+if user ~= '' then
+  local ok, doc = pcall(cjson.decode, user)
+  if ok and type(doc) == 'table' and type(doc.currentReportId) == 'string' then
+    id = doc.currentReportId
+    version = redis.call('HGET', ARGV[2] .. id, 'version') or ''
+  end
+end
+return {handled, acks, user, state, id, version}`;
 
 /**
  * KEYS: report, audit, remind, sent, member sets…  ARGV: version read by the caller, id.
@@ -160,17 +224,41 @@ type Arg = string | number;
 type Scripts = {
   nbCommit(numKeys: number, ...args: Arg[]): Promise<string[]>;
   nbMarkSent(numKeys: number, ...args: Arg[]): Promise<number>;
+  nbSeen(numKeys: number, ...args: Arg[]): Promise<[number, string[], string, string, string, string]>;
   nbDelete(numKeys: number, ...args: Arg[]): Promise<number>;
 };
 
 const KNOWN_REPORTS = 1000;
+/** How long the reads done with `seen` stand in for a fresh read (the handling of one update). */
+const FIRST_READ_MS = 1000;
+const FIRST_READS = 10_000;
+
+/** A value `seen` read beside its answer ('' for a missing key), and when. */
+type FirstRead<T> = { at: number; value: T };
+
+/** Takes the value out of `reads` (once) while it is fresh. */
+function takeFirst<K, T>(reads: Map<K, FirstRead<T>>, key: K): T | undefined {
+  const read = reads.get(key);
+  if (!read) return undefined;
+  reads.delete(key);
+  return Date.now() - read.at <= FIRST_READ_MS ? read.value : undefined;
+}
+
+function keepFirst<K, T>(reads: Map<K, FirstRead<T>>, key: K, value: T): void {
+  if (reads.size >= FIRST_READS) reads.clear();
+  reads.set(key, { at: Date.now(), value });
+}
 
 /** A report write prepared for the COMMIT script. */
 type ReportWrite = {
   mode: "create" | "update";
   next: StoredReport;
-  /** `next` serialised: a new report validated whole, an update by what it changes. */
-  json: string;
+  /** The fields of `next` to write: a new report validated whole, an update by what it changes. */
+  fields: FieldWrite;
+  /** All fields, replacing what is stored (a new report, or one stored in the v2 layout). */
+  whole: boolean;
+  /** The names of the audit entries' authors (report fields `w:<by>`). */
+  names: Map<string, string>;
   expectedVersion: number;
   added: number[];
   removed: number[];
@@ -191,6 +279,7 @@ export class RedisStore implements Store {
   ) {
     client.defineCommand("nbCommit", { lua: COMMIT });
     client.defineCommand("nbMarkSent", { lua: MARK_SENT });
+    client.defineCommand("nbSeen", { lua: SEEN });
     client.defineCommand("nbDelete", { lua: DELETE });
     this.redis = client as Redis & Scripts;
     this.reminders = new RedisReminderLedger(client, prefix);
@@ -255,7 +344,11 @@ export class RedisStore implements Store {
     write: ReportWrite | undefined,
     user: { id: number; state: UserState } | undefined,
     campaign?: Campaign,
-  ): Promise<{ status: "ok" | "taken" | "conflict" } | { status: "repeat"; unsent?: PendingAck }> {
+  ): Promise<
+    | { status: "ok" | "taken" | "legacy" }
+    | { status: "conflict"; current?: Record<string, string> }
+    | { status: "repeat"; unsent?: PendingAck }
+  > {
     const owner = origin?.userId ?? user?.id;
     const handledKey = owner === undefined ? this.key("handled", "-") : this.key("handled", owner);
     const acksKey = owner === undefined ? this.key("acks", "-") : this.key("acks", owner);
@@ -265,6 +358,8 @@ export class RedisStore implements Store {
     const setKeys = write ? [...write.added, ...write.removed].map((u) => this.key("member", u)) : [];
     const ackJson = origin?.ack ? encode(PendingAck, acksKey, pendingAck(origin, this.now())) : "";
     const campaignKey = this.key("campaign", campaign?.id ?? "-");
+    const sets = write ? [...write.fields.set, ...write.names].flat() : [];
+    const dels = write?.fields.del ?? [];
     const reply = await this.redis.nbCommit(
       8 + setKeys.length,
       handledKey,
@@ -284,26 +379,49 @@ export class RedisStore implements Store {
       user ? encode(UserState, userKey, user.state) : "",
       write?.mode ?? "",
       write?.expectedVersion ?? 0,
-      write?.json ?? "",
+      write?.whole ? "1" : "0",
       id,
       AUDIT_LIMIT,
       write?.added.length ?? 0,
       campaign?.version ?? "",
       campaign ? encode(Campaign, campaignKey, campaign) : "",
       campaign?.id ?? "",
+      sets.length,
+      dels.length,
+      ...sets,
+      ...dels,
       ...(write?.audit ?? []),
     );
     const [status, ack] = reply;
     if (status === "repeat") return ack ? { status, unsent: decode(PendingAck, acksKey, ack) } : { status };
-    return { status: status as "ok" | "taken" | "conflict" };
+    // The report as it is now: what the caller plans the change again on, without another read.
+    if (status === "conflict") return reply.length > 1 ? { status, current: fieldsOf(reply.slice(1)) } : { status };
+    return { status: status as "ok" | "taken" | "legacy" };
   }
 
   /** The write of a new report (version 1) under its id, which the script refuses when taken. */
   private createWrite(next: StoredReport, entries: AuditEntry[]): ReportWrite {
-    const json = encode(StoredReport, this.key("report", next.id), next);
+    const parsed = StoredReport.safeParse(next);
+    if (!parsed.success)
+      throw new StoreDataError(
+        this.key("report", next.id),
+        `refused to write invalid data: ${z.prettifyError(parsed.error)}`,
+      );
     const auditKey = this.key("audit", next.id);
-    const audit = entries.map((e, i) => encode(AuditEntry, `${auditKey}[${i}]`, e));
-    return { mode: "create", next, json, expectedVersion: 0, added: next.members, removed: [], audit };
+    const audit = entries.map((e, i) => encodeAudit(`${auditKey}[${i}]`, e));
+    const fields = { set: allFields(next), del: [] };
+    const names = nameFields(entries);
+    return {
+      mode: "create",
+      next,
+      fields,
+      whole: true,
+      names,
+      expectedVersion: 0,
+      added: next.members,
+      removed: [],
+      audit,
+    };
   }
 
   private newWrite(input: NewReport): ReportWrite {
@@ -313,16 +431,19 @@ export class RedisStore implements Store {
   /** The write of `change` onto `current` (at the version the script will expect). */
   private updateWrite(id: string, current: StoredReport, change: ReportChange, audit: AuditEntry[]): ReportWrite {
     const auditKey = this.key("audit", id);
-    const entries = audit.map((e, i) => encode(AuditEntry, `${auditKey}[${i}]`, e));
+    const entries = audit.map((e, i) => encodeAudit(`${auditKey}[${i}]`, e));
     validateChange(this.key("report", id), current, change);
     const next = applyChange(current, change, this.now());
     // The script re-checks the version, so the member diff computed from
     // `current` is exactly the change made when the write goes through.
     const { added, removed } = memberDiff(current.members, next.members);
+    const whole = this.legacy.has(current);
     return {
       mode: "update",
       next,
-      json: serialiseReport(next),
+      fields: whole ? { set: allFields(next), del: [] } : changedFields(current, next),
+      whole,
+      names: nameFields(audit),
       expectedVersion: current.version,
       added,
       removed,
@@ -345,25 +466,59 @@ export class RedisStore implements Store {
       if (commit.create) write = this.newWrite(commit.create);
       const created = commit.create ? write?.next.id : undefined;
       const user = commit.user && { id: origin.userId, state: userWith(commit.user, created) };
+      if (user) this.firstUsers.delete(user.id);
       const campaign = commit.campaign && campaignWith(commit.campaign.next, created);
-      const result = await this.runCommit(origin, write, user, campaign);
+      const result = await this.runWrite(origin, write, user, campaign);
       if (result.status === "repeat") return result;
       if (result.status === "ok") {
         if (!write) return { status: "applied" };
         return { status: "applied", report: this.remember(this.key("report", write.next.id), write.next) };
       }
-      if (result.status === "conflict")
-        return { status: "conflict", current: await this.getReport(write?.next.id ?? "") };
+      if (result.status === "conflict") return { status: "conflict", current: await this.currentOf(write, result) };
       // A random id that is already taken (56 bits: practically never).
       if (attempt >= 3) throw new Error(`could not find a free report id after ${attempt} attempts`);
     }
   }
 
+  /** Runs the COMMIT script; a report still stored in the v2 layout is written again whole. */
+  private async runWrite(
+    origin: Origin | undefined,
+    write: ReportWrite | undefined,
+    user?: { id: number; state: UserState },
+    campaign?: Campaign,
+  ): ReturnType<RedisStore["runCommit"]> {
+    const result = await this.runCommit(origin, write, user, campaign);
+    if (result.status !== "legacy" || !write) return result;
+    return this.runCommit(
+      origin,
+      { ...write, fields: { set: allFields(write.next), del: [] }, whole: true },
+      user,
+      campaign,
+    );
+  }
+
+  /** The report a refused write found: from the script's reply, else read. */
+  private async currentOf(
+    write: ReportWrite | undefined,
+    result: { current?: Record<string, string> },
+  ): Promise<StoredReport | undefined> {
+    const id = write?.next.id ?? "";
+    if (!result.current) return this.getReport(id);
+    return this.fromFields(this.key("report", id), result.current);
+  }
+
   async markSent(userId: number, updateIds: number[], position?: Position): Promise<void> {
     const userKey = this.key("user", userId);
-    const user = position ? encode(UserState, userKey, withPosition(await this.getUser(userId), position)) : "";
-    if (updateIds.length === 0 && !user) return;
-    await this.redis.nbMarkSent(2, this.key("acks", userId), userKey, user, ...updateIds);
+    if (updateIds.length === 0 && !position) return;
+    let json = "";
+    if (position) {
+      const parsed = Position.safeParse(position);
+      if (!parsed.success)
+        throw new StoreDataError(userKey, `refused to write invalid data: ${z.prettifyError(parsed.error)}`);
+      json = JSON.stringify(parsed.data);
+      this.firstUsers.delete(userId);
+    }
+    await this.redis.nbMarkSent(2, this.key("acks", userId), userKey, json, SCHEMA_VERSION, ...updateIds);
   }
 
   async unsentAcks(userId: number): Promise<PendingAck[]> {
@@ -371,13 +526,31 @@ export class RedisStore implements Store {
     return (await this.redis.lrange(key, 0, -1)).map((json) => decode(PendingAck, key, json));
   }
 
-  async seen(userId: number, updateId: number): Promise<{ handled: boolean; unsent: PendingAck[] }> {
+  /**
+   * What `seen` read beside its answer: the handling of the update reads the
+   * member's record, the conversation state and the current report's version
+   * next, and gets them from here (each once, within FIRST_READ_MS) instead of
+   * another round trip. A write of the record or the state forgets it.
+   */
+  private readonly firstUsers = new Map<number, FirstRead<string>>();
+  private readonly firstStates = new Map<string, FirstRead<string>>();
+  private readonly firstVersions = new Map<string, FirstRead<number>>();
+
+  async seen(userId: number, updateId: number, stateKey?: string): Promise<{ handled: boolean; unsent: PendingAck[] }> {
     const key = this.key("acks", userId);
-    const [score, pending] = await Promise.all([
-      this.redis.zscore(this.key("handled", userId), String(updateId)),
-      this.redis.lrange(key, 0, -1),
-    ]);
-    return { handled: score !== null, unsent: pending.map((json) => decode(PendingAck, key, json)) };
+    const [handled, pending, user, state, reportId, version] = await this.redis.nbSeen(
+      4,
+      this.key("handled", userId),
+      key,
+      this.key("user", userId),
+      stateKey === undefined ? "-" : this.key("state", stateKey),
+      updateId,
+      `${this.prefix}report:`,
+    );
+    keepFirst(this.firstUsers, userId, user);
+    if (stateKey !== undefined) keepFirst(this.firstStates, stateKey, state);
+    if (reportId && version) keepFirst(this.firstVersions, reportId, Number(version));
+    return { handled: handled === 1, unsent: pending.map((json) => decode(PendingAck, key, json)) };
   }
 
   async createReport(input: NewReport): Promise<StoredReport> {
@@ -401,23 +574,32 @@ export class RedisStore implements Store {
    */
   private readonly known = new BoundedCache<string, StoredReport>(KNOWN_REPORTS);
 
+  /** Reports read in the v2 layout: their next write rewrites them whole in fields. */
+  private readonly legacy = new WeakSet<StoredReport>();
+
   private remember(key: string, report: StoredReport): StoredReport {
     return this.known.set(key, report);
+  }
+
+  private fromFields(key: string, fields: Record<string, string>): StoredReport {
+    const report = reportFromFields(key, fields);
+    if (isLegacy(fields)) this.legacy.add(report);
+    return this.remember(key, report);
   }
 
   async getReport(id: string): Promise<StoredReport | undefined> {
     const key = this.key("report", id);
     const copy = this.known.get(key);
     if (copy) {
-      const version = await this.redis.hget(key, "version");
+      const version = takeFirst(this.firstVersions, id) ?? (await this.redis.hget(key, "version"));
       if (version !== null && Number(version) === copy.version) return copy;
     }
-    const json = await this.redis.hget(key, "json");
-    if (json === null) {
+    const fields = await this.redis.hgetall(key);
+    if (Object.keys(fields).length === 0) {
       this.known.delete(key);
       return undefined;
     }
-    return this.remember(key, decodeReport(key, json));
+    return this.fromFields(key, fields);
   }
 
   async listReports(userId: number): Promise<StoredReport[]> {
@@ -437,10 +619,9 @@ export class RedisStore implements Store {
     const current = basis?.id === id && basis.version === expectedVersion ? basis : await this.getReport(id);
     if (!current || current.version !== expectedVersion) return { ok: false, current };
     const write = this.updateWrite(id, current, change, audit);
-    if ((await this.runCommit(undefined, write, undefined)).status === "ok") {
-      return { ok: true, report: this.remember(this.key("report", id), write.next) };
-    }
-    return { ok: false, current: await this.getReport(id) };
+    const result = await this.runWrite(undefined, write);
+    if (result.status === "ok") return { ok: true, report: this.remember(this.key("report", id), write.next) };
+    return { ok: false, current: await this.currentOf(write, result.status === "conflict" ? result : {}) };
   }
 
   async deleteReport(id: string): Promise<boolean> {
@@ -468,7 +649,16 @@ export class RedisStore implements Store {
     if (limit <= 0) return [];
     const key = this.key("audit", id);
     const newestFirst = (await this.redis.lrange(key, -limit, -1)).reverse();
-    return newestFirst.map((json, i) => decode(AuditEntry, `${key}[-${i + 1}]`, json));
+    const authors = authorsOf(newestFirst);
+    const names = new Map<number, string>();
+    if (authors.length > 0) {
+      const found = await this.redis.hmget(this.key("report", id), ...authors.map(authorField));
+      authors.forEach((by, i) => {
+        const name = found[i];
+        if (name != null) names.set(by, name);
+      });
+    }
+    return newestFirst.map((json, i) => decodeAudit(`${key}[-${i + 1}]`, json, names));
   }
 
   private get campaignsKey(): string {
@@ -489,27 +679,30 @@ export class RedisStore implements Store {
 
   async getUser(userId: number): Promise<UserState> {
     const key = this.key("user", userId);
-    const json = await this.redis.get(key);
-    return json === null ? {} : decode(UserState, key, json);
+    const json = takeFirst(this.firstUsers, userId) ?? (await this.redis.get(key));
+    return json === null || json === "" ? {} : decode(UserState, key, json);
   }
 
   async setUser(userId: number, state: UserState): Promise<void> {
     const key = this.key("user", userId);
+    this.firstUsers.delete(userId);
     await this.redis.set(key, encode(UserState, key, state));
   }
 
   async readState(key: string): Promise<unknown | undefined> {
     const k = this.key("state", key);
-    const json = await this.redis.get(k);
-    return json === null ? undefined : decode(StateRecord, k, json).value;
+    const json = takeFirst(this.firstStates, key) ?? (await this.redis.get(k));
+    return json === null || json === "" ? undefined : decode(StateRecord, k, json).value;
   }
 
   async writeState(key: string, value: unknown): Promise<void> {
     const k = this.key("state", key);
+    this.firstStates.delete(key);
     await this.redis.set(k, encode(StateRecord, k, { value }));
   }
 
   async deleteState(key: string): Promise<void> {
+    this.firstStates.delete(key);
     await this.redis.del(this.key("state", key));
   }
 

@@ -229,8 +229,14 @@ export interface Store {
   markSent(userId: number, updateIds: number[], position?: Position): Promise<void>;
   /** The member's acknowledgements Telegram has not accepted yet, oldest first (at most PENDING_ACK_LIMIT). */
   unsentAcks(userId: number): Promise<PendingAck[]>;
-  /** In one read: whether this exact update of the member was handled, and their unsent acknowledgements. */
-  seen(userId: number, updateId: number): Promise<{ handled: boolean; unsent: PendingAck[] }>;
+  /**
+   * In one read: whether this exact update of the member was handled, and
+   * their unsent acknowledgements. The Redis store reads in the same round
+   * trip what the handling reads next (the member's record, the state under
+   * `stateKey`, their current report's version) and answers the next
+   * getUser, readState and getReport of them from it, once and within a second.
+   */
+  seen(userId: number, updateId: number, stateKey?: string): Promise<{ handled: boolean; unsent: PendingAck[] }>;
   /** Generates a short random id (10 url-safe characters). */
   createReport(input: NewReport): Promise<StoredReport>;
   /**
@@ -354,8 +360,10 @@ export type StoreLimits = { handledLimit?: number };
  *   1  the first release
  *   2  the once-only record left the report (`handled`, now per member);
  *      members carry a position
+ *   3  Redis keeps a report as fields (report-fields.ts), so a write sends
+ *      what changed; a v2 report is rewritten whole at its next write
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Stored data that cannot be used (unknown version, bad shape), or a refused write. */
 export class StoreDataError extends Error {

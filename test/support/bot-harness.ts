@@ -73,6 +73,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       now: options.now ?? (() => new Date()),
       flows,
       renderDocx: renderer.render,
+      renderHtml: renderer.renderHtml,
       downloadFile: fileDownloader({ TELEGRAM_API_ROOT: fake.apiRoot, BOT_TOKEN: TOKEN }),
       ...(options.allowedUserIds ? { allowedUserIds: options.allowedUserIds } : {}),
       ...(options.admins ? { admins: options.admins } : {}),

@@ -113,19 +113,32 @@ export class OfficerScript {
     }
   }
 
-  /** /report, 确认生成 when warnings are listed, and the document. Fails on errors (only a 草稿 possible). */
+  /**
+   * /report as an officer goes through it: the 成文日期 (the suggested one, or
+   * 20 January after the report year typed in), the contact skipped, each
+   * warning confirmed in turn, and the document; `warnings` holds the warning
+   * questions. Fails on errors (only a 草稿 possible).
+   */
   async report(): Promise<{ document: BotDocument; warnings: string }> {
     let reply = await this.say("/report");
-    let warnings = "";
-    if (buttonTexts(reply).flat().includes("确认生成")) {
-      warnings = reply.text;
-      this.officer.press("确认生成");
-      reply = await this.officer.nextReply();
+    const warnings: string[] = [];
+    while (!reply.document) {
+      const buttons = buttonTexts(reply).flat();
+      const warning = buttons.find((b) => b.startsWith("已核实"));
+      if (buttons.includes("用这个")) reply = await this.press("用这个");
+      else if (buttons.includes("填写成文日期")) {
+        await this.press("填写成文日期");
+        reply = await this.say(`${this.fixture.year + 1}-01-20`);
+      } else if (buttons.includes("填写联系方式")) reply = await this.press("跳过");
+      else if (buttons.includes("生成正式报告")) reply = await this.press("生成正式报告");
+      else if (warning) {
+        warnings.push(reply.text);
+        reply = await this.press(warning);
+      } else throw new Error(`expected the document, got: ${reply.text}`);
     }
-    if (!reply.document) throw new Error(`expected the document, got: ${reply.text}`);
     const document = this.officer.documents.find((d) => d.messageId === reply.messageId);
     if (!document) throw new Error("the document message is not among the chat's documents");
-    return { document, warnings };
+    return { document, warnings: warnings.join("\n") };
   }
 
   /** Sends a text and returns the bot's next message. */

@@ -3,9 +3,11 @@ import { BoundedCache } from "../../bounded-cache.js";
 import { uncheckedCrossYear } from "../../form/cross-year.js";
 import type { Finding } from "../../form/finding.js";
 import { exportReport } from "../../form/load-report.js";
+import { suggestedReportDate } from "../../form/report-date.js";
 import { draftFingerprint } from "../../form/report-state.js";
 import { type ReportSummary, reportSummary, summaryLine } from "../../form/report-summary.js";
 import { computeValues } from "../../form/totals.js";
+import { hasVisibleText } from "../../form/visible-text.js";
 import { reportTitle } from "../../report/report-text.js";
 import { MESSAGE_LIMIT } from "../../report/split-text.js";
 import { narrativePreview, tablePreview } from "../../report/table-preview.js";
@@ -14,17 +16,21 @@ import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { safeFileName } from "../file-name.js";
-import { escapeHtml, packLines } from "../html.js";
-import { writeOnce } from "../once-only.js";
+import { escapeHtml } from "../html.js";
+import { sendAck, writeOnce } from "../once-only.js";
 import { currentReport, mutateReport } from "../report-access.js";
 import { findingsOf, flowOf } from "../report-view.js";
-import { findingLines } from "../views/question.js";
+import { checkMessages, findingsStamp } from "../views/findings.js";
+import { findingLines, type View } from "../views/question.js";
 import { NO_REPORT } from "../views/replies.js";
+import { contactQuestion, dateQuestion, warningQuestion } from "../views/report-steps.js";
 
 /**
- * The end of the way: /check lists what the checks found, /preview shows the
- * whole report in the chat, /report builds the .docx (errors block the final
- * version, warnings need one confirmation), /export sends the interchange JSON.
+ * The end of the way: /check lists what the checks found (each with a button
+ * to its question), /preview shows the whole report in the chat, /report
+ * builds the .docx (errors block the final version; the 成文日期, a missing
+ * contact and each warning are asked about first) and its 网页版, /export
+ * sends the interchange JSON.
  */
 
 /** Findings messages are split well below Telegram's limit (DESIGN: long lists are split). */
@@ -33,10 +39,17 @@ const CHECK_LIMIT = 3500;
 const LISTED = 10;
 
 /** A render that failed or took too long (the worker's error is logged, not shown). */
-const RENDER_FAILED = "抱歉，这次没能生成 Word 文件。填写的内容都已保存，不受影响；请稍后再发 /report。";
+const renderFailed = (what: string) => `抱歉，这次没能生成${what}。填写的内容都已保存，不受影响；请稍后再发 /report。`;
 
 const DRAFT = "draft";
-const CONFIRM = "ok";
+const FINAL = "ok";
+const STAMP_LENGTH = 6;
+
+/** A button of an older state: errors appeared or went away, or the warnings changed. */
+async function changedSince(ctx: BotContext, report: StoredReport): Promise<void> {
+  await ctx.answerCallbackQuery({ text: "报告已有改动，请看最新的核对结果。" });
+  await startReport(ctx, report);
+}
 
 // --- /check ---
 
@@ -52,30 +65,28 @@ export async function sendCheck(ctx: BotContext, report: StoredReport): Promise<
     await ctx.reply(["✅ 核对完毕，没有发现问题。可以发 /report 生成报告。", ...note].join("\n"));
     return;
   }
-  for (const message of packLines([...checkLines(summary), ...note], CHECK_LIMIT)) {
-    await ctx.reply(message);
-  }
+  // Errors first, then the unanswered sections (one "missing" finding per section), then warnings.
+  const head = [`<b>核对结果</b>：${summaryLine(summary)}`];
+  const tail = [
+    "",
+    summary.ready
+      ? "提醒不影响生成，核实后发 /report；点「改 N」去改第 N 项。"
+      : "点「改 N」去改第 N 项，或发 /sections 找到它；有错误或未填完时 /report 只能生成草稿。",
+    ...note,
+  ];
+  const sections = [
+    { heading: "错误（须改正）", findings: summary.errors },
+    { heading: "未填完", findings: summary.missing },
+    { heading: "提醒（请核实）", findings: summary.warnings },
+  ];
+  const flow = flowOf(ctx.deps, report);
+  for (const message of checkMessages(flow, report.id, sections, head, tail, CHECK_LIMIT))
+    await ctx.reply(message.text, message.keyboard ? { reply_markup: message.keyboard } : {});
 }
 
 /** The counts of every view (form/report-summary.ts), the same for the card, /check and /report. */
 const summaryOf = (ctx: BotContext, report: StoredReport): ReportSummary =>
   reportSummary(flowOf(ctx.deps, report), report.draft, findingsOf(ctx.deps, report));
-
-/** Errors first, then the unanswered sections (one "missing" finding per section), then warnings. */
-function checkLines(summary: ReportSummary): string[] {
-  const { errors, missing, warnings } = summary;
-  const lines = [`<b>核对结果</b>：${summaryLine(summary)}`];
-  if (errors.length > 0) lines.push("", "<b>错误（须改正）</b>", ...findingLines(errors));
-  if (missing.length > 0) lines.push("", "<b>未填完</b>", ...findingLines(missing));
-  if (warnings.length > 0) lines.push("", "<b>提醒（请核实）</b>", ...findingLines(warnings));
-  lines.push(
-    "",
-    summary.ready
-      ? "提醒不影响生成，核实后发 /report。"
-      : "发 /sections 找到要改的项；有错误或未填完时 /report 只能生成草稿。",
-  );
-  return lines;
-}
 
 // --- /preview ---
 
@@ -100,34 +111,52 @@ export async function sendPreview(ctx: BotContext, report: StoredReport): Promis
 
 // --- /report ---
 
+/** What /report was told already in this run: a contact skipped, and what was just saved (said first). */
+interface ReportRun {
+  contactSkipped?: boolean;
+  before?: string;
+}
+
 /**
- * Runs every check: errors or unanswered sections offer only a 草稿, warnings
- * ask for one confirmation, a clean report is built at once.
+ * Runs every check. Errors or unanswered sections offer only a 草稿. Before a
+ * final document: the 成文日期 (a suggested date to confirm), the contact when
+ * missing (it may be skipped), then each warning in turn; a clean report is
+ * built at once.
  */
-export async function startReport(ctx: BotContext, report: StoredReport): Promise<void> {
+export async function startReport(ctx: BotContext, report: StoredReport, run: ReportRun = {}): Promise<void> {
   const summary = summaryOf(ctx, report);
+  // After a setting was saved, the message carries that acknowledgement too, and marks it as sent.
+  const say = (view: View) => {
+    const other = view.keyboard ? { reply_markup: view.keyboard } : {};
+    return run.before ? sendAck(ctx, `${run.before}\n\n${view.text}`, other) : ctx.reply(view.text, other);
+  };
   if (!summary.ready) {
-    await ctx.reply(
-      [
-        `核对结果：${summaryLine(summary)}。还不能生成正式报告：`,
-        ...listed(blocking(summary)),
-        "",
-        "改正、填完后再发 /report。也可以先生成一份草稿，文末列出这些问题。",
-      ].join("\n"),
-      { reply_markup: new InlineKeyboard().text("生成草稿", encodeCallback("finalize", report.id, DRAFT)) },
-    );
+    const text = [
+      `核对结果：${summaryLine(summary)}。还不能生成正式报告：`,
+      ...listed(blocking(summary)),
+      "",
+      "改正、填完后再发 /report。也可以先生成一份草稿，第一页列出这些问题和提醒。",
+    ].join("\n");
+    await say({ text, keyboard: new InlineKeyboard().text("生成草稿", encodeCallback("finalize", report.id, DRAFT)) });
+    return;
+  }
+  if (!report.draft.date) {
+    await say(dateQuestion(report, suggestedReportDate(report.draft.year, ctx.deps.now())));
+    return;
+  }
+  if (!hasVisibleText(report.draft.contact) && !run.contactSkipped) {
+    await say(contactQuestion(report));
     return;
   }
   if (summary.warnings.length > 0) {
-    await ctx.reply(
-      [
-        `核对结果：${summaryLine(summary)}，请核实：`,
-        ...listed(summary.warnings),
-        "",
-        "核实无误就点「确认生成」。",
-      ].join("\n"),
-      { reply_markup: new InlineKeyboard().text("确认生成", encodeCallback("finalize", report.id, CONFIRM)) },
-    );
+    await say(warningQuestion(flowOf(ctx.deps, report), report, summary.warnings, 0, summaryLine(summary)));
+    return;
+  }
+  // An update writes once (once-only.ts): after a setting was saved, the document (which records
+  // the report as finished) comes from the officer's next tap.
+  if (run.before) {
+    const keyboard = new InlineKeyboard().text("生成正式报告", encodeCallback("finalize", report.id, FINAL));
+    await say({ text: "没有要核实的提醒了。", keyboard });
     return;
   }
   await sendDocx(ctx, report, []);
@@ -143,48 +172,93 @@ function listed(findings: Finding[]): string[] {
   return lines;
 }
 
-/** A second tap of 生成草稿 or 确认生成 (or /report again) this soon after, on unchanged content, sends no second document. */
+/** A second tap of a document button (网页版 too, or /report again) this soon after, on unchanged content, sends no second document. */
 const AGAIN_WITHIN_MS = 60_000;
 const SENT_JUST_NOW = "这份文件刚刚发过，内容没有改动，往上翻就能找到。";
 /** When each document was last sent, by chat, report, kind and content (one chat's updates come one at a time). */
 const sentDocuments = new BoundedCache<string, number>(1000);
 
 /**
- * `problems` non-empty makes the document a 草稿 listing them. Sent once per
- * update (recorded by the once-only write once Telegram accepted it) and once
- * per unchanged content within AGAIN_WITHIN_MS.
+ * `problems` non-empty makes the document a 草稿 listing them on its first
+ * page. Sent once per update (recorded by the once-only write once Telegram
+ * accepted it) and once per unchanged content within AGAIN_WITHIN_MS.
  */
 async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding[]): Promise<void> {
   const { draft } = report;
   const isDraft = problems.length > 0;
-  const key = `${ctx.chat?.id}:${report.id}:${isDraft ? "draft" : "final"}:${draftFingerprint(draft)}`;
-  const now = ctx.deps.now().getTime();
-  const sentAt = sentDocuments.get(key);
-  const again = sentAt !== undefined && now - sentAt < AGAIN_WITHIN_MS;
-  if (ctx.callbackQuery)
-    await ctx.answerCallbackQuery({ text: again ? SENT_JUST_NOW : isDraft ? "正在生成草稿……" : "正在生成报告……" });
-  else if (again) await ctx.reply(SENT_JUST_NOW);
-  if (again) return;
+  const key = documentKey(ctx, report, isDraft ? "draft" : "final");
+  if (await sentJustNow(ctx, key, isDraft ? "正在生成草稿……" : "正在生成报告……")) return;
   await ctx.replyWithChatAction("upload_document");
   let buffer: Uint8Array;
   try {
     buffer = await ctx.deps.renderDocx(draft, { problems });
   } catch (error) {
-    const { name, message } = error instanceof Error ? error : new Error(String(error));
-    ctx.log.error({ reportId: report.id, version: report.version, error: { name, message } }, "report render failed");
-    await ctx.reply(RENDER_FAILED);
+    logRenderFailure(ctx, report, error);
+    await ctx.reply(renderFailed(" Word 文件"));
     return;
   }
   const fileName = safeFileName(`${reportTitle(draft)}${isDraft ? "（草稿）" : ""}.docx`);
   ctx.log.info({ reportId: report.id, version: report.version, isDraft, bytes: buffer.length }, "report built");
+  const errors = problems.filter((f) => f.severity === "error").length;
+  const warnings = problems.length - errors;
   await ctx.replyWithDocument(new InputFile(buffer, fileName), {
     caption: isDraft
-      ? `草稿：还有 ${problems.length} 个问题（错误和未填完的部分），已列在文末。改好后发 /report 生成正式报告。`
-      : "报告已生成。请在 Word 里再看一遍，盖章后发布。",
+      ? `草稿：${errors} 个问题（错误和未填完的部分）${warnings > 0 ? `、${warnings} 个提醒` : ""}列在第一页。改好后发 /report 生成正式报告。`
+      : "报告已生成。请在 Word 里再看一遍，盖章后发布。要在网站上发布，点「网页版」。",
+    reply_markup: new InlineKeyboard().text("网页版", encodeCallback("web", report.id)),
   });
-  sentDocuments.set(key, now);
+  sentDocuments.set(key, ctx.deps.now().getTime());
   // The same update handled again (redelivered, or retried from the inbox) then sends nothing.
   if (isDraft || !(await recordFinal(ctx, report))) await writeOnce(ctx, {}, "");
+}
+
+/** Which document of which content, for which chat. */
+const documentKey = (ctx: BotContext, report: StoredReport, kind: string) =>
+  `${ctx.chat?.id}:${report.id}:${kind}:${draftFingerprint(report.draft)}`;
+
+/** Answers the tap; true (and says so) when this document went out within AGAIN_WITHIN_MS. */
+async function sentJustNow(ctx: BotContext, key: string, working: string): Promise<boolean> {
+  const sentAt = sentDocuments.get(key);
+  const again = sentAt !== undefined && ctx.deps.now().getTime() - sentAt < AGAIN_WITHIN_MS;
+  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: again ? SENT_JUST_NOW : working });
+  else if (again) await ctx.reply(SENT_JUST_NOW);
+  return again;
+}
+
+function logRenderFailure(ctx: BotContext, report: StoredReport, error: unknown): void {
+  const { name, message } = error instanceof Error ? error : new Error(String(error));
+  ctx.log.error({ reportId: report.id, version: report.version, error: { name, message } }, "report render failed");
+}
+
+/**
+ * 网页版: the report as one .html to paste into the website's editor. It is
+ * the final text while the report is what the final document was built for;
+ * otherwise a 草稿 listing every finding, as the .docx draft does.
+ */
+async function sendHtml(ctx: BotContext, report: StoredReport): Promise<void> {
+  const { draft } = report;
+  const final = report.finalized?.fingerprint === draftFingerprint(draft);
+  const problems = final ? [] : findingsOf(ctx.deps, report);
+  const isDraft = problems.length > 0;
+  const key = documentKey(ctx, report, isDraft ? "html-draft" : "html");
+  if (await sentJustNow(ctx, key, "正在生成网页版……")) return;
+  await ctx.replyWithChatAction("upload_document");
+  let html: string;
+  try {
+    html = await ctx.deps.renderHtml(draft, { problems });
+  } catch (error) {
+    logRenderFailure(ctx, report, error);
+    await ctx.reply(renderFailed("网页版"));
+    return;
+  }
+  const fileName = safeFileName(`${reportTitle(draft)}${isDraft ? "（草稿）" : ""}.html`);
+  await ctx.replyWithDocument(new InputFile(Buffer.from(html, "utf8"), fileName), {
+    caption: isDraft
+      ? "网页版草稿：问题列在最前面。生成正式报告后再点「网页版」。"
+      : "网页版：用浏览器打开，全选复制，粘贴到网站的编辑器里。",
+  });
+  sentDocuments.set(key, ctx.deps.now().getTime());
+  await writeOnce(ctx, {}, "");
 }
 
 /**
@@ -227,18 +301,40 @@ export function finalizeFeature(): Composer<BotContext> {
   composer.command("export", withReport(sendExport));
 
   // `report` is the stored report as it is now (onReportAction reloads it), so the checks run again:
-  // a 确认生成 pressed after errors appeared must not produce a final document.
+  // a confirmation pressed after errors appeared must not produce a final document.
   onReportAction(composer, ["finalize"], async (ctx, callback, report) => {
     const summary = summaryOf(ctx, report);
     if (callback.arg === DRAFT && !summary.ready) {
-      await sendDocx(ctx, report, blocking(summary));
-    } else if (callback.arg === CONFIRM && summary.ready) {
+      // The draft lists the warnings too, so a reviewer sees everything still open.
+      await sendDocx(ctx, report, [...blocking(summary), ...summary.warnings]);
+    } else if (callback.arg === FINAL && summary.ready && summary.warnings.length === 0) {
       await sendDocx(ctx, report, []);
-    } else {
-      // The report changed since the button was sent: errors appeared (no final) or went away (no draft needed).
-      await ctx.answerCallbackQuery({ text: "报告已有改动，请看最新的核对结果。" });
-      await startReport(ctx, report);
-    }
+    } else await changedSince(ctx, report);
   });
+
+  onReportAction(composer, ["skipContact"], async (ctx, _callback, report) => {
+    await ctx.answerCallbackQuery();
+    await startReport(ctx, report, { contactSkipped: true });
+  });
+
+  // Each warning confirmed in turn, or all at once; only the list the officer saw, with no error since.
+  onReportAction(composer, ["warning"], async (ctx, callback, report) => {
+    const { ready, warnings } = summaryOf(ctx, report);
+    const index = Number(callback.arg.slice(1, -STAMP_LENGTH));
+    const stamp = callback.arg.slice(-STAMP_LENGTH);
+    if (!ready || findingsStamp(warnings) !== stamp || !warnings[index]) {
+      await changedSince(ctx, report);
+      return;
+    }
+    if (callback.arg.startsWith("c") && index + 1 < warnings.length) {
+      await ctx.answerCallbackQuery();
+      const view = warningQuestion(flowOf(ctx.deps, report), report, warnings, index + 1);
+      await ctx.reply(view.text, { reply_markup: view.keyboard });
+      return;
+    }
+    await sendDocx(ctx, report, []);
+  });
+
+  onReportAction(composer, ["web"], (ctx, _callback, report) => sendHtml(ctx, report));
   return composer;
 }

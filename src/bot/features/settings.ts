@@ -3,6 +3,7 @@ import { Composer, type Context, InlineKeyboard } from "grammy";
 import { chineseDate, DEFAULT_PLAN, defaultDeadline, parseDate } from "../../form/deadline.js";
 import type { FormatId } from "../../form/draft.js";
 import type { FlowRegistry } from "../../form/flow-registry.js";
+import { parseReportDate } from "../../form/report-date.js";
 import type { StoredReport } from "../../store/store.js";
 import { sendCard } from "../ask.js";
 import { encodeCallback } from "../callback-data.js";
@@ -25,14 +26,18 @@ import {
   type SettingField,
   settingTarget,
 } from "../report-settings.js";
-import { NO_REPORT, REPORT_GONE } from "../views/replies.js";
+import { INVALID_BUTTON, NO_REPORT, REPORT_GONE } from "../views/replies.js";
 import { EDIT_SETTING, editSetting } from "../wizards.js";
 
 /**
- * /settings: unit name, year, deadline and contact line. Each change is one
- * short dialogue (the "edit-setting" conversation, also used by /reports to
- * rename); the write goes through the store with an audit entry.
+ * /settings: unit name, year, deadlines, contact line and 成文日期. Each
+ * change is one short dialogue (the "edit-setting" conversation, also used by
+ * /reports to rename and by /report to ask for a missing date or contact);
+ * the write goes through the store with an audit entry.
  */
+
+/** Where the dialogue goes once a setting is saved: /report goes on with its next question. */
+export type ContinueReport = (ctx: BotContext, report: StoredReport, saved: string) => Promise<void>;
 
 const MAX_CONTACT = 300;
 const CLEAR_WORD = "无";
@@ -52,6 +57,7 @@ export async function showSettings(ctx: BotContext, report: StoredReport): Promi
     `截止日期：${chineseDate(deadline)}${deadline === defaultDeadline(draft.year) ? "（默认）" : ""}`,
     `内部截止日期：${report.dueDate ? chineseDate(report.dueDate) : "未设"}`,
     `联系方式：${draft.contact ? escapeHtml(draft.contact) : "未填"}`,
+    `成文日期：${draft.date ? chineseDate(draft.date) : "未填"}`,
     `提醒：${muted ? "已关闭" : "开启"}（截止前 ${plan.days.filter((d) => d > 0).join("、")} 天和当天 ${plan.time}）`,
     "",
     "点按钮修改：",
@@ -65,6 +71,8 @@ export async function showSettings(ctx: BotContext, report: StoredReport): Promi
     .text(SETTING_NAMES.dueDate, button("dueDate"))
     .row()
     .text(SETTING_NAMES.contact, button("contact"))
+    .text(SETTING_NAMES.date, button("date"))
+    .row()
     .text(muted ? "打开提醒" : "关闭提醒", encodeCallback("mute", report.id, muted ? "off" : "on"));
   await ctx.reply(lines.join("\n"), { reply_markup: keyboard });
 }
@@ -77,6 +85,7 @@ interface Snapshot {
   deadline: string;
   dueDate: string | null;
   contact: string | null;
+  date: string | null;
   now: number;
 }
 
@@ -89,6 +98,7 @@ function snapshot(report: StoredReport, now: Date): Snapshot {
     deadline: report.deadline ?? defaultDeadline(draft.year),
     dueDate: report.dueDate ?? null,
     contact: draft.contact ?? null,
+    date: draft.date ?? null,
     now: now.getTime(),
   };
 }
@@ -110,7 +120,13 @@ function prompt(field: SettingField, s: Snapshot, flows: FlowRegistry): string {
     case "contact":
       return [
         `现在的联系方式：${s.contact ? escapeHtml(s.contact) : "未填"}`,
-        `请发新的联系方式，例如：地址：…；电话：…；网址：…。发“${CLEAR_WORD}”清除${cancel}。`,
+        "报告开头写明电子版的下载网址和咨询电话。",
+        `请发联系方式，例如：网址：…；电话：…。发“${CLEAR_WORD}”清除${cancel}。`,
+      ].join("\n");
+    case "date":
+      return [
+        `现在的成文日期：${s.date ? chineseDate(s.date) : "未填"}（印在报告末尾单位名称下）。`,
+        `请发日期，例如 ${s.year + 1}-01-20 或 ${s.year + 1}年1月20日；发“${CLEAR_WORD}”清除${cancel}。`,
       ].join("\n");
   }
 }
@@ -153,14 +169,19 @@ function checkValue(field: SettingField, text: string, s: Snapshot, flows: FlowR
       if ([...value].length > MAX_CONTACT)
         return { ok: false, problem: `联系方式太长了，请在 ${MAX_CONTACT} 字以内。` };
       return { ok: true, value };
+    case "date": {
+      if (value === CLEAR_WORD) return { ok: true, value: null };
+      const date = parseReportDate(value, s.year);
+      return date.ok ? { ok: true, value: date.date } : { ok: false, problem: date.problem };
+    }
   }
 }
 
-/** The change a setting makes on the freshest report, or why there is nothing to do. */
 /** A campaign's units take its dates (an administrator changes them with /dates for every unit at once). */
 const isCampaignDate = (field: SettingField) => field === "deadline" || field === "dueDate";
 const CAMPAIGN_DATES = "这份报告的截止日期由区政务公开办统一设定，需要调整请联系他们。";
 
+/** The change a setting makes on the freshest report, or why there is nothing to do. */
 function planSetting(
   ctx: BotContext,
   r: StoredReport,
@@ -202,13 +223,15 @@ function planSetting(
       const deadlinesSetAt = ctx.deps.now().toISOString();
       return { change: { dueDate, deadlinesSetAt }, audit: [auditEntry(ctx, target, r.dueDate, dueDate)] };
     }
-    case "contact": {
-      const { contact: old, ...rest } = r.draft;
-      const contact = value === null ? undefined : String(value);
-      if (contact === old) return same;
+    case "contact":
+    case "date": {
+      // Both live in the draft (the interchange file's `contact` and `date`); "无" removes the key.
+      const { [field]: old, ...rest } = r.draft;
+      const next = value === null ? undefined : String(value);
+      if (next === old) return same;
       return {
-        change: { draft: contact === undefined ? rest : { ...rest, contact } },
-        audit: [auditEntry(ctx, target, old, contact)],
+        change: { draft: next === undefined ? rest : { ...rest, [field]: next } },
+        audit: [auditEntry(ctx, target, old, next)],
       };
     }
   }
@@ -216,15 +239,18 @@ function planSetting(
 
 function shown(field: SettingField, value: string | number | null): string {
   if (value === null) return "空";
-  return field === "deadline" || field === "dueDate" ? chineseDate(String(value)) : escapeHtml(String(value));
+  return field === "deadline" || field === "dueDate" || field === "date"
+    ? chineseDate(String(value))
+    : escapeHtml(String(value));
 }
 
-/** Writes the setting on a freshly loaded report, then shows the card. */
+/** Writes the setting on a freshly loaded report, then shows the card (or goes on with /report). */
 async function saveSetting(
   ctx: BotContext,
   reportId: string,
   field: SettingField,
   value: string | number | null,
+  onward?: ContinueReport,
 ): Promise<void> {
   const report = await memberReport(ctx, reportId);
   if (!report) {
@@ -237,6 +263,7 @@ async function saveSetting(
     return typeof plan === "string" ? plan : { ...plan, ack: () => saved };
   });
   if (!result.ok) return replyRefusal(ctx, result);
+  if (onward) return onward(ctx, result.report, saved);
   const previous = result.report.previous;
   const mismatch = field === "year" && previous && previous.year !== result.report.draft.year - 1;
   const note = mismatch
@@ -252,10 +279,12 @@ async function saveSetting(
  */
 async function editSettingConversation(
   flows: FlowRegistry,
+  onward: ContinueReport,
   conversation: Conversation<BotContext, Context>,
   ctx: Context,
   reportId: string,
   fieldName: string,
+  then: string | undefined,
 ): Promise<void> {
   if (!isSettingField(fieldName)) return;
   const field = fieldName;
@@ -277,19 +306,21 @@ async function editSettingConversation(
       if (!checked.ok) await answer.reply(checked.problem);
       else {
         const { value } = checked;
-        await conversation.external((outer) => saveSetting(outer, reportId, field, value));
+        const next = then === "report" ? onward : undefined;
+        await conversation.external((outer) => saveSetting(outer, reportId, field, value, next));
         return;
       }
     }
   }
 }
 
-export function settingsFeature(flows: FlowRegistry): Composer<BotContext> {
+/** `onward`: how /report goes on after a date or contact it asked for was saved. */
+export function settingsFeature(flows: FlowRegistry, onward: ContinueReport): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.use(
     createConversation(
-      (conversation: Conversation<BotContext, Context>, ctx: Context, reportId: string, field: string) =>
-        editSettingConversation(flows, conversation, ctx, reportId, field),
+      (conversation: Conversation<BotContext, Context>, ctx: Context, reportId: string, field: string, then?: string) =>
+        editSettingConversation(flows, onward, conversation, ctx, reportId, field, then),
       EDIT_SETTING,
     ),
   );
@@ -307,6 +338,24 @@ export function settingsFeature(flows: FlowRegistry): Composer<BotContext> {
     }
     await ctx.answerCallbackQuery();
     await editSetting(ctx, report.id, callback.arg);
+  });
+
+  // /report asked for a missing 成文日期 or contact: the dialogue goes on with /report once it is saved.
+  onReportAction(composer, ["reportAsk"], async (ctx, callback, report) => {
+    await ctx.answerCallbackQuery();
+    await editSetting(ctx, report.id, callback.arg, "report");
+  });
+
+  // 用这个: the date /report suggested, as the officer saw it on the button.
+  onReportAction(composer, ["reportDate"], async (ctx, callback, report) => {
+    const digits = callback.arg;
+    const date = parseReportDate(`${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6)}`, report.draft.year);
+    if (!date.ok) {
+      await ctx.answerCallbackQuery({ text: INVALID_BUTTON });
+      return;
+    }
+    await ctx.answerCallbackQuery();
+    await saveSetting(ctx, report.id, "date", date.date, onward);
   });
 
   // Reminders of one report, on or off for the officer who presses (the others keep theirs).

@@ -6,7 +6,7 @@ export const COMMANDS = [
   { command: "sections", description: "各部分目录，查看或修改" },
   { command: "check", description: "核对数字和文字" },
   { command: "preview", description: "预览全文" },
-  { command: "report", description: "生成 Word 报告" },
+  { command: "report", description: "生成 Word 报告和网页版" },
   { command: "export", description: "导出数据文件（JSON）" },
   { command: "submit", description: "提交审核（区里统一组织时）" },
   { command: "dashboard", description: "审核人：各单位进度" },
@@ -17,7 +17,7 @@ export const COMMANDS = [
   { command: "reports", description: "我的报告：切换、改名、删除" },
   { command: "new", description: "新建报告：/new 单位名称 年度" },
   { command: "history", description: "最近的修改记录" },
-  { command: "settings", description: "单位名称、年度、截止日期、联系方式" },
+  { command: "settings", description: "单位名称、年度、截止日期、联系方式、成文日期" },
   { command: "help", description: "使用说明" },
   { command: "cancel", description: "取消当前操作" },
 ] as const;
