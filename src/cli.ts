@@ -193,7 +193,17 @@ function importFile(path: string, out: string, org: string | undefined, yearText
   return 0;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+const finished = main(process.argv.slice(2));
+// A reader that stops early (`nianbao check x.json | head -1`) closes the pipe: the rest of the
+// output has nowhere to go, which is no failure of the command. It exits as it would have.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code !== "EPIPE") {
+    process.stderr.write(`nianbao: cannot write the output: ${systemMessage(err)}\n`);
+    process.exit(2);
+  }
+  void finished.then((code) => process.exit(code));
+});
+process.exitCode = await finished;
 
 /** export-all / import-all on the store the environment names (as the bot would open it). */
 async function backupCommand(command: "export-all" | "import-all", dir: string): Promise<number> {

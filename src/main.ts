@@ -2,13 +2,14 @@ import type { Server } from "node:http";
 import { Api } from "grammy";
 import { flows } from "../flows/index.js";
 import { createBot } from "./bot/create-bot.js";
+import { FLOOD_LIMIT } from "./bot/flood-guard.js";
 import { COMMANDS } from "./bot/views/commands.js";
 import { clockFromEnv } from "./clock.js";
 import type { Config } from "./config.js";
 import { openStoreWhenReady, runEntryPoint } from "./entry-point.js";
 import { startHealthServer } from "./health-server.js";
 import { InboxConsumer } from "./intake/inbox-consumer.js";
-import { outageNotifier } from "./intake/outage-notice.js";
+import { floodNotifier, outageNotifier } from "./intake/outage-notice.js";
 import { DurablePoller } from "./intake/poller.js";
 import { createLogger } from "./logger.js";
 import { startReminders } from "./reminders/start-reminders.js";
@@ -97,6 +98,8 @@ async function main(config: Config): Promise<void> {
   const tellOutage = outageNotifier(bot.api, logger);
   const consumer = new InboxConsumer(inbox, (update) => bot.handleUpdate(update), logger, {
     onUnavailable: tellOutage,
+    floodLimit: FLOOD_LIMIT,
+    onFlood: floodNotifier(bot.api, logger),
   });
   consumer.start();
 

@@ -326,8 +326,10 @@ describe("forged callback data", () => {
       skipContact: [""],
       warning: ["c0AAAAAA", "a0AAAAAA"],
       web: [""],
+      year: ["2025"],
       collect: [""],
       campaignDates: [""],
+      linksOf: [""],
     };
     const queries: string[] = [];
     for (const action of Object.keys(ACTIONS) as Action[])

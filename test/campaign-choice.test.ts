@@ -4,7 +4,10 @@ import { newCampaignId } from "../src/store/store.js";
 import { type Harness, startHarness } from "./support/bot-harness.js";
 import type { Officer } from "./support/fake-telegram.js";
 
-/** A supervisor of several campaigns: /dashboard and /collect ask which one, and then act on that one. */
+/**
+ * A supervisor of several campaigns: /dashboard and /collect ask which one,
+ * and then act on that one; so do an administrator's /links and /dates.
+ */
 
 const ADMIN = 1;
 const SUPERVISOR = 2;
@@ -64,5 +67,20 @@ describe("a supervisor of two campaigns", () => {
     const zip = await until("the zip", () => sup.documents.find((d) => d.fileName?.endsWith(".zip")));
     expect(zip.fileName).toBe("拱墅区年报汇总.zip");
     expect(zip.caption).toMatch(/未计入（尚未通过）2 个：乙镇、丙局/);
+  });
+
+  it("an administrator's /links and /dates ask which campaign, then act on the one chosen", async () => {
+    const admin = h.officer(ADMIN);
+    admin.send("/links");
+    let choice = await replyMatching(admin, /你有多项年报工作，请选一项/);
+    admin.press("拱墅区年报", { messageId: choice.messageId });
+    const units = await replyMatching(admin, /「拱墅区年报」：给哪个单位换新的邀请链接/);
+    admin.press("丙局", { messageId: units.messageId });
+    await replyMatching(admin, /新的邀请链接（丙局）/);
+    admin.send("/dates");
+    const choices = () => admin.replies.filter((r) => r.text.includes("请选一项"));
+    choice = await until("the second choice", () => (choices().length === 2 ? choices()[1] : undefined));
+    admin.press("西湖区年报", { messageId: choice.messageId });
+    await replyMatching(admin, /「西湖区年报」现在：内部截止 2027年1月15日/);
   });
 });

@@ -106,7 +106,7 @@ describe("催办 through the bot (real Redis)", () => {
   let now = new Date("2027-01-10T02:00:00Z");
   let campaign: Campaign;
 
-  /** The reminder scheduler on the bot's store, recording what it sends and the send-rate slots it takes per chat. */
+  /** The reminder scheduler on the bot's store, recording what it sends and the send-rate slots it was granted per chat. */
   const scheduler = () => {
     const sent: { chatId: number; text: string }[] = [];
     const slots: number[] = [];
@@ -115,9 +115,11 @@ describe("催办 through the bot (real Redis)", () => {
       {
         store: Object.assign(Object.create(h.store), {
           reminders: Object.assign(Object.create(reminders), {
-            takeSendSlot: (chatId: number, perSecond: number) => {
-              slots.push(chatId);
-              return reminders.takeSendSlot(chatId, perSecond);
+            // Only granted slots: a send asked to wait asks again.
+            takeSendSlot: async (chatId: number, perSecond: number) => {
+              const wait = await reminders.takeSendSlot(chatId, perSecond);
+              if (wait === 0) slots.push(chatId);
+              return wait;
             },
           }),
         }),

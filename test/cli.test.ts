@@ -50,6 +50,26 @@ describe("nianbao check", () => {
     expect(code).toBe(0);
     expect(findings.map((f) => f.rule)).toContain("C1");
   });
+  it("ends quietly, with the command's exit code, when the reader closes the pipe (| head -1)", () => {
+    const report = JSON.parse(readFileSync("test/fixtures/report-2022.json", "utf8"));
+    for (const id of Object.keys(report.cells)) report.cells[id] += 7;
+    const wrong = write("many-errors.json", report);
+    // `true` reads nothing and exits at once: every line the command writes meets a closed pipe.
+    const piped = (file: string) =>
+      spawnSync(
+        "bash",
+        ["-c", `"$0" --import tsx src/cli.ts check "$1" | true; exit \${PIPESTATUS[0]}`, process.execPath, file],
+        {
+          encoding: "utf8",
+        },
+      );
+    const errors = piped(wrong);
+    expect(errors.stderr).toBe("");
+    expect(errors.status).toBe(1);
+    const clean = piped("test/fixtures/seed-2020.json");
+    expect(clean.stderr).toBe("");
+    expect(clean.status).toBe(0);
+  });
   it("exits 2 with the message on stderr when the file is unreadable", () => {
     const { code, stderr } = nianbao("check", write("bad.json", { org: "某街道", year: 2022, cells: { "x.y": 1 } }));
     expect(code).toBe(2);

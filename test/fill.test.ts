@@ -1,5 +1,8 @@
+import type { InlineKeyboardMarkup } from "grammy/types";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flowFor } from "../flows/index.js";
+import { decodeCallback, NO_REPORT } from "../src/bot/callback-data.js";
+import { EXPIRED_BUTTON } from "../src/bot/views/replies.js";
 import { formSteps } from "../src/form/form-steps.js";
 import { type Harness, startHarness } from "./support/bot-harness.js";
 import { fixture } from "./support/fixtures.js";
@@ -45,6 +48,31 @@ describe("creating a report", () => {
       const state = await h.store.readState(`conv:${officer.chatId}`);
       expect(JSON.stringify(state ?? {}).length).toBeLessThan(100);
     });
+  });
+
+  it("takes the year only from its own buttons: a forged press is refused and the question stands", async () => {
+    const officer = h.officer(14);
+    officer.send("/start");
+    await officer.nextReply();
+    officer.send("大关街道");
+    const yearQuestion = await officer.nextReply();
+    const buttons = (yearQuestion.replyMarkup as InlineKeyboardMarkup).inline_keyboard[0]!;
+    // The buttons are of the action table, their arguments validated like every other button's.
+    expect(buttons.map((b) => decodeCallback((b as { callback_data: string }).callback_data))).toEqual([
+      { action: "year", reportId: NO_REPORT, arg: "2025" },
+      { action: "year", reportId: NO_REPORT, arg: "2024" },
+    ]);
+    for (const forged of ["year:2025", "1|Y|-|20255", "1|Y|-|abcd"]) {
+      const query = officer.pressData(forged, yearQuestion.messageId);
+      await vi.waitFor(() => expect(h.fake.queries.get(query)?.answer?.text).toBe("请点年份按钮或发年份数字。"));
+    }
+    expect(await h.store.listReports(14)).toEqual([]);
+    officer.press("2024年度");
+    expect((await officer.nextReply()).text).toContain("已新建：大关街道 2024年度");
+    // Once the wizard is over, its buttons are expired like any other.
+    const late = officer.pressData((buttons[0] as { callback_data: string }).callback_data, yearQuestion.messageId);
+    await vi.waitFor(() => expect(h.fake.queries.get(late)?.answer?.text).toBe(EXPIRED_BUTTON));
+    expect((await h.store.listReports(14)).map((r) => r.draft.year)).toEqual([2024]);
   });
 
   it("creates a 2019-format report in one step with /new", async () => {

@@ -95,4 +95,16 @@ describe("the first questions", () => {
     expect(refused.text).toContain("这一部分太长了");
     expect(buttonsOf(refused)).toEqual(expect.arrayContaining(["完成", "清空重写", "目录"]));
   });
+
+  it("counts what a part holds the way its acknowledgement does (invisible characters are not 字)", async () => {
+    const officer = h.officer(806);
+    // Text that came in from elsewhere (an import, last year's report) may carry them.
+    await h.seedReport(806, { ...emptyDraft, narrative: { "overview.intro": "\u200b今年工作。\u3000" } });
+    officer.send("/fill");
+    expect((await officer.nextReply()).text).toContain("已写 5 字。");
+    officer.send("继续。");
+    const saved = /这一部分现在 (\d+) 字/.exec((await officer.nextReply()).text)?.[1];
+    officer.send("/fill");
+    expect((await officer.nextReply()).text).toContain(`已写 ${saved} 字。`);
+  });
 });

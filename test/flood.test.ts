@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FLOOD_REPLY } from "../src/bot/flood-guard.js";
 import type { Draft } from "../src/form/draft.js";
 import { type Harness, startHarness } from "./support/bot-harness.js";
-import type { Officer } from "./support/fake-telegram.js";
+import { BotProcess } from "./support/bot-process.js";
+import { type Officer, startFakeTelegram } from "./support/fake-telegram.js";
 
 const draft: Draft = { format: "2021", org: "大关街道", year: 2025, narrative: {}, cells: {} };
 
@@ -50,4 +54,45 @@ describe("a flood of updates from one user", () => {
     }
     expect(officer.replies.some((m) => m.text === FLOOD_REPLY)).toBe(false);
   }, 60_000);
+});
+
+describe("a flood that reaches the bot through the durable inbox (the bot as it runs)", () => {
+  it("is answered politely, and another officer is answered meanwhile", async () => {
+    const token = "246813579:AAFloodInboxTokenForTestsOnly_012345";
+    const fake = await startFakeTelegram({ token });
+    const dir = mkdtempSync(join(tmpdir(), "nianbao-flood-"));
+    const bot = new BotProcess(fake, {
+      BOT_TOKEN: token,
+      TELEGRAM_API_ROOT: fake.apiRoot,
+      LOG_LEVEL: "warn",
+      DATA_DIR: dir,
+    });
+    try {
+      await bot.start();
+      const flooder = fake.user({ id: 94, first_name: "甲" });
+      const other = fake.user({ id: 95, first_name: "乙" });
+      flooder.send("/new 大关街道 2025");
+      await flooder.nextReply();
+      other.send("/new 小河街道 2025");
+      await other.nextReply();
+      // Updates are handled one at a time per chat from the inbox: the backlog is what the consumer limits.
+      for (let i = 0; i < 1000; i++) flooder.send("/check");
+      const asked = Date.now();
+      other.send("/check");
+      await other.nextReply({ timeoutMs: 20_000 });
+      const answeredIn = Date.now() - asked;
+      await settled(flooder, 1500);
+      const notices = flooder.replies.filter((m) => m.text === FLOOD_REPLY).length;
+      const handled = flooder.replies.length - 1 - notices;
+      expect(notices).toBeGreaterThanOrEqual(1);
+      expect(handled).toBeGreaterThanOrEqual(1);
+      expect(handled).toBeLessThan(1000);
+      expect(answeredIn).toBeLessThan(10_000);
+      expect(fake.errors).toEqual([]);
+    } finally {
+      await bot.stop();
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

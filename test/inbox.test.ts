@@ -215,6 +215,49 @@ describe("the inbox consumer", () => {
     expect(handled).toEqual([1, 2]);
   });
 
+  it.each([
+    ["redis", redisBackend],
+    ["embedded", embeddedBackend],
+  ] as const)(
+    "stops one chat's flood waiting in the %s inbox politely, and other chats do not wait behind it",
+    async (_, backend) => {
+      const b = await backend();
+      const inbox = await b.open();
+      // The flood is in the inbox before the consumer starts (the bot was down, or slow): 600 updates of chat 7, then chat 8.
+      await inbox.append(Array.from({ length: 600 }, (_, i) => message(7000 + i, 7)));
+      await inbox.append([message(8000, 8)]);
+      const handled: number[] = [];
+      const told: number[] = [];
+      let otherAt = 0;
+      const consumer = new InboxConsumer(
+        inbox,
+        async (u) => {
+          await new Promise((r) => setTimeout(r, 20)); // a store write
+          handled.push(u.update_id);
+          if (u.update_id === 8000) otherAt = Date.now();
+        },
+        silent,
+        { floodLimit: 20, onFlood: async (u) => void told.push(u.update_id) },
+      );
+      const started = Date.now();
+      consumer.start();
+      cleanups.push(() => consumer.stop());
+      const until = Date.now() + 20_000;
+      while ((await inbox.lag()) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(await inbox.lag()).toBe(0);
+      // Chat 8 was handled long before the 600 updates of 20 ms each ahead of it could have been (12 s).
+      expect(otherAt - started).toBeLessThan(4000);
+      // Chat 7 was told once, and only what was waiting within the limit was handled, in order.
+      expect(told).toHaveLength(1);
+      const flood = handled.filter((id) => id < 8000);
+      expect(flood.length).toBeGreaterThanOrEqual(20);
+      expect(flood.length).toBeLessThan(300);
+      expect(flood).toEqual([...flood].sort((x, y) => x - y));
+      expect(flood).not.toContain(told[0]);
+    },
+    30_000,
+  );
+
   it("on stop, finishes the update being handled and leaves the rest in the inbox", async () => {
     const b = await embeddedBackend();
     const inbox = await b.open();

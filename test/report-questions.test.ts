@@ -334,3 +334,15 @@ describe("/check", () => {
     expect((await officer.nextReply()).text).toContain("五、存在的主要问题及改进情况");
   });
 });
+
+describe("/check on a report just begun", () => {
+  it("names at most four rows of a table not yet filled, and how many there are", async () => {
+    const officer = h.officer(651);
+    await h.seedReport(651, { format: "2021", org: "大关街道", year: 2022, narrative: {}, cells: {} });
+    officer.send("/check");
+    const text = (await repliesUntil(officer, (m) => m.text.includes("点「改 N」"))).map((m) => m.text).join("\n");
+    const apply = text.split("\n").find((l) => l.startsWith("　位置：三、申请表"));
+    expect(apply).toMatch(/^　位置：三、申请表 一、本年新收政府信息公开申请数量：自然人、商业企业.*等 \d+ 行$/);
+    expect(apply?.split("；")).toHaveLength(4);
+  });
+});

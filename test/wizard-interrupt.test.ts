@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flowFor } from "../flows/index.js";
 import { encodeCallback } from "../src/bot/callback-data.js";
 import { COMMANDS } from "../src/bot/views/commands.js";
+import { WIZARD_NAMES } from "../src/bot/wizards.js";
 import type { Draft } from "../src/form/draft.js";
 import { formSteps } from "../src/form/form-steps.js";
 import { type Harness, startHarness } from "./support/bot-harness.js";
@@ -26,12 +27,14 @@ const ownDraft: Draft = { format: "2021", org: "测试街道", year: 2022, narra
 const ADMINS = Array.from({ length: 40 }, (_, i) => 9_000 + i);
 const FORM = ["名称：西湖区2022年度年报", "年度：2022", "内部截止：2023-01-15", "单位：", "甲街道"].join("\n");
 
-/** Every command a feature registers, read from the source, so a new one cannot be left out of the table. */
-function registeredCommands(): string[] {
+/** The features' source, so a new command or dialogue cannot be left out of the tables. */
+function featureSources(): string[] {
   const dir = new URL("../src/bot/features/", import.meta.url);
-  const found = readdirSync(dir).flatMap((file) =>
-    [...readFileSync(new URL(file, dir), "utf8").matchAll(/\.command\("(\w+)"/g)].map((m) => m[1]!),
-  );
+  return readdirSync(dir).map((file) => readFileSync(new URL(file, dir), "utf8"));
+}
+
+function registeredCommands(): string[] {
+  const found = featureSources().flatMap((source) => [...source.matchAll(/\.command\("(\w+)"/g)].map((m) => m[1]!));
   return [...new Set(found)].sort();
 }
 
@@ -39,9 +42,11 @@ const COMMAND_TABLE = [...COMMANDS.map((c) => c.command), "campaign"];
 /** Commands whose reply asks the form's current question (so a text after them answers it). */
 const ASKS_FORM_QUESTION = new Set(["fill"]);
 /** Commands that start a dialogue of their own, which then takes the text. */
-const startsWizard = (command: string, role: Role) => command === "new" || (command === "campaign" && role === "admin");
+const startsWizard = (command: string, admin: boolean, campaigns: number) =>
+  command === "new" || (admin && (command === "campaign" || (command === "dates" && campaigns > 0)));
 
-type Role = "officer" | "admin" | "supervisor";
+/** An officer; an administrator (BOT_ADMINS) before or after a campaign exists; a campaign's supervisor. */
+type Role = "officer" | "admin" | "campaign admin" | "supervisor";
 
 interface Wizard {
   /** How the bot names it when a command leaves it. */
@@ -113,6 +118,12 @@ const WIZARDS: Wizard[] = [
     start: async (o, h) => last(await say(h, o, "/campaign")),
   },
   {
+    name: "修改截止日期",
+    role: "campaign admin",
+    answer: "内部截止：2023-01-20",
+    start: async (o, h) => last(await say(h, o, "/dates")),
+  },
+  {
     name: "退回意见",
     role: "supervisor",
     answer: "三（三）3 与正文不符",
@@ -126,9 +137,15 @@ const WIZARDS: Wizard[] = [
 ];
 
 /** A campaign with one unit whose report is handed in, and the supervisor link. */
-async function handedIn(h: Harness): Promise<string> {
+/** A campaign of one unit, created by the first administrator; the message with its links. */
+async function campaignCreated(h: Harness): Promise<string> {
   const admin = h.officer(ADMINS[0]!);
-  const links = last(await say(h, admin, "/campaign")) && last(await say(h, admin, FORM)).text;
+  await say(h, admin, "/campaign");
+  return last(await say(h, admin, FORM)).text;
+}
+
+async function handedIn(h: Harness): Promise<string> {
+  const links = await campaignCreated(h);
   const supervisorLink = /start=(join_s[\w-]+)/.exec(links)?.[1];
   const unitLink = /甲街道：\S*start=(join_o[\w-]+)/.exec(links)?.[1];
   if (!supervisorLink || !unitLink) throw new Error(`no links in: ${links}`);
@@ -152,8 +169,14 @@ async function contents(h: Harness, userId: number): Promise<Record<string, Pick
   return Object.fromEntries(reports.map((r) => [r.id, { narrative: r.draft.narrative, cells: r.draft.cells }]));
 }
 
-it("the table below names every command the bot registers", () => {
+it("the tables below name every command and every dialogue the bot registers", () => {
   expect(registeredCommands()).toEqual([...COMMAND_TABLE].sort());
+  expect(new Set(WIZARDS.map((w) => w.name))).toEqual(new Set(Object.values(WIZARD_NAMES)));
+  expect(
+    featureSources()
+      .join("\n")
+      .match(/createConversation\(/g),
+  ).toHaveLength(Object.keys(WIZARD_NAMES).length);
 });
 
 /** Buttons of messages shown before the dialogue began: part 六's question, and the report card. */
@@ -175,6 +198,7 @@ describe.each(WIZARDS.map((w) => [`${w.name}「${w.answer.split("\n")[0]}」`, w
     beforeAll(async () => {
       h = await startHarness({ now: () => NOW, admins: ADMINS });
       if (wizard.role === "supervisor") supervisorLink = await handedIn(h);
+      if (wizard.role === "campaign admin") await campaignCreated(h);
     });
     afterAll(async () => {
       await h.close();
@@ -182,7 +206,7 @@ describe.each(WIZARDS.map((w) => [`${w.name}「${w.answer.split("\n")[0]}」`, w
 
     /** A member writing part 六 (its question and the report card on screen) who then started the dialogue. */
     async function inDialogue(): Promise<{ o: Officer; id: number; part: BotMessage; card: BotMessage }> {
-      const id = wizard.role === "admin" ? ADMINS[1 + (nextUser++ % (ADMINS.length - 1))]! : nextUser++;
+      const id = wizard.role.endsWith("admin") ? ADMINS[1 + (nextUser++ % (ADMINS.length - 1))]! : nextUser++;
       const o = h.officer(id);
       if (wizard.role === "supervisor") await say(h, o, `/start ${supervisorLink}`);
       await h.seedReport(id, ownDraft, { cursor: OTHER.index });
@@ -217,6 +241,7 @@ describe.each(WIZARDS.map((w) => [`${w.name}「${w.answer.split("\n")[0]}」`, w
 
     it.each(COMMAND_TABLE)("by the command /%s", async (command) => {
       const { o, id } = await inDialogue();
+      const campaigns = (await h.store.listCampaigns()).length;
       const afterCommand = await say(h, o, `/${command}`);
       // Left visibly: a reply to the command says so, by the dialogue's name.
       const notice = afterCommand.find((m) => m.text.includes("已退出"));
@@ -225,7 +250,7 @@ describe.each(WIZARDS.map((w) => [`${w.name}「${w.answer.split("\n")[0]}」`, w
       );
       const goesTo = ASKS_FORM_QUESTION.has(command)
         ? "form"
-        : startsWizard(command, wizard.role)
+        : startsWizard(command, wizard.role.endsWith("admin"), campaigns)
           ? "wizard"
           : "nowhere";
       await sendAnswer(o, id, goesTo);

@@ -57,6 +57,8 @@ export const ACTIONS = {
   join: { code: "J", arg: oneOf("attach", "new") },
   /** The Telegram user id of the officer to remove. */
   removeOfficer: { code: "X", arg: { kind: "pattern", pattern: /^\d{1,15}$/ } },
+  /** /links of the campaign chosen among several. */
+  linksOf: { code: "K", arg: NONE },
   /** A unit id, or `s` for the supervisors' link. */
   links: { code: "L", arg: { kind: "pattern", pattern: /^(u\d{1,4}|s)$/ } },
   /** From a reminder: open the report at its next open question. */
@@ -78,7 +80,12 @@ export const ACTIONS = {
   warning: { code: "k", arg: { kind: "pattern", pattern: /^[ca]\d{1,3}[A-Za-z0-9_-]{6}$/ } },
   /** 网页版: the report as one .html. */
   web: { code: "v", arg: NONE },
+  /** The create-report wizard's year buttons (no report yet: NO_REPORT); the wizard checks the range. */
+  year: { code: "Y", arg: { kind: "pattern", pattern: /^\d{4}$/ } },
 } as const;
+
+/** The report id of a button pressed before any report exists (the create-report wizard). */
+export const NO_REPORT = "-";
 export type Action = keyof typeof ACTIONS;
 type ArgSpec = (typeof ACTIONS)[Action]["arg"];
 

@@ -27,7 +27,7 @@ import { floodGuard } from "./flood-guard.js";
 import { htmlParseMode } from "./html-parse-mode.js";
 import { answerFailure, onceOnly } from "./once-only.js";
 import { EXPIRED_BUTTON, INVALID_BUTTON } from "./views/replies.js";
-import { leavingDialogues, WIZARD_STATE_PREFIX } from "./wizards.js";
+import { answersDialogue, leavingDialogues, WIZARD_STATE_PREFIX } from "./wizards.js";
 
 const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理消息。";
 
@@ -117,7 +117,8 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   // is waiting for an answer, says so, and is then handled as usual.
   guarded.on("message::bot_command", leavingDialogues);
   guarded.on("callback_query:data", async (ctx, next) => {
-    if (decodeEnvelope(ctx.callbackQuery.data)) return leavingDialogues(ctx, next);
+    const envelope = decodeEnvelope(ctx.callbackQuery.data);
+    if (envelope && !answersDialogue(ctx, envelope.action)) return leavingDialogues(ctx, next);
     await next();
   });
 

@@ -10,11 +10,16 @@ import type { Context, MiddlewareFn } from "grammy";
  * A backlog limit rather than a time window (@grammyjs/ratelimiter): an
  * officer who waits for each reply never has a backlog however fast they
  * go, and the few updates Telegram hands over at once after a restart stay
- * under the limit, while a flood is stopped within one batch.
+ * under the limit, while a flood is stopped within one batch. Updates that
+ * come through the durable inbox are handled one at a time per chat, so a
+ * backlog there is stopped by the inbox consumer with the same limit and
+ * reply (intake/inbox-consumer.ts, floodLimit).
  */
+export const FLOOD_LIMIT = 100;
+
 export const FLOOD_REPLY = "消息发得太快了，我还在处理前面的消息。从这条起暂时没有处理，请等我回复后再发一次。";
 
-export function floodGuard<C extends Context>(limit = 100): MiddlewareFn<C> {
+export function floodGuard<C extends Context>(limit = FLOOD_LIMIT): MiddlewareFn<C> {
   const waiting = new Map<number, { count: number; told: boolean }>();
   return async (ctx, next) => {
     const userId = ctx.from?.id;

@@ -1,3 +1,4 @@
+import type { Action } from "./callback-data.js";
 import type { BotContext } from "./context.js";
 import type { SettingField } from "./report-settings.js";
 
@@ -31,6 +32,14 @@ export const WIZARD_NAMES: Record<WizardId, string> = {
 /** The name of a running dialogue as the officer knows it. */
 function wizardName(id: string): string {
   return id in WIZARD_NAMES ? WIZARD_NAMES[id as WizardId] : "当前操作";
+}
+
+/** Buttons of the action table a dialogue asks with: pressed while it runs, they answer it and do not leave it. */
+const DIALOGUE_BUTTONS: Partial<Record<WizardId, readonly Action[]>> = { [CREATE_REPORT]: ["year"] };
+
+/** Whether a button of this action answers a dialogue that is running. */
+export function answersDialogue(ctx: BotContext, action: Action): boolean {
+  return Object.keys(ctx.conversation.active()).some((id) => DIALOGUE_BUTTONS[id as WizardId]?.includes(action));
 }
 
 /**

@@ -19,10 +19,21 @@ export type ConsumerOptions = {
   retryMs?: number;
   /** Told when an update could not be handled because the store is unavailable. */
   onUnavailable?: (update: Update) => Promise<void>;
+  /**
+   * A chat with this many updates taken and not yet handled is flooding:
+   * its further updates are acknowledged unhandled, the first of them told
+   * (onFlood), until its queue is empty. So a backlog in the inbox is
+   * stopped as the bot's flood guard stops one in the process, and does not
+   * fill the consumer's places that other chats need.
+   */
+  floodLimit?: number;
+  onFlood?: (update: Update) => Promise<void>;
 };
 
 export class InboxConsumer {
   private readonly queues = new Map<string, InboxEntry[]>();
+  /** Chats told of their flood, until their queue is empty. */
+  private readonly flooded = new Set<string>();
   private readonly workers = new Set<Promise<void>>();
   private inFlight = 0;
   private stopping = false;
@@ -73,6 +84,10 @@ export class InboxConsumer {
     this.inFlight++;
     const key = chatKeyOf(entry.update);
     const queue = this.queues.get(key);
+    if (queue && queue.length >= (this.options.floodLimit ?? Number.POSITIVE_INFINITY)) {
+      this.drop(entry, key);
+      return;
+    }
     if (queue) {
       queue.push(entry);
       return;
@@ -80,6 +95,22 @@ export class InboxConsumer {
     this.queues.set(key, [entry]);
     const worker = this.work(key).finally(() => this.workers.delete(worker));
     this.workers.add(worker);
+  }
+
+  /** Acknowledges a flooding chat's update unhandled; the first of a flood is told. */
+  private drop(entry: InboxEntry, key: string): void {
+    const tell = !this.flooded.has(key);
+    this.flooded.add(key);
+    const dropping = (async () => {
+      if (tell)
+        await this.options.onFlood?.(entry.update).catch((err) => this.log.warn({ err: brief(err) }, "flood not told"));
+      // Not acknowledged (the store is down): it stays in the inbox and comes again.
+      await this.inbox.ack(entry).catch(() => this.inbox.leave(entry));
+    })().finally(() => {
+      this.inFlight--;
+      this.workers.delete(dropping);
+    });
+    this.workers.add(dropping);
   }
 
   /** Handles one chat's queue until it is empty. */
@@ -101,6 +132,7 @@ export class InboxConsumer {
         this.inFlight--;
       }
       this.queues.delete(key);
+      this.flooded.delete(key);
     }
   }
 

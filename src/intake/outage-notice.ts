@@ -1,6 +1,7 @@
 import type { Api } from "grammy";
 import type { Update } from "grammy/types";
 import type { Logger } from "pino";
+import { FLOOD_REPLY } from "../bot/flood-guard.js";
 
 /** What an officer is told when their update cannot be stored yet; it is kept and saved later. */
 export const OUTAGE_TEXT = "暂时无法保存，恢复后会自动保存，无需重发";
@@ -20,10 +21,7 @@ export function outageNotifier(api: Api, log: Logger): (update: Update) => Promi
     told.add(update.update_id);
     if (told.size > REMEMBERED) told.delete(told.values().next().value as number);
     try {
-      const query = update.callback_query;
-      if (query) await api.answerCallbackQuery(query.id, { text: OUTAGE_TEXT, show_alert: false });
-      const message = update.message ?? update.edited_message;
-      if (message && message.chat.type === "private") await api.sendMessage(message.chat.id, OUTAGE_TEXT);
+      await tellSender(api, update, OUTAGE_TEXT, false);
       log.warn({ update_id: update.update_id }, "store unavailable: told the officer it will be saved later");
     } catch (err) {
       // Ids and codes only: a GrammyError's payload carries the officer's text.
@@ -31,4 +29,28 @@ export function outageNotifier(api: Api, log: Logger): (update: Update) => Promi
       log.warn({ update_id: update.update_id, code }, "could not tell the officer about the store outage");
     }
   };
+}
+
+/**
+ * Tells the first update dropped in a flood (see InboxConsumer's floodLimit)
+ * what happened, as the bot's flood guard does. Straight to Telegram.
+ */
+export function floodNotifier(api: Api, log: Logger): (update: Update) => Promise<void> {
+  return async (update) => {
+    try {
+      await tellSender(api, update, FLOOD_REPLY, true);
+      log.warn({ update_id: update.update_id }, "flood: updates of one chat dropped; told the officer");
+    } catch (err) {
+      const code = (err as { error_code?: number }).error_code;
+      log.warn({ update_id: update.update_id, code }, "could not tell the officer about the flood");
+    }
+  };
+}
+
+/** `text` to the sender of an update: a message in a private chat; for a button, a toast (or an alert). */
+async function tellSender(api: Api, update: Update, text: string, alert: boolean): Promise<void> {
+  const query = update.callback_query;
+  if (query) await api.answerCallbackQuery(query.id, { text, show_alert: alert });
+  const message = update.message ?? update.edited_message;
+  if (message && message.chat.type === "private") await api.sendMessage(message.chat.id, text);
 }

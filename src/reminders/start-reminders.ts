@@ -2,6 +2,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { Api } from "grammy";
 import type { Logger } from "pino";
 import { flows } from "../../flows/index.js";
+import { htmlParseMode } from "../bot/html-parse-mode.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
@@ -26,15 +27,15 @@ export function startReminders(
   return runner;
 }
 
-/** Sends a reminder view as HTML through an Api of its own that retries 429 answers and network errors. */
+/**
+ * Sends a reminder view through an Api of its own that retries 429 answers
+ * and network errors, with the bot's one HTML parse-mode transformer.
+ */
 export function reminderSender(
   config: Pick<Config, "BOT_TOKEN" | "TELEGRAM_API_ROOT" | "TELEGRAM_PROXY">,
 ): RunnerDeps["sendMessage"] {
   const api = new Api(config.BOT_TOKEN, clientOptions(config));
   api.config.use(autoRetry({ maxRetryAttempts: 6, maxDelaySeconds: 120 }));
-  return (chatId, view) =>
-    api.sendMessage(chatId, view.text, {
-      parse_mode: "HTML",
-      ...(view.keyboard ? { reply_markup: view.keyboard } : {}),
-    });
+  api.config.use(htmlParseMode);
+  return (chatId, view) => api.sendMessage(chatId, view.text, view.keyboard ? { reply_markup: view.keyboard } : {});
 }

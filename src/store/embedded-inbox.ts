@@ -81,8 +81,30 @@ export class EmbeddedInbox implements Inbox {
     return this.db.open;
   }
 
-  async ack(entry: InboxEntry): Promise<void> {
-    this.sql.remove.run(Number(entry.id));
+  /**
+   * Acknowledgements asked for in one turn of the event loop are written in
+   * one transaction: each durable commit waits for the disk, and a flood's
+   * dropped updates (InboxConsumer) come hundreds at a time.
+   */
+  private acks: { seq: number; done: () => void; failed: (err: unknown) => void }[] = [];
+
+  ack(entry: InboxEntry): Promise<void> {
+    return new Promise((done, failed) => {
+      this.acks.push({ seq: Number(entry.id), done, failed });
+      if (this.acks.length === 1) setImmediate(() => this.writeAcks());
+    });
+  }
+
+  private writeAcks(): void {
+    const batch = this.acks.splice(0);
+    try {
+      this.db.transaction(() => {
+        for (const { seq } of batch) this.sql.remove.run(seq);
+      })();
+      for (const a of batch) a.done();
+    } catch (err) {
+      for (const a of batch) a.failed(err);
+    }
   }
 
   /** Left rows stay in the table: the next start takes them. */
@@ -98,6 +120,7 @@ export class EmbeddedInbox implements Inbox {
 
   async close(): Promise<void> {
     this.wake?.();
+    if (this.db.open) this.writeAcks();
     if (this.db.open) this.db.close();
   }
 }

@@ -1,33 +1,17 @@
-import { inflateRawSync } from "node:zlib";
+import { strFromU8, unzipSync } from "fflate";
 
 /**
  * A .docx read back for tests: the zip's XML parts, the body's paragraphs and
  * tables, and each table as an HTML table would have it (w:gridSpan → colSpan,
- * w:vMerge continuations folded into rowSpan). Only node:zlib, so the checks
- * do not lean on the library that wrote the file.
+ * w:vMerge continuations folded into rowSpan). fflate unzips, as src/import
+ * does; the XML is parsed here, so the checks do not lean on the renderer's
+ * own model of the document.
  */
 
 // --- The zip of XML parts. ---
 
-export function unzip(zip: Buffer): Map<string, string> {
-  let eocd = zip.length - 22;
-  while (eocd >= 0 && zip.readUInt32LE(eocd) !== 0x06054b50) eocd--;
-  if (eocd < 0) throw new Error("not a zip file");
-  const entries = new Map<string, string>();
-  let p = zip.readUInt32LE(eocd + 16);
-  for (let i = zip.readUInt16LE(eocd + 10); i > 0; i--) {
-    const method = zip.readUInt16LE(p + 10);
-    const size = zip.readUInt32LE(p + 20);
-    const nameLength = zip.readUInt16LE(p + 28);
-    const skip = nameLength + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
-    const local = zip.readUInt32LE(p + 42);
-    const name = zip.toString("utf8", p + 46, p + 46 + nameLength);
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const data = zip.subarray(start, start + size);
-    entries.set(name, (method === 8 ? inflateRawSync(data) : data).toString("utf8"));
-    p += 46 + skip;
-  }
-  return entries;
+export function unzip(zip: Uint8Array): Map<string, string> {
+  return new Map(Object.entries(unzipSync(zip)).map(([name, bytes]) => [name, strFromU8(bytes)]));
 }
 
 // --- A small XML tree. ---
@@ -171,7 +155,7 @@ export interface DocxContent {
 
 /** The bytes of a .docx → its parts and the body's blocks in order. */
 export function readDocx(bytes: Buffer | Uint8Array): DocxContent {
-  const parts = unzip(Buffer.from(bytes));
+  const parts = unzip(bytes);
   const documentXml = parts.get("word/document.xml");
   if (documentXml === undefined) throw new Error("no word/document.xml in the file");
   const body = child(child(parseXml(documentXml), "w:document"), "w:body");

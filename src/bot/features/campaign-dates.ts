@@ -38,33 +38,36 @@ function withDeadline(campaign: Campaign, dates: CampaignDates, now: Date): Camp
  * moved and how many could not be written.
  */
 async function replanUnits(ctx: BotContext, campaign: Campaign): Promise<{ moved: number; failed: number }> {
-  const { store } = ctx.deps;
   let moved = 0;
   let failed = 0;
   for (const unit of campaign.units) {
-    if (unit.reportId === undefined) continue;
-    let done = false;
-    for (let attempt = 0; attempt < ATTEMPTS && !done; attempt++) {
-      const report = await store.getReport(unit.reportId);
-      if (!report || (report.dueDate === campaign.dueDate && report.deadline === campaign.deadline)) {
-        done = true;
-        continue;
-      }
-      const written = await store.updateReport(
-        report.id,
-        report.version,
-        { dueDate: campaign.dueDate, deadline: campaign.deadline, deadlinesSetAt: ctx.deps.now().toISOString() },
-        datesAudit(ctx, report, campaign),
-        report,
-      );
-      if (written.ok) {
-        moved++;
-        done = true;
-      }
-    }
-    if (!done) failed++;
+    const outcome = unit.reportId === undefined ? "kept" : await moveReport(ctx, unit.reportId, campaign);
+    if (outcome === "moved") moved++;
+    if (outcome === "failed") failed++;
   }
   return { moved, failed };
+}
+
+/** One unit's report onto the campaign's dates: kept when it is on them already (or gone), failed when it kept changing. */
+async function moveReport(ctx: BotContext, reportId: string, campaign: Campaign): Promise<"moved" | "kept" | "failed"> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const report = await ctx.deps.store.getReport(reportId);
+    if (!report || (report.dueDate === campaign.dueDate && report.deadline === campaign.deadline)) return "kept";
+    const change = {
+      dueDate: campaign.dueDate,
+      deadline: campaign.deadline,
+      deadlinesSetAt: ctx.deps.now().toISOString(),
+    };
+    const written = await ctx.deps.store.updateReport(
+      report.id,
+      report.version,
+      change,
+      datesAudit(ctx, report, campaign),
+      report,
+    );
+    if (written.ok) return "moved";
+  }
+  return "failed";
 }
 
 function datesAudit(ctx: BotContext, report: StoredReport, campaign: Campaign): AuditEntry[] {

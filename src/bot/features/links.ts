@@ -2,7 +2,7 @@ import { Composer, InlineKeyboard } from "grammy";
 import { type Campaign, changeCampaign, unitOf } from "../../campaign/campaign.js";
 import { joinLink, newInvitation, revokeInvitations } from "../../campaign/invitation.js";
 import { decodeCallback, encodeCallback } from "../callback-data.js";
-import { commitCampaign, decideFor } from "../campaign-access.js";
+import { chooseCampaign, commitCampaign, decideFor } from "../campaign-access.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 
@@ -32,8 +32,7 @@ export function linksFeature(): Composer<BotContext> {
     const campaigns = (await ctx.deps.store.listCampaigns()).filter(
       (c) => decideFor(ctx, "manage", { campaign: c }).ok,
     );
-    const [newest] = campaigns;
-    if (!newest) {
+    if (campaigns.length === 0) {
       await ctx.reply(
         decideFor(ctx, "create_campaign", {}).ok
           ? "还没有年报工作。发 /campaign 新建。"
@@ -41,13 +40,18 @@ export function linksFeature(): Composer<BotContext> {
       );
       return;
     }
-    await showUnits(ctx, newest);
+    await chooseCampaign(
+      ctx,
+      campaigns,
+      (c) => encodeCallback("linksOf", c.id),
+      (c) => showUnits(ctx, c),
+    );
   });
   composer.on("callback_query:data", async (ctx, next) => {
     const callback = decodeCallback(ctx.callbackQuery.data);
-    if (callback?.action !== "links") return next();
+    if (callback?.action !== "links" && callback?.action !== "linksOf") return next();
     const campaign = await ctx.deps.store.getCampaign(callback.reportId);
-    const unitId = callback.arg === "s" ? undefined : callback.arg;
+    const unitId = callback.action === "links" && callback.arg !== "s" ? callback.arg : undefined;
     const decision = decideFor(ctx, "manage", { campaign, ...(unitId ? { unitId } : {}) });
     if (!decision.ok || !campaign) {
       await ctx.answerCallbackQuery({
@@ -57,6 +61,7 @@ export function linksFeature(): Composer<BotContext> {
       return;
     }
     await ctx.answerCallbackQuery();
+    if (callback.action === "linksOf") return showUnits(ctx, campaign);
     const role = unitId ? "officer" : "supervisor";
     let token = "";
     const result = await commitCampaign(ctx, campaign.id, (current) => {

@@ -3,6 +3,7 @@ import { Composer, type Context, InlineKeyboard } from "grammy";
 import { defaultReportYear } from "../../form/deadline.js";
 import type { StoredReport } from "../../store/store.js";
 import { askCurrent, sendCard } from "../ask.js";
+import { decodeCallback, encodeCallback, NO_REPORT } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import type { BotContext } from "../context.js";
 import { createAndOpen } from "../create-report.js";
@@ -12,6 +13,8 @@ import { checkOrgName, checkYear } from "../report-settings.js";
 import { CREATE_REPORT } from "../wizards.js";
 
 /** /start: the report card, and creating a report (a short conversation, or /new in one step). */
+
+const ASK_YEAR = "请点年份按钮或发年份数字。";
 
 /** What the bot is for, said once before the officer's first question. */
 const GREETING =
@@ -43,16 +46,25 @@ async function createReportConversation(
   const asked = org === knownOrg ? `新建「${escapeHtml(org)}」的年报。` : "";
   await ctx.reply(`${problem ? `${escapeHtml(problem)}\n` : ""}${asked}报告哪一年？点按钮或直接发年份。`, {
     reply_markup: new InlineKeyboard()
-      .text(`${suggested}年度`, `year:${suggested}`)
-      .text(`${suggested - 1}年度`, `year:${suggested - 1}`),
+      .text(`${suggested}年度`, encodeCallback("year", NO_REPORT, suggested))
+      .text(`${suggested - 1}年度`, encodeCallback("year", NO_REPORT, suggested - 1)),
   });
   let year: number | undefined;
   while (year === undefined) {
     const answer = await conversation.waitFor(["message:text", "callback_query:data"], {
-      otherwise: (c) => c.reply("请点年份按钮或发年份数字。"),
+      otherwise: (c) => c.reply(ASK_YEAR),
     });
-    const text = answer.callbackQuery?.data?.replace(/^year:/, "") ?? answer.message?.text ?? "";
-    if (answer.callbackQuery) await answer.answerCallbackQuery();
+    let text = answer.message?.text ?? "";
+    if (answer.callbackQuery) {
+      const pressed = decodeCallback(answer.callbackQuery.data);
+      // Forged data, or a year button out of shape (another message's button has left the wizard).
+      if (pressed?.action !== "year") {
+        await answer.answerCallbackQuery({ text: ASK_YEAR });
+        continue;
+      }
+      await answer.answerCallbackQuery();
+      text = pressed.arg;
+    }
     const checked = checkYear(text, new Date(now));
     if (typeof checked === "string") await answer.reply(checked);
     else year = checked;

@@ -57,6 +57,12 @@ function places(flow: Flow): FlowPlaces {
   return made;
 }
 
+/**
+ * Rows named per table: a finding about one relation names a few; a section
+ * not yet filled names every open cell, which the message already sums up.
+ */
+const ROWS_SHOWN = 4;
+
 const isAsked = (id: string): id is Asked => (REPORT_ASKS as readonly string[]).includes(id);
 
 export function findingPlace(flow: Flow, finding: Finding): FindingPlace {
@@ -84,7 +90,8 @@ export function findingPlace(flow: Flow, finding: Finding): FindingPlace {
   const named = names.map((name) => {
     const rows = tables.get(name);
     if (!rows) return name;
-    return `${name} ${[...rows].map(([row, columns]) => `${row}：${columns.join("、")}`).join("；")}`;
+    const shown = [...rows].slice(0, ROWS_SHOWN).map(([row, columns]) => `${row}：${columns.join("、")}`);
+    return `${name} ${shown.join("；")}${rows.size > ROWS_SHOWN ? `等 ${rows.size} 行` : ""}`;
   });
   const first = finding.cells.find((id) => steps.has(id) || isAsked(id));
   if (first === undefined) return { names: named };

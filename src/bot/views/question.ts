@@ -4,6 +4,7 @@ import type { Finding } from "../../form/finding.js";
 import type { Flow } from "../../form/flow-schema.js";
 import type { FormStep } from "../../form/form-steps.js";
 import { computeValues } from "../../form/totals.js";
+import { hasVisibleText, visibleLength } from "../../form/visible-text.js";
 import { formatNumber } from "../../report/format-number.js";
 import type { StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
@@ -90,8 +91,8 @@ function partQuestion(report: StoredReport, step: Extract<FormStep, { kind: "par
   const text = report.draft.narrative[step.part.id] ?? "";
   const lines = [`<b>${escapeHtml(partTitle(step))}</b>`, escapeHtml(step.part.hint)];
   lines.push(
-    text.trim()
-      ? `已写 ${[...text].length} 字。接着发会加在后面；写完点「完成」。`
+    hasVisibleText(text)
+      ? `已写 ${visibleLength(text)} 字。接着发会加在后面；写完点「完成」。`
       : "请直接发文字，可以分几条发；写完点「完成」。",
   );
   return { text: lines.join("\n"), keyboard: partKeyboard(report, step) };
