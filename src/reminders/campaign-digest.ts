@@ -5,6 +5,7 @@ import { type DashboardRow, rowLine } from "../campaign/dashboard.js";
 import { dashboardRows } from "../campaign/dashboard-rows.js";
 import { beijingInstant, beijingIsoDate, chineseDate } from "../form/deadline.js";
 import type { FlowRegistry } from "../form/flow-registry.js";
+import { MESSAGE_LIMIT } from "../report/split-text.js";
 import type { Store } from "../store/store.js";
 import { isQuietTime } from "./schedule.js";
 
@@ -47,7 +48,6 @@ export interface DigestDeps {
   sendMessage: (chatId: number, view: View) => Promise<unknown>;
 }
 
-const MESSAGE_LIMIT = 3500;
 /** How long a runner holds a supervisor while sending their digest (several runners may look at once). */
 const LEASE_MS = 60_000;
 

@@ -4,6 +4,7 @@ import { type CampaignInput, newCampaign } from "../../campaign/campaign.js";
 import { CAMPAIGN_FORM_EXAMPLE, parseCampaignForm } from "../../campaign/campaign-form.js";
 import { joinLink, newInvitation } from "../../campaign/invitation.js";
 import { chineseDate } from "../../form/deadline.js";
+import { MESSAGE_LIMIT } from "../../report/split-text.js";
 import { newCampaignId } from "../../store/store.js";
 import { decideFor, originOf } from "../campaign-access.js";
 import type { BotContext } from "../context.js";
@@ -15,8 +16,6 @@ import { CREATE_CAMPAIGN } from "../wizards.js";
  * name, year, dates and units creates the campaign, an invitation link per
  * unit and one for supervisors. Links are shown once: only digests are kept.
  */
-
-const LINKS_LIMIT = 3500;
 
 async function createCampaign(ctx: BotContext, input: CampaignInput): Promise<void> {
   const userId = ctx.from?.id ?? 0;
@@ -50,7 +49,7 @@ async function createCampaign(ctx: BotContext, input: CampaignInput): Promise<vo
     "",
     "链接只显示这一次，请妥善转发。审核人发 /dashboard 看各单位进度。",
   ];
-  for (const message of packLines(lines, LINKS_LIMIT))
+  for (const message of packLines(lines, MESSAGE_LIMIT))
     await ctx.reply(message, { link_preview_options: { is_disabled: true } });
 }
 
