@@ -55,6 +55,28 @@ export async function chooseCampaign(
   await ctx.reply("你有多项年报工作，请选一项：", { reply_markup: keyboard });
 }
 
+/**
+ * The campaign a button names, when the user may manage it (or that unit of
+ * it); otherwise the tap is answered with the refusal and nothing is returned.
+ */
+export async function campaignToManage(
+  ctx: BotContext & { callbackQuery: object },
+  campaignId: string,
+  unitId?: string,
+): Promise<Campaign | undefined> {
+  const campaign = await ctx.deps.store.getCampaign(campaignId);
+  const decision = decideFor(ctx, "manage", { campaign, ...(unitId ? { unitId } : {}) });
+  if (decision.ok && campaign) {
+    await ctx.answerCallbackQuery();
+    return campaign;
+  }
+  await ctx.answerCallbackQuery({
+    text: decision.ok ? "这项年报工作已不存在。" : decision.message,
+    show_alert: true,
+  });
+  return undefined;
+}
+
 export const NO_CAMPAIGN = "你不是任何年报工作的审核人。请向区政务公开办索取新的邀请链接。";
 
 const ATTEMPTS = 3;

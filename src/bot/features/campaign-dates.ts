@@ -6,7 +6,7 @@ import { defaultExpiry } from "../../campaign/invitation.js";
 import { chineseDate } from "../../form/deadline.js";
 import type { AuditEntry, StoredReport } from "../../store/store.js";
 import { decodeCallback, encodeCallback } from "../callback-data.js";
-import { chooseCampaign, commitCampaign, decideFor } from "../campaign-access.js";
+import { campaignToManage, chooseCampaign, commitCampaign, decideFor } from "../campaign-access.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { auditEntry } from "../report-access.js";
@@ -163,17 +163,8 @@ export function campaignDatesFeature(): Composer<BotContext> {
   composer.on("callback_query:data", async (ctx, next) => {
     const callback = decodeCallback(ctx.callbackQuery.data);
     if (callback?.action !== "campaignDates") return next();
-    const campaign = await ctx.deps.store.getCampaign(callback.reportId);
-    const decision = decideFor(ctx, "manage", { campaign });
-    if (!decision.ok || !campaign) {
-      await ctx.answerCallbackQuery({
-        text: decision.ok ? "这项年报工作已不存在。" : decision.message,
-        show_alert: true,
-      });
-      return;
-    }
-    await ctx.answerCallbackQuery();
-    await ctx.conversation.enter(EDIT_CAMPAIGN_DATES, campaign.id);
+    const campaign = await campaignToManage(ctx, callback.reportId);
+    if (campaign) await ctx.conversation.enter(EDIT_CAMPAIGN_DATES, campaign.id);
   });
   return composer;
 }

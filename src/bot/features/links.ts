@@ -2,7 +2,7 @@ import { Composer, InlineKeyboard } from "grammy";
 import { type Campaign, changeCampaign, unitOf } from "../../campaign/campaign.js";
 import { joinLink, newInvitation, revokeInvitations } from "../../campaign/invitation.js";
 import { decodeCallback, encodeCallback } from "../callback-data.js";
-import { chooseCampaign, commitCampaign, decideFor } from "../campaign-access.js";
+import { campaignToManage, chooseCampaign, commitCampaign, decideFor } from "../campaign-access.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 
@@ -50,17 +50,9 @@ export function linksFeature(): Composer<BotContext> {
   composer.on("callback_query:data", async (ctx, next) => {
     const callback = decodeCallback(ctx.callbackQuery.data);
     if (callback?.action !== "links" && callback?.action !== "linksOf") return next();
-    const campaign = await ctx.deps.store.getCampaign(callback.reportId);
     const unitId = callback.action === "links" && callback.arg !== "s" ? callback.arg : undefined;
-    const decision = decideFor(ctx, "manage", { campaign, ...(unitId ? { unitId } : {}) });
-    if (!decision.ok || !campaign) {
-      await ctx.answerCallbackQuery({
-        text: decision.ok ? "这项年报工作已不存在。" : decision.message,
-        show_alert: true,
-      });
-      return;
-    }
-    await ctx.answerCallbackQuery();
+    const campaign = await campaignToManage(ctx, callback.reportId, unitId);
+    if (!campaign) return;
     if (callback.action === "linksOf") return showUnits(ctx, campaign);
     const role = unitId ? "officer" : "supervisor";
     let token = "";
