@@ -37,7 +37,7 @@ export async function dashboardRows(
       };
     const flow = deps.flows.flowFor(report.draft.format);
     const previous = report.previous && { draft: report.previous, flow: deps.flows.flowFor(report.previous.format) };
-    const summary = reportSummary(flow, report.draft, reportFindings(flow, report.draft, previous, report.id));
+    const summary = reportSummary(flow, reportFindings(flow, report.draft, previous, report.id));
     return {
       unitId: unit.id,
       name: unit.name,

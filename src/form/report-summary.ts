@@ -1,7 +1,5 @@
-import type { Draft } from "./draft.js";
 import type { Finding } from "./finding.js";
 import type { Flow } from "./flow-schema.js";
-import { formSteps, isAnswered } from "./form-steps.js";
 
 /**
  * Progress and findings counts of one report: the one source every view
@@ -15,8 +13,6 @@ import { formSteps, isAnswered } from "./form-steps.js";
 export interface ReportSummary {
   sectionsDone: number;
   sectionsTotal: number;
-  stepsAnswered: number;
-  stepsTotal: number;
   /** Sections with at least one unanswered step. */
   missingSections: number;
   /** Errors other than missing answers (they block the final document too). */
@@ -28,17 +24,13 @@ export interface ReportSummary {
   ready: boolean;
 }
 
-export function reportSummary(flow: Flow, draft: Draft, findings: readonly Finding[]): ReportSummary {
-  const steps = formSteps(flow);
-  const stepsAnswered = steps.filter((s) => isAnswered(s, draft)).length;
+export function reportSummary(flow: Flow, findings: readonly Finding[]): ReportSummary {
   const missing = findings.filter((f) => f.rule === "missing");
   const errors = findings.filter((f) => f.severity === "error" && f.rule !== "missing");
   const warnings = findings.filter((f) => f.severity === "warning");
   return {
     sectionsDone: flow.sections.length - missing.length,
     sectionsTotal: flow.sections.length,
-    stepsAnswered,
-    stepsTotal: steps.length,
     missingSections: missing.length,
     errors,
     missing,

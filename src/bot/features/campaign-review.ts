@@ -57,7 +57,7 @@ async function startSubmit(ctx: BotContext, report: StoredReport, confirmed: boo
     await ctx.reply(decision.message);
     return;
   }
-  const summary = reportSummary(flowOf(ctx.deps, report), report.draft, findingsOf(ctx.deps, report));
+  const summary = reportSummary(flowOf(ctx.deps, report), findingsOf(ctx.deps, report));
   if (summary.errors.length > 0 || summary.missingSections > 0) {
     const what = [
       summary.errors.length > 0 ? `${summary.errors.length} 个错误` : "",

@@ -86,7 +86,7 @@ export async function sendCheck(ctx: BotContext, report: StoredReport): Promise<
 
 /** The counts of every view (form/report-summary.ts), the same for the card, /check and /report. */
 const summaryOf = (ctx: BotContext, report: StoredReport): ReportSummary =>
-  reportSummary(flowOf(ctx.deps, report), report.draft, findingsOf(ctx.deps, report));
+  reportSummary(flowOf(ctx.deps, report), findingsOf(ctx.deps, report));
 
 // --- /preview ---
 

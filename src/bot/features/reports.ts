@@ -59,7 +59,7 @@ async function sendList(ctx: BotContext): Promise<void> {
 }
 
 async function sendReport(ctx: BotContext, report: StoredReport): Promise<void> {
-  const summary = reportSummary(flowOf(ctx.deps, report), report.draft, findingsOf(ctx.deps, report));
+  const summary = reportSummary(flowOf(ctx.deps, report), findingsOf(ctx.deps, report));
   const current = (await currentId(ctx)) === report.id;
   // Members who blocked the bot get no reminders: the others should know (issue "Deadlines").
   const others = report.members.filter((m) => m !== ctx.from?.id);

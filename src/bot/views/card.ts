@@ -14,7 +14,7 @@ import type { View } from "./question.js";
  * reminder, too) can send it.
  */
 export function cardView(flow: Flow, report: StoredReport, now: Date, findings: readonly Finding[]): View {
-  const summary = reportSummary(flow, report.draft, findings);
+  const summary = reportSummary(flow, findings);
   const lines = [
     `<b>${escapeHtml(report.draft.org)} ${report.draft.year}年度</b>（${report.draft.format}年格式）`,
     `进度：${summary.sectionsDone}/${summary.sectionsTotal} 部分已填完`,
@@ -36,7 +36,7 @@ export function cardView(flow: Flow, report: StoredReport, now: Date, findings: 
 
 /** After the last answer: the findings in one line and where to go next, no question. */
 export function finishView(flow: Flow, report: StoredReport, findings: readonly Finding[]): View {
-  const summary = reportSummary(flow, report.draft, findings);
+  const summary = reportSummary(flow, findings);
   const lines = [
     "🎉 全部填完了！",
     `核对结果：${summaryLine(summary)}。`,

@@ -30,7 +30,7 @@ export function reminderView(items: readonly ReminderItem[], now: Date): View {
   const shown = items.slice(0, MAX_ITEMS);
   const keyboard = new InlineKeyboard();
   const blocks = shown.map(({ report, flow, findings, state }) => {
-    const summary = reportSummary(flow, report.draft, findings);
+    const summary = reportSummary(flow, findings);
     const open = flow.sections.filter((section) =>
       summary.missing.some((f) => f.message.startsWith(`${section.heading}：`)),
     );
