@@ -99,7 +99,7 @@ describe("nianbao render", () => {
 describe("nianbao import", () => {
   it("writes the seed text as an interchange file that check reads, and says what it read", () => {
     const out = join(dir, "seed-imported.json");
-    const { code, stderr } = nianbao("import", "../shared/seed-report-2020.txt", "--out", out);
+    const { code, stderr } = nianbao("import", "test/fixtures/seed-report-2020.txt", "--out", out);
     expect(code).toBe(0);
     expect(stderr).toContain("读到 大关街道 2020 年的报告：表格 198 格、正文 8 部分");
     expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(
@@ -110,7 +110,7 @@ describe("nianbao import", () => {
   it("takes --org and --year", () => {
     const out = join(dir, "named.json");
     expect(
-      nianbao("import", "../shared/seed-report-2020.txt", "--out", out, "--org", "某街道", "--year", "2020").code,
+      nianbao("import", "test/fixtures/seed-report-2020.txt", "--out", out, "--org", "某街道", "--year", "2020").code,
     ).toBe(0);
     expect(JSON.parse(readFileSync(out, "utf8")).org).toBe("某街道");
   });

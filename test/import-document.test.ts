@@ -131,7 +131,7 @@ describe("this year's half-finished Word draft", () => {
 describe("what the officer is shown", () => {
   it("lists every cell it could not read by row and column, and 取消 saves nothing", async () => {
     const officer = h.officer(75);
-    const text = readFileSync(new URL("../../shared/seed-report-2020.txt", import.meta.url), "utf8")
+    const text = readFileSync(new URL("./fixtures/seed-report-2020.txt", import.meta.url), "utf8")
       .replace(/\t0\n(\n+四、政府信息公开行政复议)/, "\t待定\n$1")
       .replace("\t32\n", "\t约32\n");
     officer.sendDocument("2020年报.txt", new TextEncoder().encode(text));

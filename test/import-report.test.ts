@@ -53,7 +53,7 @@ describe("round trip: render → import", () => {
 
 describe("the seed text (a Word file saved as text)", () => {
   it("reads back to the seed's figures and parts", () => {
-    const text = readFileSync(new URL("../../shared/seed-report-2020.txt", import.meta.url), "utf8");
+    const text = readFileSync(new URL("./fixtures/seed-report-2020.txt", import.meta.url), "utf8");
     const result = importReport(readText(text), flows);
     if (!result.ok) throw new Error(result.reason);
     const seed = JSON.parse(readFileSync(new URL("./fixtures/seed-2020.json", import.meta.url), "utf8"));
