@@ -44,6 +44,7 @@ import { Draft } from "../src/form/draft.js";
 import { type FormStep, formSteps } from "../src/form/form-steps.js";
 import { checkCounts } from "../src/form/report-findings.js";
 import { InboxConsumer } from "../src/intake/inbox-consumer.js";
+import { recordSent, SentReplies } from "../src/intake/sent-replies.js";
 import { renderPool } from "../src/render-pool.js";
 import { renderDocx } from "../src/report/render-docx.js";
 import type { InboxEntry } from "../src/store/inbox.js";
@@ -258,12 +259,14 @@ async function throughInbox(
   inboxPrefix: string,
   name: string,
   handleUpdate: (u: Update) => Promise<void>,
+  /** The bot's deferred reply records (Deps.sent), written with the inbox acknowledgement as in production. */
+  sent?: SentReplies,
 ): Promise<Inboxed> {
   const inbox = await RedisInbox.connect(redisUrl, inboxPrefix, name);
   const waiting = new Map<number, { done: () => void; tally?: Tally }>();
   const ack = inbox.ack.bind(inbox);
-  inbox.ack = async (entry: InboxEntry) => {
-    await ack(entry);
+  inbox.ack = async (entry: InboxEntry, ...also: Parameters<typeof ack> extends [unknown, ...infer R] ? R : never) => {
+    await ack(entry, ...also);
     const waiter = waiting.get(entry.update.update_id);
     if (waiter?.tally && counting === waiter.tally) counting = undefined;
     waiter?.done();
@@ -276,6 +279,8 @@ async function throughInbox(
       await handleUpdate(update);
     },
     pino({ level: "silent" }),
+    // As in production (src/main.ts): a reply is recorded as sent with the inbox acknowledgement.
+    sent ? { sent: { replies: sent, record: recordSent(store) } } : {},
   );
   consumer.start();
   return {
@@ -474,7 +479,10 @@ const timedRender =
     rendered.push(performance.now() - start);
     return bytes;
   };
+const sent = new SentReplies();
+const mainThreadSent = new SentReplies();
 const deps: Deps = {
+  sent,
   store,
   logger: pino({ level: "silent" }),
   now: () => new Date(),
@@ -489,7 +497,11 @@ const bot = createBot(TOKEN, deps, { botInfo, client: { fetch: telegram.fetch as
 /** The same bot rendering on the main thread, as before the pool: the comparison for the render figure. */
 const mainThreadBot = createBot(
   TOKEN,
-  { ...deps, renderDocx: timedRender((draft, options) => renderDocx(flows.flowFor(draft.format), draft, options)) },
+  {
+    ...deps,
+    sent: mainThreadSent,
+    renderDocx: timedRender((draft, options) => renderDocx(flows.flowFor(draft.format), draft, options)),
+  },
   { botInfo, client: { fetch: telegram.fetch as never } },
 );
 
@@ -552,8 +564,13 @@ scriptFloor.on("message", async (ctx) => {
 });
 
 const inboxes = {
-  bot: await throughInbox(prefix, "bench-bot", (u) => bot.handleUpdate(u)),
-  mainThread: await throughInbox(`${prefix}main-thread:`, "bench-main-thread", (u) => mainThreadBot.handleUpdate(u)),
+  bot: await throughInbox(prefix, "bench-bot", (u) => bot.handleUpdate(u), sent),
+  mainThread: await throughInbox(
+    `${prefix}main-thread:`,
+    "bench-main-thread",
+    (u) => mainThreadBot.handleUpdate(u),
+    mainThreadSent,
+  ),
   hset: await throughInbox(`${prefix}hset-floor:`, "bench-hset-floor", (u) => hsetFloor.handleUpdate(u)),
   script: await throughInbox(`${prefix}script-floor:`, "bench-script-floor", (u) => scriptFloor.handleUpdate(u)),
 };

@@ -11,6 +11,7 @@ import { startHealthServer } from "./health-server.js";
 import { InboxConsumer } from "./intake/inbox-consumer.js";
 import { floodNotifier, outageNotifier } from "./intake/outage-notice.js";
 import { DurablePoller } from "./intake/poller.js";
+import { recordSent, SentReplies } from "./intake/sent-replies.js";
 import { createLogger } from "./logger.js";
 import { startReminders } from "./reminders/start-reminders.js";
 import { renderPool } from "./render-pool.js";
@@ -68,6 +69,8 @@ async function main(config: Config): Promise<void> {
 
   // One worker kept ready so the first /report does not wait for a thread to start.
   const renderer = renderPool({ minThreads: 1, maxThreads: 2 });
+  // Replies of updates from the inbox are recorded as sent with the update's inbox acknowledgement.
+  const sent = new SentReplies();
   const bot = createBot(
     config.BOT_TOKEN,
     {
@@ -80,6 +83,7 @@ async function main(config: Config): Promise<void> {
       allowedUserIds: config.ALLOWED_USER_IDS,
       admins: config.BOT_ADMINS ?? [],
       downloadFile: fileDownloader(config),
+      sent,
     },
     { client: clientOptions(config) },
   );
@@ -100,6 +104,7 @@ async function main(config: Config): Promise<void> {
     onUnavailable: tellOutage,
     floodLimit: FLOOD_LIMIT,
     onFlood: floodNotifier(bot.api, logger),
+    sent: { replies: sent, record: recordSent(store) },
   });
   consumer.start();
 

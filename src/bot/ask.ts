@@ -1,5 +1,6 @@
 import type { FormStep } from "../form/form-steps.js";
 import type { PendingAck, StoredReport } from "../store/store.js";
+import { ackText } from "./ack-text.js";
 import type { BotContext } from "./context.js";
 import { escapeHtml, splitForHtml } from "./html.js";
 import { sendAck } from "./once-only.js";
@@ -70,15 +71,16 @@ export async function sendFinish(
 export async function resendAck(ctx: BotContext, ack: PendingAck): Promise<void> {
   const report = ack.next && (await ctx.deps.store.getReport(ack.next.reportId));
   const member = report && ctx.from !== undefined && report.members.includes(ctx.from.id);
+  const text = ackText(ctx.deps.flows, ack);
   if (!report || !member || !ack.next) {
-    await sendAck(ctx, ack.text, {});
+    await sendAck(ctx, text, {});
     return;
   }
   // The member's position never moved past the question that update answered: a text they sent
   // before this reply reaches them still answers that question.
   const { position } = await ctx.deps.store.getUser(ctx.from?.id ?? 0);
   const previous = position?.reportId === report.id ? { previous: position.step } : {};
-  await askCurrent(ctx, report, ack.text, { step: ack.next.step, ...previous });
+  await askCurrent(ctx, report, text, { step: ack.next.step, ...previous });
 }
 
 /** Last year's text of a part, shown before its question when known (and not already taken over). */

@@ -3,6 +3,7 @@ import type { Context } from "grammy";
 import type { Logger } from "pino";
 import type { Draft } from "../form/draft.js";
 import type { FlowRegistry } from "../form/flow-registry.js";
+import type { SentReplies } from "../intake/sent-replies.js";
 import type { RenderOptions } from "../report/render-docx.js";
 import type { Store } from "../store/store.js";
 
@@ -20,6 +21,11 @@ export interface Deps {
   renderDocx: (draft: Draft, options: RenderOptions) => Promise<Uint8Array>;
   /** Builds the website's .html off the main thread too. */
   renderHtml: (draft: Draft, options: RenderOptions) => Promise<string>;
+  /**
+   * Set when updates come from the inbox: their replies' record (markSent) is
+   * written with the inbox acknowledgement (intake/sent-replies.ts).
+   */
+  sent?: SentReplies;
   /** Downloads a file an officer sent (getFile's file_path), at most maxBytes. */
   downloadFile: (filePath: string, maxBytes: number) => Promise<Uint8Array>;
 }

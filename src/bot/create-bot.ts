@@ -2,6 +2,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { conversations } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotConfig, Composer, type Context } from "grammy";
+import { isStaleMember } from "../store/store.js";
 import { isStoreUnavailable } from "../store/store-unavailable.js";
 import { resendAck } from "./ask.js";
 import { decodeEnvelope } from "./callback-data.js";
@@ -27,7 +28,7 @@ import { floodGuard } from "./flood-guard.js";
 import { htmlParseMode } from "./html-parse-mode.js";
 import { answerFailure, onceOnly } from "./once-only.js";
 import { EXPIRED_BUTTON, INVALID_BUTTON } from "./views/replies.js";
-import { answersDialogue, leavingDialogues, WIZARD_STATE_PREFIX } from "./wizards.js";
+import { answersDialogue, leavingDialogues, WIZARD_STATE_PREFIX, wizardOwner } from "./wizards.js";
 
 const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理消息。";
 
@@ -58,6 +59,8 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   const guarded = bot.errorBoundary(async (err) => {
     // The store is down: the update stays in the inbox; the consumer tells the officer and tries again.
     if (isStoreUnavailable(err.error)) throw err.error;
+    // The member changed elsewhere before this update's write: handled again below, nothing was written.
+    if (isStaleMember(err.error)) throw err.error;
     err.ctx.log.error({ err: err.error }, "update failed");
     await answerFailure(err.ctx, "抱歉，出错了，刚才的操作没有完成。请再试一次，或发 /start。", resendAck).catch(
       () => undefined,
@@ -96,10 +99,11 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
         version: 1,
         prefix: WIZARD_STATE_PREFIX,
         getStorageKey: (ctx) => ctx.chatId?.toString(),
+        // A dialogue's state is part of its member's record (their version moves with it: Store.recall).
         adapter: {
           read: (key) => deps.store.readState(key) as never,
-          write: (key, state) => deps.store.writeState(key, state),
-          delete: (key) => deps.store.deleteState(key),
+          write: (key, state) => deps.store.writeState(key, state, wizardOwner(key)),
+          delete: (key) => deps.store.deleteState(key, wizardOwner(key)),
         },
       },
       // Conversations build their own Api object: auto-retry and the parse mode must be installed again inside.
@@ -142,6 +146,19 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   guarded.use(remindersFeature());
   guarded.use(fillFeature());
   guarded.use(fallbacks());
+
+  // An update whose write found the member changed elsewhere (StaleMember, once-only.ts) is handled
+  // again on a fresh read; a third time is not expected (the fresh read is what the write checks).
+  const handleUpdate = bot.handleUpdate.bind(bot);
+  bot.handleUpdate = async (update, webhookReplyEnvelope) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await handleUpdate(update, webhookReplyEnvelope);
+      } catch (err) {
+        if (attempt >= 3 || !isStaleMember(err)) throw err;
+      }
+    }
+  };
   return bot;
 }
 

@@ -2,8 +2,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { MiddlewareFn, Transformer } from "grammy";
 import type { Message } from "grammy/types";
 import { MESSAGE_LIMIT } from "../report/split-text.js";
-import type { Commit, CommitResult, PendingAck, Position } from "../store/store.js";
+import {
+  type AckRef,
+  type Commit,
+  type CommitResult,
+  isStaleMember,
+  type PendingAck,
+  type Position,
+} from "../store/store.js";
 import { isStoreUnavailable } from "../store/store-unavailable.js";
+import { ackText } from "./ack-text.js";
 import type { BotContext } from "./context.js";
 import { wizardStateKey } from "./wizards.js";
 
@@ -26,18 +34,49 @@ export const EARLIER_SAVED = "上次发的已保存：";
 /** How the stored acknowledgement of a repeat is shown (a feature view: the question it went on to). */
 export type AckResender = (ctx: BotContext, ack: PendingAck) => Promise<void>;
 
-/** The first middleware after the context is set up: repeats stop here, earlier acknowledgements are prefixed. */
+/**
+ * The first middleware after the context is set up: repeats stop here,
+ * earlier acknowledgements are prefixed.
+ *
+ * While this process's copy of the member is fresh (Store.recall), the
+ * update is handled from it without a first read: the commit's script checks
+ * the member's version and refuses with StaleMember when another instance
+ * (or anything this process did not see) changed the member meanwhile. The
+ * update is then handled again from the start on a fresh read (createBot);
+ * nothing was written, and the handling sent nothing but perhaps the answer
+ * to its button, which the second handling does not send again. Had it sent
+ * more, it ends with the error reply instead (the write did not happen).
+ */
 export function onceOnly(resend: AckResender): MiddlewareFn<BotContext> {
+  /** Updates to be handled again after a StaleMember, and whether their button was answered. */
+  const again = new Map<number, boolean>();
   return async (ctx, next) => {
     const userId = ctx.from?.id;
     if (userId === undefined) return next();
     const updateId = ctx.update.update_id;
     const chatId = ctx.chatId;
-    const { handled, unsent } = await ctx.deps.store.seen(
-      userId,
-      updateId,
-      chatId === undefined ? undefined : wizardStateKey(chatId),
-    );
+    const stateKey = chatId === undefined ? undefined : wizardStateKey(chatId);
+    const { store } = ctx.deps;
+    const calls = watchCalls(ctx, again.get(updateId) === true);
+    again.delete(updateId);
+    const staleAgain = async (run: () => Promise<void>) => {
+      try {
+        await run();
+      } catch (err) {
+        store.forget(userId);
+        if (!isStaleMember(err)) throw err;
+        if (calls.sent) throw new Error("the member changed elsewhere after this update's reply was sent");
+        if (again.size > 1000) again.clear();
+        again.set(updateId, calls.answered);
+        throw err;
+      }
+    };
+    const recalled = store.recall(userId, stateKey);
+    if (recalled) {
+      if (recalled.length > 0) prefixEarlierAcks(ctx, recalled);
+      return staleAgain(next);
+    }
+    const { handled, unsent } = await store.seen(userId, updateId, stateKey);
     if (handled) {
       ctx.log.info({ repeat: true }, "update handled before");
       return answerRepeat(
@@ -47,8 +86,27 @@ export function onceOnly(resend: AckResender): MiddlewareFn<BotContext> {
       );
     }
     if (unsent.length > 0) prefixEarlierAcks(ctx, unsent);
-    await next();
+    await staleAgain(next);
   };
+}
+
+/**
+ * Watches what the handling asks Telegram: `answered` once a button's
+ * answer went out, `sent` once anything else did. `answeredBefore`: the
+ * answer went out in an earlier handling of this update (sent again, it
+ * would fail as too old), so it is not sent again.
+ */
+function watchCalls(ctx: BotContext, answeredBefore: boolean): { answered: boolean; sent: boolean } {
+  const calls = { answered: answeredBefore, sent: false };
+  const watch: Transformer = async (prev, method, payload, signal) => {
+    if (method === "answerCallbackQuery") {
+      if (answeredBefore) return { ok: true, result: true } as never;
+      calls.answered = true;
+    } else calls.sent = true;
+    return prev(method, payload, signal);
+  };
+  ctx.api.config.use(watch);
+  return calls;
 }
 
 /** A repeat found by the middleware or, racing it, by the write itself. */
@@ -70,19 +128,23 @@ export async function answerRepeat(
 export async function answerFailure(ctx: BotContext, failed: string, resend: AckResender): Promise<void> {
   const userId = ctx.from?.id;
   const updateId = ctx.update.update_id;
+  // An acknowledgement this handling sent, whose record waits for the inbox acknowledgement, reached the member.
   const stored =
-    userId === undefined ? undefined : (await ctx.deps.store.unsentAcks(userId)).find((a) => a.updateId === updateId);
+    userId === undefined
+      ? undefined
+      : (await ctx.deps.store.unsentAcks(userId)).find(
+          (a) => a.updateId === updateId && !ctx.deps.sent?.sentIn(updateId, a.updateId),
+        );
   if (stored) await resend(ctx, stored);
   else await ctx.reply(failed);
 }
 
 /** The member's earlier acknowledgements Telegram never accepted start the first message of this update. */
 function prefixEarlierAcks(ctx: BotContext, earlier: PendingAck[]): void {
-  const userId = ctx.from?.id ?? 0;
-  const head = `${EARLIER_SAVED}${earlier.map((a) => savedPart(a.text)).join("\n")}`;
+  const head = `${EARLIER_SAVED}${earlier.map((a) => savedPart(ackText(ctx.deps.flows, a))).join("\n")}`;
   prefixFirstMessage(ctx, head, () =>
-    ctx.deps.store.markSent(
-      userId,
+    recordSent(
+      ctx,
       earlier.map((a) => a.updateId),
     ),
   );
@@ -125,9 +187,13 @@ export function writeOnce(
   commit: Commit,
   ack: string,
   next?: { reportId: string; step: number },
+  ackRef?: AckRef,
 ): Promise<CommitResult> {
   const userId = ctx.from?.id ?? 0;
-  return ctx.deps.store.commit({ userId, updateId: ctx.update.update_id, ack, ...(next ? { next } : {}) }, commit);
+  return ctx.deps.store.commit(
+    { userId, updateId: ctx.update.update_id, ack, ...(next ? { next } : {}), ...(ackRef ? { ackRef } : {}) },
+    commit,
+  );
 }
 
 /**
@@ -142,12 +208,22 @@ export async function sendAck(
   shown?: Omit<Position, "messageId">,
 ): Promise<Message.TextMessage> {
   const message = await ctx.reply(text, other);
-  const userId = ctx.from?.id;
-  if (userId !== undefined) {
-    const position: Position | undefined = shown && { ...shown, messageId: message.message_id };
-    await markSentOnceStoreAnswers(() => ctx.deps.store.markSent(userId, [ctx.update.update_id], position));
-  }
+  const position: Position | undefined = shown && { ...shown, messageId: message.message_id };
+  await recordSent(ctx, [ctx.update.update_id], position);
   return message;
+}
+
+/**
+ * Records that Telegram accepted the message carrying these updates'
+ * acknowledgements (and showing `position`). An update from the inbox
+ * records it with its inbox acknowledgement (one write, once its handling is
+ * over: intake/sent-replies.ts); any other at once.
+ */
+async function recordSent(ctx: BotContext, updateIds: number[], position?: Position): Promise<void> {
+  const userId = ctx.from?.id;
+  if (userId === undefined) return;
+  if (ctx.deps.sent?.defer(ctx.update.update_id, userId, updateIds, position)) return;
+  await markSentOnceStoreAnswers(() => ctx.deps.store.markSent(userId, updateIds, position));
 }
 
 /** How long a delivered acknowledgement waits for the store to record it (a Redis outage lasts seconds). */

@@ -1,6 +1,13 @@
 import { decide } from "../campaign/access.js";
 import { isLocked } from "../form/review.js";
-import { type AuditEntry, applyChange, type ReportChange, type StoredReport, type UserState } from "../store/store.js";
+import {
+  type AckRef,
+  type AuditEntry,
+  applyChange,
+  type ReportChange,
+  type StoredReport,
+  type UserState,
+} from "../store/store.js";
 import { resendAck } from "./ask.js";
 import type { BotContext } from "./context.js";
 import { escapeHtml } from "./html.js";
@@ -40,7 +47,7 @@ export interface Mutation {
    * What the reply will say was saved (HTML), worked out on the report as it
    * will be stored; recorded with the write (a repeat is answered with it).
    */
-  ack?: (after: StoredReport) => string;
+  ack?: (after: StoredReport) => string | { text: string; ref?: AckRef };
   /** The question the reply goes on to, on the report as it will be stored. */
   next?: (after: StoredReport) => number | undefined;
 }
@@ -77,7 +84,8 @@ export async function mutateReport(
       return { ok: false, reason: decision.ok ? "报告已锁定。" : decision.message };
     }
     const after = applyChange(current, mutation.change, ctx.deps.now());
-    const ack = mutation.ack?.(after) ?? "";
+    const said = mutation.ack?.(after) ?? "";
+    const ack = typeof said === "string" ? said : said.text;
     const step = mutation.next?.(after);
     const update = {
       id: current.id,
@@ -87,7 +95,7 @@ export async function mutateReport(
       basis: current,
     };
     const next = step === undefined ? undefined : { reportId: current.id, step };
-    const result = await writeOnce(ctx, { update }, ack, next);
+    const result = await writeOnce(ctx, { update }, ack, next, typeof said === "string" ? undefined : said.ref);
     if (result.status === "applied" && result.report) return { ok: true, report: result.report, ack };
     if (result.status === "repeat") {
       await answerRepeat(ctx, result.unsent, resendAck);

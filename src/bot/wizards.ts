@@ -20,6 +20,12 @@ export type WizardId =
 export const WIZARD_STATE_PREFIX = "conv:";
 export const wizardStateKey = (chatId: number): string => `${WIZARD_STATE_PREFIX}${chatId}`;
 
+/** The member a dialogue state belongs to: the bot talks in private chats only, whose id is the member's. */
+export function wizardOwner(key: string): number | undefined {
+  const id = Number(key.slice(WIZARD_STATE_PREFIX.length));
+  return key.startsWith(WIZARD_STATE_PREFIX) && Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}
+
 /** How the officer knows each dialogue, e.g. when a command leaves it. */
 export const WIZARD_NAMES: Record<WizardId, string> = {
   [CREATE_REPORT]: "新建报告",

@@ -1,7 +1,9 @@
 import type { Update } from "grammy/types";
 import type { Logger } from "pino";
 import { chatKeyOf, type Inbox, type InboxEntry } from "../store/inbox.js";
+import type { StreamAck } from "../store/store.js";
 import { isStoreUnavailable } from "../store/store-unavailable.js";
+import type { SentRecord, SentReplies } from "./sent-replies.js";
 
 /**
  * Takes updates from the inbox and hands them to the bot: one at a time per
@@ -28,6 +30,11 @@ export type ConsumerOptions = {
    */
   floodLimit?: number;
   onFlood?: (update: Update) => Promise<void>;
+  /**
+   * Replies the bot deferred the record of (sent-replies.ts), and how to
+   * write one, with the inbox acknowledgement when given one.
+   */
+  sent?: { replies: SentReplies; record: (record: SentRecord, inboxAck?: StreamAck) => Promise<void> };
 };
 
 export class InboxConsumer {
@@ -139,7 +146,9 @@ export class InboxConsumer {
   /** Handles the entry and acknowledges it; retries while the store is unavailable (not while stopping). */
   private async handleOne(entry: InboxEntry): Promise<void> {
     const updateId = entry.update.update_id;
+    const sent = this.options.sent;
     for (let attempt = 1; ; attempt++) {
+      sent?.replies.begin(updateId);
       try {
         await this.handle(entry.update);
         break;
@@ -149,18 +158,37 @@ export class InboxConsumer {
           this.log.error({ update_id: updateId, err: brief(err) }, "update failed");
           break;
         }
+        // Replies that reached the member are recorded before the update is tried again, which would
+        // otherwise take their acknowledgements for unsent and send them again.
+        const record = sent?.replies.end(updateId);
+        if (record && sent) await this.untilStored(() => sent.record(record));
         await this.options.onUnavailable?.(entry.update);
         if (this.stopping) throw new LeftForLater();
         await sleep(Math.min(this.retryMs * attempt, 3000));
         if (this.stopping || !this.inbox.owns(entry)) throw new LeftForLater();
       }
     }
+    const record = sent?.replies.end(updateId);
+    // The replies' record and the acknowledgement are one write (a retry writes both again).
+    const also = record && sent ? (streamAck?: StreamAck) => sent.record(record, streamAck) : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.inbox.ack(entry);
+        await this.inbox.ack(entry, also);
         return;
       } catch (err) {
         // Handled but not acknowledged: handled again later, which the once-only write recognises.
+        if (this.stopping || !isStoreUnavailable(err)) throw new LeftForLater();
+        await sleep(Math.min(this.retryMs * attempt, 3000));
+      }
+    }
+  }
+
+  /** Retries `write` while the store is unavailable; gives up (left for later) when stopping. */
+  private async untilStored(write: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (err) {
         if (this.stopping || !isStoreUnavailable(err)) throw new LeftForLater();
         await sleep(Math.min(this.retryMs * attempt, 3000));
       }

@@ -88,7 +88,9 @@ export class EmbeddedInbox implements Inbox {
    */
   private acks: { seq: number; done: () => void; failed: (err: unknown) => void }[] = [];
 
-  ack(entry: InboxEntry): Promise<void> {
+  async ack(entry: InboxEntry, also?: () => Promise<void>): Promise<void> {
+    // The store's write first: the entry stays until it is done (a retry repeats it, which it allows).
+    await also?.();
     return new Promise((done, failed) => {
       this.acks.push({ seq: Number(entry.id), done, failed });
       if (this.acks.length === 1) setImmediate(() => this.writeAcks());

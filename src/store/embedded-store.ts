@@ -29,6 +29,7 @@ import {
   StoreDataError,
   StoredReport,
   type StoreLimits,
+  type StreamAck,
   serialiseReport,
   type UpdateResult,
   UserState,
@@ -206,7 +207,7 @@ export class EmbeddedStore implements Store {
     if (commit.create && commit.update) throw new Error("a commit creates or updates a report, not both");
     const { userId, updateId } = origin;
     const entries = commit.update ? this.auditJson(commit.update.id, commit.update.audit) : [];
-    const ack = origin.ack ? encode(PendingAck, `acks/${userId}`, pendingAck(origin, this.now())) : "";
+    const ack = origin.ack || origin.ackRef ? encode(PendingAck, `acks/${userId}`, pendingAck(origin, this.now())) : "";
     // One IMMEDIATE transaction: the once-only check, the change, the update id and the acknowledgement.
     return this.db
       .transaction((): CommitResult => {
@@ -244,7 +245,9 @@ export class EmbeddedStore implements Store {
       .immediate();
   }
 
-  async markSent(userId: number, updateIds: number[], position?: Position): Promise<void> {
+  /** The embedded inbox is a table of its own file: its entry is acknowledged by the caller after this. */
+  async markSent(userId: number, updateIds: number[], position?: Position, inboxAck?: StreamAck): Promise<void> {
+    if (inboxAck) throw new Error("the embedded store acknowledges no Redis inbox entry");
     this.db
       .transaction(() => {
         for (const id of updateIds) this.sql.deleteAck.run(userId, id);
@@ -259,6 +262,13 @@ export class EmbeddedStore implements Store {
   async unsentAcks(userId: number): Promise<PendingAck[]> {
     return this.sql.listAcks.all(userId).map((row) => decode(PendingAck, `acks/${userId}`, row.json));
   }
+
+  /** A read of the file costs no round trip: `seen` is always asked. */
+  recall(): undefined {
+    return undefined;
+  }
+
+  forget(): void {}
 
   async seen(userId: number, updateId: number): Promise<{ handled: boolean; unsent: PendingAck[] }> {
     return { handled: this.sql.isHandled.get(userId, updateId) !== undefined, unsent: await this.unsentAcks(userId) };

@@ -1,4 +1,5 @@
 import type { Update } from "grammy/types";
+import type { StreamAck } from "./store.js";
 
 /**
  * The durable inbox (issue "Production" 1): every update is kept here before
@@ -36,8 +37,12 @@ export interface Inbox {
   take(max: number, waitMs: number): Promise<InboxEntry[]>;
   /** Whether this consumer still holds the entry's partition (check before handling it). */
   owns(entry: InboxEntry): boolean;
-  /** The entry was handled: removes it. */
-  ack(entry: InboxEntry): Promise<void>;
+  /**
+   * The entry was handled: removes it. With `also`, that write is done
+   * together with the removal: a Redis inbox hands it the stream entry to
+   * acknowledge in its own script; the embedded inbox runs it first.
+   */
+  ack(entry: InboxEntry, also?: (streamAck?: StreamAck) => Promise<void>): Promise<void>;
   /** The entry is left unhandled, for whoever takes its partition next (draining, or the partition was lost). */
   leave(entry: InboxEntry): void;
   /** Entries appended and not acknowledged yet. */

@@ -3,6 +3,7 @@ import type { Update } from "grammy/types";
 import type { Redis } from "ioredis";
 import { chatKeyOf, INBOX_PARTITIONS, type Inbox, type InboxEntry, partitionOf, SEEN_FOR_MS } from "./inbox.js";
 import { COMMAND_TIMEOUT_MS, connectRedis } from "./redis-connection.js";
+import type { StreamAck } from "./store.js";
 
 /*
  * Keys (all under the prefix):
@@ -272,8 +273,9 @@ export class RedisInbox implements Inbox {
     return state !== undefined && state.validUntil > this.now();
   }
 
-  async ack(entry: InboxEntry): Promise<void> {
-    await this.redis.nbInboxAck(1, this.stream(entry.partition), GROUP, entry.id);
+  async ack(entry: InboxEntry, also?: (streamAck?: StreamAck) => Promise<void>): Promise<void> {
+    if (also) await also({ stream: this.stream(entry.partition), group: GROUP, id: entry.id });
+    else await this.redis.nbInboxAck(1, this.stream(entry.partition), GROUP, entry.id);
     this.leave(entry);
   }
 

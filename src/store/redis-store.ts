@@ -29,6 +29,7 @@ import {
   decode,
   encode,
   HANDLED_LIMIT,
+  MEMBER_FRESH_MS,
   memberDiff,
   type NewReport,
   newReport,
@@ -40,11 +41,13 @@ import {
   pendingAck,
   type ReportChange,
   SCHEMA_VERSION,
+  StaleMember,
   StateRecord,
   type Store,
   StoreDataError,
   StoredReport,
   type StoreLimits,
+  type StreamAck,
   type UpdateResult,
   UserState,
   userWith,
@@ -61,6 +64,8 @@ import {
  *   handled:<userId>  sorted set of the update ids handled for the user, by
  *                     arrival (score), bounded to the newest HANDLED_LIMIT
  *   acks:<userId>     list of acknowledgements not yet accepted by Telegram (JSON), bounded
+ *   mver:<userId>     the member's version: +1 at every write of their record, their
+ *                     acknowledgements or their dialogue state (Store.recall)
  *   state:<key>       string (JSON), conversation state
  *   remind            sorted set of report ids by the next time the reminder
  *                     scheduler looks at them (ms); every report write sets it to now
@@ -78,19 +83,23 @@ import {
 /**
  * The once-only write (Store.commit), and also the plain create and
  * compare-and-set writes (without an update id).
- * KEYS: handled, acks, user, report, audit, remind, campaign, campaigns,
+ * KEYS: handled, acks, user, report, audit, remind, campaign, campaigns, mver,
  *       member sets to add…, member sets to remove…
  * ARGV: 1 update id ('' none), 2 ack JSON ('' none), 3 now in ms, 4 handled limit,
  *       5 pending-ack limit, 6 user JSON ('' leaves it), 7 report mode ('' | 'create' | 'update'),
  *       8 expected version, 9 '1' when the report's fields are written whole, 10 report id,
  *       11 audit limit, 12 number of member sets to add, 13 campaign version to write ('' none),
  *       14 campaign JSON, 15 campaign id, 16 S: number of field arguments (name, value, …),
- *       17 D: number of fields to delete, 18… the S field arguments, the D fields, the audit entries
+ *       17 D: number of fields to delete, 18 the member version expected ('' none),
+ *       19… the S field arguments, the D fields, the audit entries
  * Returns {'repeat', ack JSON or ''} when the update id was handled before
- * (the ack when it is still unsent), {'conflict', the report's fields…} when
+ * (the ack when it is still unsent), {'stale'} when the member's version is
+ * not the one expected, {'conflict', the report's fields…} when
  * the version moved on (nothing when the report is gone), {'legacy'} when only
  * changed fields were sent for a report still stored in the v2 layout (send
- * it whole), {'taken'} when a new report's id exists, {'ok'} when written.
+ * it whole), {'taken'} when a new report's id exists, {'ok', the member's new
+ * version or ''} when written (the version moves when the record or an
+ * acknowledgement is written).
  */
 const COMMIT = `
 local uid = ARGV[1]
@@ -100,6 +109,7 @@ if uid ~= '' and redis.call('ZSCORE', KEYS[1], uid) then
   end
   return {'repeat', ''}
 end
+if ARGV[18] ~= '' and tonumber(redis.call('GET', KEYS[9]) or '0') ~= tonumber(ARGV[18]) then return {'stale'} end
 if ARGV[13] ~= '' then
   local cv = redis.call('HGET', KEYS[7], 'version')
   if (cv and tonumber(cv) or 0) ~= tonumber(ARGV[13]) - 1 then return {'conflict'} end
@@ -108,7 +118,7 @@ local mode = ARGV[7]
 local sets, dels = tonumber(ARGV[16]), tonumber(ARGV[17])
 if mode == 'create' then
   if redis.call('EXISTS', KEYS[4]) == 1 then return {'taken'} end
-  redis.call('HSET', KEYS[4], 'version', 1, unpack(ARGV, 18, 17 + sets))
+  redis.call('HSET', KEYS[4], 'version', 1, unpack(ARGV, 19, 18 + sets))
 elseif mode == 'update' then
   local cur = redis.call('HGET', KEYS[4], 'version')
   if not cur or tonumber(cur) ~= tonumber(ARGV[8]) then
@@ -122,19 +132,19 @@ elseif mode == 'update' then
     return {'legacy'}
   end
   if sets > 0 then
-    redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1, unpack(ARGV, 18, 17 + sets))
+    redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1, unpack(ARGV, 19, 18 + sets))
   else
     redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1)
   end
-  if dels > 0 then redis.call('HDEL', KEYS[4], unpack(ARGV, 18 + sets, 17 + sets + dels)) end
+  if dels > 0 then redis.call('HDEL', KEYS[4], unpack(ARGV, 19 + sets, 18 + sets + dels)) end
 end
 if mode ~= '' then
   redis.call('ZADD', KEYS[6], 'LT', ARGV[3], ARGV[10])
   local adds = tonumber(ARGV[12])
-  for i = 9, #KEYS do
-    if i - 8 <= adds then redis.call('SADD', KEYS[i], ARGV[10]) else redis.call('SREM', KEYS[i], ARGV[10]) end
+  for i = 10, #KEYS do
+    if i - 9 <= adds then redis.call('SADD', KEYS[i], ARGV[10]) else redis.call('SREM', KEYS[i], ARGV[10]) end
   end
-  local first = 18 + sets + dels
+  local first = 19 + sets + dels
   for i = first, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
   if #ARGV >= first then redis.call('LTRIM', KEYS[5], -tonumber(ARGV[11]), -1) end
 end
@@ -142,7 +152,11 @@ if ARGV[13] ~= '' then
   redis.call('HSET', KEYS[7], 'version', ARGV[13], 'json', ARGV[14])
   redis.call('SADD', KEYS[8], ARGV[15])
 end
-if ARGV[6] ~= '' then redis.call('SET', KEYS[3], ARGV[6]) end
+local mv = ''
+if ARGV[6] ~= '' then
+  redis.call('SET', KEYS[3], ARGV[6])
+  mv = redis.call('INCR', KEYS[9])
+end
 if uid ~= '' then
   -- Scores only order arrival (for the trim): strictly increasing even within one millisecond.
   local score = tonumber(ARGV[3])
@@ -153,24 +167,34 @@ if uid ~= '' then
   if ARGV[2] ~= '' then
     redis.call('RPUSH', KEYS[2], ARGV[2])
     redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
+    if mv == '' then mv = redis.call('INCR', KEYS[9]) end
   end
 end
-return {'ok'}`;
+return {'ok', tostring(mv)}`;
 
 /**
- * KEYS: acks, user.  ARGV: position JSON ('' leaves it), schema version, update ids…
+ * KEYS: acks, user, mver, inbox stream ('-' none).
+ * ARGV: position JSON ('' leaves it), schema version, inbox group, inbox entry id, update ids…
  * Drops the acknowledgements of these updates and sets the member's position
- * in their record (read here, so the caller does not read it first).
+ * in their record (read here, so the caller does not read it first); with an
+ * inbox entry, acknowledges it in the same step (the update's handling is
+ * over once its reply is recorded as sent). Returns {the member's new version
+ * or '', their record as written or ''}.
  */
 const MARK_SENT = `
+if KEYS[4] ~= '-' then
+  redis.call('XACK', KEYS[4], ARGV[3], ARGV[4])
+  redis.call('XDEL', KEYS[4], ARGV[4])
+end
 local sent = {}
-for i = 3, #ARGV do sent[tonumber(ARGV[i])] = true end
+for i = 5, #ARGV do sent[tonumber(ARGV[i])] = true end
 local pending = redis.call('LRANGE', KEYS[1], 0, -1)
 local keep = {}
 for _, p in ipairs(pending) do
   if not sent[cjson.decode(p).updateId] then keep[#keep + 1] = p end
 end
-if #keep ~= #pending then
+local changed, written = #keep ~= #pending, ''
+if changed then
   redis.call('DEL', KEYS[1])
   if #keep > 0 then redis.call('RPUSH', KEYS[1], unpack(keep)) end
 end
@@ -180,12 +204,21 @@ if ARGV[1] ~= '' then
   -- A shown question ends an interrupted dialogue's hold on the next text (store.ts withPosition).
   user.interrupted = nil
   user.position = cjson.decode(ARGV[1])
-  redis.call('SET', KEYS[2], cjson.encode(user))
+  written = cjson.encode(user)
+  redis.call('SET', KEYS[2], written)
+  changed = true
 end
-return 1`;
+if not changed then return {'', ''} end
+return {tostring(redis.call('INCR', KEYS[3])), written}`;
+
+/** KEYS: the key, mver ('-' none).  ARGV: value ('' deletes the key). Returns the member's new version or ''. */
+const SET_MEMBER = `
+if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1]) end
+if KEYS[2] == '-' then return '' end
+return tostring(redis.call('INCR', KEYS[2]))`;
 
 /**
- * KEYS: handled, acks, user, state ('-' none).  ARGV: update id, report key prefix.
+ * KEYS: handled, acks, user, state ('-' none), mver.  ARGV: update id, report key prefix.
  * What an update's handling reads first, in one round trip: whether the
  * update was handled, the member's unsent acknowledgements, their record,
  * the conversation state, and the version of their current report. That
@@ -205,7 +238,7 @@ if user ~= '' then
     version = redis.call('HGET', ARGV[2] .. id, 'version') or ''
   end
 end
-return {handled, acks, user, state, id, version}`;
+return {handled, acks, user, state, id, version, redis.call('GET', KEYS[5]) or '0'}`;
 
 /**
  * KEYS: report, audit, remind, sent, member sets…  ARGV: version read by the caller, id.
@@ -223,8 +256,9 @@ return 1`;
 type Arg = string | number;
 type Scripts = {
   nbCommit(numKeys: number, ...args: Arg[]): Promise<string[]>;
-  nbMarkSent(numKeys: number, ...args: Arg[]): Promise<number>;
-  nbSeen(numKeys: number, ...args: Arg[]): Promise<[number, string[], string, string, string, string]>;
+  nbMarkSent(numKeys: number, ...args: Arg[]): Promise<[string, string]>;
+  nbSetMember(numKeys: number, ...args: Arg[]): Promise<string>;
+  nbSeen(numKeys: number, ...args: Arg[]): Promise<[number, string[], string, string, string, string, string]>;
   nbDelete(numKeys: number, ...args: Arg[]): Promise<number>;
 };
 
@@ -232,6 +266,20 @@ const KNOWN_REPORTS = 1000;
 /** How long the reads done with `seen` stand in for a fresh read (the handling of one update). */
 const FIRST_READ_MS = 1000;
 const FIRST_READS = 10_000;
+
+/** This process's copy of a member (RedisStore.members): raw JSON as stored, '' for a missing key. */
+type Member = { version: number; at: number; user: string; acks: string[]; states: Map<string, string> };
+
+/** The current report id in a member's record (raw JSON), without validating the rest. */
+function currentReportIdOf(json: string): string | undefined {
+  if (!json) return undefined;
+  try {
+    const id = (JSON.parse(json) as { currentReportId?: unknown }).currentReportId;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A value `seen` read beside its answer ('' for a missing key), and when. */
 type FirstRead<T> = { at: number; value: T };
@@ -279,6 +327,7 @@ export class RedisStore implements Store {
   ) {
     client.defineCommand("nbCommit", { lua: COMMIT });
     client.defineCommand("nbMarkSent", { lua: MARK_SENT });
+    client.defineCommand("nbSetMember", { lua: SET_MEMBER });
     client.defineCommand("nbSeen", { lua: SEEN });
     client.defineCommand("nbDelete", { lua: DELETE });
     this.redis = client as Redis & Scripts;
@@ -332,7 +381,7 @@ export class RedisStore implements Store {
   }
 
   private key(
-    kind: "report" | "audit" | "member" | "user" | "state" | "handled" | "acks" | "campaign",
+    kind: "report" | "audit" | "member" | "user" | "state" | "handled" | "acks" | "campaign" | "mver",
     id: string | number,
   ): string {
     return `${this.prefix}${kind}:${id}`;
@@ -344,8 +393,10 @@ export class RedisStore implements Store {
     write: ReportWrite | undefined,
     user: { id: number; state: UserState } | undefined,
     campaign?: Campaign,
+    ackJson = "",
   ): Promise<
-    | { status: "ok" | "taken" | "legacy" }
+    | { status: "taken" | "legacy" | "stale" }
+    | { status: "ok"; memberVersion?: number }
     | { status: "conflict"; current?: Record<string, string> }
     | { status: "repeat"; unsent?: PendingAck }
   > {
@@ -356,12 +407,13 @@ export class RedisStore implements Store {
     const id = write?.next.id ?? "-";
     const reportKey = this.key("report", id);
     const setKeys = write ? [...write.added, ...write.removed].map((u) => this.key("member", u)) : [];
-    const ackJson = origin?.ack ? encode(PendingAck, acksKey, pendingAck(origin, this.now())) : "";
     const campaignKey = this.key("campaign", campaign?.id ?? "-");
     const sets = write ? [...write.fields.set, ...write.names].flat() : [];
     const dels = write?.fields.del ?? [];
+    // The copy of the member this process handles the update from: the script checks it is current.
+    const expected = origin ? this.members.get(origin.userId)?.version : undefined;
     const reply = await this.redis.nbCommit(
-      8 + setKeys.length,
+      9 + setKeys.length,
       handledKey,
       acksKey,
       userKey,
@@ -370,6 +422,7 @@ export class RedisStore implements Store {
       this.reminders.indexKey,
       campaignKey,
       this.campaignsKey,
+      owner === undefined ? this.key("mver", "-") : this.key("mver", owner),
       ...setKeys,
       origin ? origin.updateId : "",
       ackJson,
@@ -388,6 +441,7 @@ export class RedisStore implements Store {
       campaign?.id ?? "",
       sets.length,
       dels.length,
+      expected ?? "",
       ...sets,
       ...dels,
       ...(write?.audit ?? []),
@@ -396,7 +450,8 @@ export class RedisStore implements Store {
     if (status === "repeat") return ack ? { status, unsent: decode(PendingAck, acksKey, ack) } : { status };
     // The report as it is now: what the caller plans the change again on, without another read.
     if (status === "conflict") return reply.length > 1 ? { status, current: fieldsOf(reply.slice(1)) } : { status };
-    return { status: status as "ok" | "taken" | "legacy" };
+    if (status === "ok") return ack ? { status, memberVersion: Number(ack) } : { status };
+    return { status: status as "taken" | "legacy" | "stale" };
   }
 
   /** The write of a new report (version 1) under its id, which the script refuses when taken. */
@@ -468,9 +523,18 @@ export class RedisStore implements Store {
       const user = commit.user && { id: origin.userId, state: userWith(commit.user, created) };
       if (user) this.firstUsers.delete(user.id);
       const campaign = commit.campaign && campaignWith(commit.campaign.next, created);
-      const result = await this.runWrite(origin, write, user, campaign);
+      const ackJson = origin.ack || origin.ackRef ? this.ackJson(origin) : "";
+      const result = await this.runWrite(origin, write, user, campaign, ackJson);
       if (result.status === "repeat") return result;
+      if (result.status === "stale") {
+        this.forget(origin.userId);
+        throw new StaleMember(origin.userId);
+      }
       if (result.status === "ok") {
+        this.wrote(origin.userId, result.memberVersion, (m) => {
+          if (user) m.user = encode(UserState, this.key("user", user.id), user.state);
+          if (ackJson) m.acks = [...m.acks, ackJson].slice(-PENDING_ACK_LIMIT);
+        });
         if (!write) return { status: "applied" };
         return { status: "applied", report: this.remember(this.key("report", write.next.id), write.next) };
       }
@@ -486,15 +550,22 @@ export class RedisStore implements Store {
     write: ReportWrite | undefined,
     user?: { id: number; state: UserState },
     campaign?: Campaign,
+    ackJson = "",
   ): ReturnType<RedisStore["runCommit"]> {
-    const result = await this.runCommit(origin, write, user, campaign);
+    const result = await this.runCommit(origin, write, user, campaign, ackJson);
     if (result.status !== "legacy" || !write) return result;
     return this.runCommit(
       origin,
       { ...write, fields: { set: allFields(write.next), del: [] }, whole: true },
       user,
       campaign,
+      ackJson,
     );
+  }
+
+  /** The acknowledgement record of `origin`, validated. */
+  private ackJson(origin: Origin): string {
+    return encode(PendingAck, this.key("acks", origin.userId), pendingAck(origin, this.now()));
   }
 
   /** The report a refused write found: from the script's reply, else read. */
@@ -507,9 +578,9 @@ export class RedisStore implements Store {
     return this.fromFields(this.key("report", id), result.current);
   }
 
-  async markSent(userId: number, updateIds: number[], position?: Position): Promise<void> {
+  async markSent(userId: number, updateIds: number[], position?: Position, inboxAck?: StreamAck): Promise<void> {
     const userKey = this.key("user", userId);
-    if (updateIds.length === 0 && !position) return;
+    if (updateIds.length === 0 && !position && !inboxAck) return;
     let json = "";
     if (position) {
       const parsed = Position.safeParse(position);
@@ -518,7 +589,23 @@ export class RedisStore implements Store {
       json = JSON.stringify(parsed.data);
       this.firstUsers.delete(userId);
     }
-    await this.redis.nbMarkSent(2, this.key("acks", userId), userKey, json, SCHEMA_VERSION, ...updateIds);
+    const [version, written] = await this.redis.nbMarkSent(
+      4,
+      this.key("acks", userId),
+      userKey,
+      this.key("mver", userId),
+      inboxAck?.stream ?? "-",
+      json,
+      SCHEMA_VERSION,
+      inboxAck?.group ?? "",
+      inboxAck?.id ?? "",
+      ...updateIds,
+    );
+    const sent = new Set(updateIds);
+    this.wrote(userId, version ? Number(version) : undefined, (m) => {
+      m.acks = m.acks.filter((json) => !sent.has((JSON.parse(json) as { updateId: number }).updateId));
+      if (written) m.user = written;
+    });
   }
 
   async unsentAcks(userId: number): Promise<PendingAck[]> {
@@ -536,17 +623,75 @@ export class RedisStore implements Store {
   private readonly firstStates = new Map<string, FirstRead<string>>();
   private readonly firstVersions = new Map<string, FirstRead<number>>();
 
+  /**
+   * This process's copy of each member it handles (Store.recall): their
+   * record, unsent acknowledgements and dialogue states as Redis holds them
+   * at `version`, confirmed at `at` (read, or written with a version one
+   * above this copy's, so nobody else wrote in between).
+   */
+  private readonly members = new Map<number, Member>();
+
+  recall(userId: number, stateKey?: string): PendingAck[] | undefined {
+    const m = this.members.get(userId);
+    if (!m || Date.now() - m.at > MEMBER_FRESH_MS) return undefined;
+    const state = stateKey === undefined ? "" : m.states.get(stateKey);
+    if (state === undefined) return undefined;
+    keepFirst(this.firstUsers, userId, m.user);
+    if (stateKey !== undefined) keepFirst(this.firstStates, stateKey, state);
+    const reportId = currentReportIdOf(m.user);
+    const copy = reportId === undefined ? undefined : this.known.get(this.key("report", reportId));
+    if (reportId !== undefined && copy && this.isFresh(this.key("report", reportId)))
+      keepFirst(this.firstVersions, reportId, copy.version);
+    const key = this.key("acks", userId);
+    return m.acks.map((json) => decode(PendingAck, key, json));
+  }
+
+  forget(userId: number): void {
+    this.members.delete(userId);
+    this.firstUsers.delete(userId);
+  }
+
+  /**
+   * After this process wrote the member: `version` is the member's version
+   * the write left (undefined: it did not move). One above the copy's, the
+   * copy is brought up to date; else someone else wrote too: forgotten.
+   */
+  private wrote(userId: number, version: number | undefined, change: (m: Member) => void): void {
+    const m = this.members.get(userId);
+    if (!m) return;
+    if (version === undefined) {
+      change(m);
+      return;
+    }
+    if (version !== m.version + 1) {
+      this.members.delete(userId);
+      return;
+    }
+    m.version = version;
+    m.at = Date.now();
+    change(m);
+  }
+
   async seen(userId: number, updateId: number, stateKey?: string): Promise<{ handled: boolean; unsent: PendingAck[] }> {
     const key = this.key("acks", userId);
-    const [handled, pending, user, state, reportId, version] = await this.redis.nbSeen(
-      4,
+    const [handled, pending, user, state, reportId, version, memberVersion] = await this.redis.nbSeen(
+      5,
       this.key("handled", userId),
       key,
       this.key("user", userId),
       stateKey === undefined ? "-" : this.key("state", stateKey),
+      this.key("mver", userId),
       updateId,
       `${this.prefix}report:`,
     );
+    if (this.members.size >= FIRST_READS) this.members.clear();
+    this.members.set(userId, {
+      version: Number(memberVersion),
+      at: Date.now(),
+      user,
+      acks: pending,
+      states: new Map(stateKey === undefined ? [] : [[stateKey, state]]),
+    });
     keepFirst(this.firstUsers, userId, user);
     if (stateKey !== undefined) keepFirst(this.firstStates, stateKey, state);
     if (reportId && version) keepFirst(this.firstVersions, reportId, Number(version));
@@ -577,8 +722,22 @@ export class RedisStore implements Store {
   /** Reports read in the v2 layout: their next write rewrites them whole in fields. */
   private readonly legacy = new WeakSet<StoredReport>();
 
+  /** When each known report was last read or written (Store.recall trusts a fresh one's version). */
+  private readonly verified = new Map<string, number>();
+
   private remember(key: string, report: StoredReport): StoredReport {
+    this.confirmed(key);
     return this.known.set(key, report);
+  }
+
+  private confirmed(key: string): void {
+    if (this.verified.size >= KNOWN_REPORTS * 10) this.verified.clear();
+    this.verified.set(key, Date.now());
+  }
+
+  private isFresh(key: string): boolean {
+    const at = this.verified.get(key);
+    return at !== undefined && Date.now() - at <= MEMBER_FRESH_MS;
   }
 
   private fromFields(key: string, fields: Record<string, string>): StoredReport {
@@ -591,8 +750,12 @@ export class RedisStore implements Store {
     const key = this.key("report", id);
     const copy = this.known.get(key);
     if (copy) {
-      const version = takeFirst(this.firstVersions, id) ?? (await this.redis.hget(key, "version"));
-      if (version !== null && Number(version) === copy.version) return copy;
+      const first = takeFirst(this.firstVersions, id);
+      const version = first ?? (await this.redis.hget(key, "version"));
+      if (version !== null && Number(version) === copy.version) {
+        if (first === undefined) this.confirmed(key);
+        return copy;
+      }
     }
     const fields = await this.redis.hgetall(key);
     if (Object.keys(fields).length === 0) {
@@ -686,7 +849,11 @@ export class RedisStore implements Store {
   async setUser(userId: number, state: UserState): Promise<void> {
     const key = this.key("user", userId);
     this.firstUsers.delete(userId);
-    await this.redis.set(key, encode(UserState, key, state));
+    const json = encode(UserState, key, state);
+    const version = await this.redis.nbSetMember(2, key, this.key("mver", userId), json);
+    this.wrote(userId, Number(version), (m) => {
+      m.user = json;
+    });
   }
 
   async readState(key: string): Promise<unknown | undefined> {
@@ -695,15 +862,28 @@ export class RedisStore implements Store {
     return json === null || json === "" ? undefined : decode(StateRecord, k, json).value;
   }
 
-  async writeState(key: string, value: unknown): Promise<void> {
+  async writeState(key: string, value: unknown, owner?: number): Promise<void> {
     const k = this.key("state", key);
-    this.firstStates.delete(key);
-    await this.redis.set(k, encode(StateRecord, k, { value }));
+    await this.setState(key, encode(StateRecord, k, { value }), owner);
   }
 
-  async deleteState(key: string): Promise<void> {
+  deleteState(key: string, owner?: number): Promise<void> {
+    return this.setState(key, "", owner);
+  }
+
+  /** Writes ('' deletes) a state; a member's dialogue state moves their version. */
+  private async setState(key: string, json: string, owner: number | undefined): Promise<void> {
     this.firstStates.delete(key);
-    await this.redis.del(this.key("state", key));
+    const mver = owner === undefined ? "-" : this.key("mver", owner);
+    const version = await this.redis.nbSetMember(2, this.key("state", key), mver, json);
+    if (owner === undefined) {
+      // A state of no member: any copy holding it is dropped.
+      for (const [id, m] of this.members) if (m.states.has(key)) this.members.delete(id);
+      return;
+    }
+    this.wrote(owner, Number(version), (m) => {
+      m.states.set(key, json);
+    });
   }
 
   async close(): Promise<void> {

@@ -98,7 +98,9 @@ export type Position = z.infer<typeof Position>;
 
 /** The acknowledgement record of an update (see Origin). */
 export function pendingAck(origin: Origin, at: Date): PendingAck {
-  const ack: PendingAck = { updateId: origin.updateId, text: origin.ack, at: at.toISOString() };
+  const ack: PendingAck = origin.ackRef
+    ? { updateId: origin.updateId, ref: origin.ackRef, at: at.toISOString() }
+    : { updateId: origin.updateId, text: origin.ack, at: at.toISOString() };
   if (origin.next) ack.next = origin.next;
   return ack;
 }
@@ -122,15 +124,39 @@ export function withPosition(user: UserState, position: Position): UserState {
   return { ...rest, position };
 }
 
-/** An acknowledgement recorded with a write, until Telegram accepted the message that says it. */
-export const PendingAck = z.strictObject({
-  updateId: z.number().int(),
-  /** What was saved, as the bot says it (HTML). */
-  text: z.string(),
-  at: z.iso.datetime(),
-  /** The question the reply goes on to (report and step), shown again with the acknowledgement. */
-  next: z.strictObject({ reportId: z.string().min(1), step: z.number().int().min(0) }).optional(),
+/**
+ * A row's acknowledgement by what it is made of, so the record stores some
+ * numbers instead of the rendered HTML (bot/ack-text.ts rebuilds the very
+ * same text; a reference that would not is never written).
+ */
+export const AckRef = z.strictObject({
+  /** A row saved: format, step index, the numbers shown (the row's cells, then its total when it has one). */
+  row: z.tuple([z.string().min(1), z.number().int().min(0), z.array(z.number())]),
+  /** The lines before it (e.g. whose figures it overwrote), HTML as sent. */
+  before: z.string().optional(),
+  /** The notes after the numbers, as the parser gave them. */
+  notes: z.array(z.string()).optional(),
+  /**
+   * The findings the answer caused: a linear rule by id, its forEach key ("" none) and its two
+   * sides, or a line as sent when the rule's message cannot give it.
+   */
+  findings: z.array(z.union([z.string(), z.tuple([z.string(), z.string(), z.number(), z.number()])])).optional(),
 });
+export type AckRef = z.infer<typeof AckRef>;
+
+/** An acknowledgement recorded with a write, until Telegram accepted the message that says it. */
+export const PendingAck = z
+  .strictObject({
+    updateId: z.number().int(),
+    /** What was saved, as the bot says it (HTML); absent when `ref` gives it. */
+    text: z.string().optional(),
+    /** What was saved, by reference (written since schema 4 for rows). */
+    ref: AckRef.optional(),
+    at: z.iso.datetime(),
+    /** The question the reply goes on to (report and step), shown again with the acknowledgement. */
+    next: z.strictObject({ reportId: z.string().min(1), step: z.number().int().min(0) }).optional(),
+  })
+  .refine((a) => (a.text === undefined) !== (a.ref === undefined), "an acknowledgement has a text or a ref");
 export type PendingAck = z.infer<typeof PendingAck>;
 
 /** Conversation state is opaque JSON; the envelope still carries `v`. */
@@ -181,6 +207,36 @@ export interface Origin {
   ack: string;
   /** The question the reply goes on to. */
   next?: PendingAck["next"];
+  /** `ack` by reference (rebuilt exactly from it): recorded instead of the text. */
+  ackRef?: AckRef;
+}
+
+/**
+ * The inbox entry a markSent acknowledges in the same write (Redis: the
+ * stream entry, XACK and XDEL in the script that marks the reply sent).
+ */
+export type StreamAck = { stream: string; group: string; id: string };
+
+/**
+ * A commit found the member's record (their record, unsent acknowledgements
+ * or dialogue state) changed since this process last read or wrote it,
+ * e.g. by another instance: nothing was written, the process forgot its
+ * copy, and the update is handled again on a fresh read.
+ */
+export class StaleMember extends Error {
+  constructor(readonly userId: number) {
+    super(`member ${userId} changed since it was read`);
+    this.name = "StaleMember";
+  }
+}
+
+/** Whether `err` (or what grammY wrapped in it) is a StaleMember. */
+export function isStaleMember(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    if (e instanceof StaleMember) return true;
+    e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** What one once-only write changes; every part is optional, all of them are written atomically. */
@@ -226,7 +282,20 @@ export interface Store {
    * forget them. With `position`, the member's position moves in the same
    * write (the question shown in that message).
    */
-  markSent(userId: number, updateIds: number[], position?: Position): Promise<void>;
+  markSent(userId: number, updateIds: number[], position?: Position, inboxAck?: StreamAck): Promise<void>;
+  /**
+   * What `seen` would answer about the member's unsent acknowledgements, from
+   * this process's copy of their record while it is fresh (read or written
+   * within MEMBER_FRESH_MS, and nobody else wrote it since as far as this
+   * process saw): the handling then skips the read, and the next commit of
+   * the member checks their record's version in its script (StaleMember when
+   * it moved). Undefined when there is no fresh copy (call `seen`). As `seen`,
+   * it makes the member's record, the state under `stateKey` and their
+   * current report's version answer the next reads once.
+   */
+  recall(userId: number, stateKey?: string): PendingAck[] | undefined;
+  /** Drops this process's copy of the member (an update's handling failed midway). */
+  forget(userId: number): void;
   /** The member's acknowledgements Telegram has not accepted yet, oldest first (at most PENDING_ACK_LIMIT). */
   unsentAcks(userId: number): Promise<PendingAck[]>;
   /**
@@ -269,8 +338,9 @@ export interface Store {
   setUser(userId: number, state: UserState): Promise<void>;
   /** Key-value for @grammyjs/conversations' storage option (JSON-serialisable). */
   readState(key: string): Promise<unknown | undefined>;
-  writeState(key: string, value: unknown): Promise<void>;
-  deleteState(key: string): Promise<void>;
+  /** `owner`: the member whose record the state belongs to (a dialogue's), whose version the write moves. */
+  writeState(key: string, value: unknown, owner?: number): Promise<void>;
+  deleteState(key: string, owner?: number): Promise<void>;
   /** Every report's id (backups). */
   reportIds(): Promise<string[]>;
   /** Every user with a stored record (backups). */
@@ -349,6 +419,14 @@ export const HANDLED_LIMIT = 500;
 
 /** Unsent acknowledgements kept per member (the newest), e.g. while they have blocked the bot. */
 export const PENDING_ACK_LIMIT = 10;
+
+/**
+ * How long a process trusts its copy of a member's record without reading it
+ * (Store.recall). Writes are checked by version whatever the age; the bound
+ * is for what an update only reads (a view shown from a copy another
+ * instance made stale is at most this old).
+ */
+export const MEMBER_FRESH_MS = 10_000;
 
 /** Options both stores take (tests shrink the limits). */
 export type StoreLimits = { handledLimit?: number };

@@ -5,6 +5,7 @@ import { parseRow } from "../../form/parse-answer.js";
 import { hasVisibleText, visibleLength, visibleText } from "../../form/visible-text.js";
 import { formatNumber } from "../../report/format-number.js";
 import type { AuditEntry, Position, StoredReport } from "../../store/store.js";
+import { rowAck } from "../ack-text.js";
 import { askCurrent, sendFinish } from "../ask.js";
 import type { CallbackOf } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
@@ -27,7 +28,7 @@ import {
   prefilledRow,
   questionView,
   rowRetryText,
-  rowSavedText,
+  rowSavedNumbers,
 } from "../views/question.js";
 import { NO_REPORT, STALE_BUTTON } from "../views/replies.js";
 
@@ -81,11 +82,16 @@ function withCells(draft: Draft, ids: readonly string[], values: readonly number
   return { ...draft, cells };
 }
 
-/** The acknowledgement of a row: the values, the row's total and the findings the answer caused. */
-function rowSaved(ctx: BotContext, step: RowStepOf, before: StoredReport, notes: string[]) {
+/**
+ * The acknowledgement of a row: `head` (e.g. whose figures it overwrote), the
+ * values, the row's total and the findings the answer caused; stored by
+ * reference (ack-text.ts).
+ */
+function rowSaved(ctx: BotContext, step: RowStepOf, before: StoredReport, notes: string[], head = "") {
   return (after: StoredReport) => {
     const caused = newFindings(findingsOf(ctx.deps, before), findingsOf(ctx.deps, after));
-    return rowSavedText(flowOf(ctx.deps, after), after.draft, step, caused, notes);
+    const flow = flowOf(ctx.deps, after);
+    return rowAck(flow, step, rowSavedNumbers(flow, after.draft, step), notes, caused, head);
   };
 }
 
@@ -110,11 +116,10 @@ function saveRow(
   return commitAt(ctx, report, step, async (r) => {
     const draft = withCells(r.draft, step.row.cells, values);
     const overwritten = await overwrittenNote(ctx, r, step, draft, seen);
-    const saved = rowSaved(ctx, step, r, notes);
     return {
       change: { draft, cursor: cursorAfter(flow, draft, step.index) },
       audit: cellAudit(ctx, r.draft, draft, step.row.cells),
-      ack: (after) => (overwritten ? `${overwritten}\n${saved(after)}` : saved(after)),
+      ack: rowSaved(ctx, step, r, notes, overwritten),
     };
   });
 }

@@ -121,13 +121,31 @@ export function rowSavedText(
   newFindings: Finding[],
   notes: string[],
 ): string {
+  return rowSavedFrom(step, rowSavedNumbers(flow, draft, step), notes, findingLines(newFindings));
+}
+
+/** The numbers a row's acknowledgement shows: its cells, then its total when it has one. */
+export function rowSavedNumbers(flow: Flow, draft: Draft, step: Extract<FormStep, { kind: "row" }>): number[] {
   const values = computeValues(flow, draft.cells);
-  const shown = step.row.cells.map((id, i) => `${step.row.columns[i]} ${formatNumber(values.get(id) ?? 0)}`);
+  const shown = step.row.cells.map((id) => values.get(id) ?? 0);
   const total = values.get(`${step.row.id}.total`);
+  return total === undefined ? shown : [...shown, total];
+}
+
+/** A row's acknowledgement from its numbers (rowSavedNumbers), notes and finding lines. */
+export function rowSavedFrom(
+  step: Extract<FormStep, { kind: "row" }>,
+  numbers: readonly number[],
+  notes: readonly string[],
+  findings: readonly string[],
+): string {
+  const { cells, columns } = step.row;
+  const shown = cells.map((_, i) => `${columns[i]} ${formatNumber(numbers[i] ?? 0)}`);
+  const total = numbers[cells.length];
   if (total !== undefined) shown.push(`总计 ${formatNumber(total)}`);
   const lines = [`✅ 已保存：${escapeHtml(rowTitle(step))}`, escapeHtml(shown.join(" · "))];
   for (const note of notes) lines.push(escapeHtml(note));
-  lines.push(...findingLines(newFindings));
+  lines.push(...findings);
   return lines.join("\n");
 }
 
@@ -148,7 +166,11 @@ export function rowRetryText(step: Extract<FormStep, { kind: "row" }>, reason: s
 }
 
 export function findingLines(findings: Finding[]): string[] {
-  return findings.map((f) => `${f.severity === "error" ? "❌" : "⚠️"} ${escapeHtml(f.message)}`);
+  return findings.map((f) => findingLine(f.severity, f.message));
+}
+
+export function findingLine(severity: Finding["severity"], message: string): string {
+  return `${severity === "error" ? "❌" : "⚠️"} ${escapeHtml(message)}`;
 }
 
 /** Findings present after a change that were not there before (unanswered cells aside). */
