@@ -16,6 +16,7 @@ import {
   type AuditEntry,
   NEW_REPORT,
   PENDING_ACK_LIMIT,
+  StaleMember,
   type Store,
   StoreDataError,
   type StoredReport,
@@ -525,6 +526,47 @@ describe.each([
         status: "repeat",
       });
       expect(await store.unsentAcks(102)).toEqual([]);
+    });
+
+    it("records an acknowledgement given by reference without its text, and a repeat gets the reference back", async () => {
+      const report = await store.createReport({ draft: draft(), members: [101] });
+      const ackRef = {
+        row: ["2021", 7, [1, 2, 3]] as [string, number, number[]],
+        findings: [["r", "", 4, 5] as [string, string, number, number]],
+      };
+      const applied = await store.commit({ userId: 101, updateId: 78, ack: "✅ 已保存：…", ackRef }, cell(report, 1));
+      expect(applied.status).toBe("applied");
+      const unsent = await store.unsentAcks(101);
+      expect(unsent).toEqual([{ updateId: 78, ref: ackRef, at: expect.any(String) }]);
+      expect(await store.commit({ userId: 101, updateId: 78, ack: "x" }, cell(report, 2))).toEqual({
+        status: "repeat",
+        unsent: unsent[0],
+      });
+    });
+
+    it("a commit after another client wrote the member is refused as stale while this client's copy is fresh, and written after a fresh read", async () => {
+      const other = await backend.open();
+      expect(await store.seen(101, 1)).toEqual({ handled: false, unsent: [] });
+      const recalled = store.recall(101);
+      // The Redis store keeps a copy (no read for the next update); the embedded store reads the file every time.
+      if (recalled === undefined) return;
+      expect(recalled).toEqual([]);
+      await other.setUser(101, { interrupted: "新建报告" });
+      await expect(store.commit({ userId: 101, updateId: 2, ack: "✅" }, { user: {} })).rejects.toBeInstanceOf(
+        StaleMember,
+      );
+      expect(await store.unsentAcks(101)).toEqual([]);
+      expect(store.recall(101)).toBeUndefined();
+      expect(await store.seen(101, 2)).toEqual({ handled: false, unsent: [] });
+      expect((await store.commit({ userId: 101, updateId: 2, ack: "✅" }, { user: {} })).status).toBe("applied");
+      // Its own writes keep the copy current: no read, and the next commit is not refused.
+      expect(store.recall(101)).toHaveLength(1);
+      await store.markSent(101, [2]);
+      expect(store.recall(101)).toEqual([]);
+      expect((await store.commit({ userId: 101, updateId: 3, ack: "" }, { user: { interrupted: "x" } })).status).toBe(
+        "applied",
+      );
+      expect(await store.getUser(101)).toEqual({ interrupted: "x" });
     });
 
     it("tells in one read whether an update was handled and what the member has not been told", async () => {
