@@ -105,6 +105,8 @@ async function main(config: Config): Promise<void> {
     floodLimit: FLOOD_LIMIT,
     onFlood: floodNotifier(bot.api, logger),
     sent: { replies: sent, record: recordSent(store) },
+    // A partition back from another instance: its members' copies may be stale.
+    onHandover: () => store.forget(),
   });
   consumer.start();
 

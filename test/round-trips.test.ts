@@ -133,6 +133,7 @@ async function instance(prefix: string, name: string) {
   };
   const consumer = new InboxConsumer(inbox, (u) => bot.handleUpdate(u), pino({ level: "silent" }), {
     sent: { replies: sent, record: recordSent(store) },
+    onHandover: () => store.forget(),
   });
   consumer.start();
   return {
@@ -313,5 +314,44 @@ describe("round trips of an answer through the inbox (Redis)", () => {
     expect(row.row.cells.map((id) => stored?.draft.cells[id])).toEqual(row.row.cells.map(() => 0));
     const replies = a.telegram.calls.filter((c) => c.chatId === userId && c.method === "sendMessage");
     expect(replies.at(-1)?.text).toMatch(/^✅ 已保存：/);
+  });
+});
+
+describe("a partition taken over from another consumer", () => {
+  it("drops the copies of members before the next update is handled: their chats may have been handled elsewhere", async () => {
+    const update = (id: number): InboxEntry => ({ id: String(id), partition: 0, update: text(4200 + id, "x") });
+    let handovers = 1;
+    const queued = [[update(1)], [update(2)], [update(3)]];
+    const events: string[] = [];
+    const inbox = {
+      append: async () => undefined,
+      take: async () => {
+        const next = queued.shift();
+        if (!next) await new Promise((r) => setTimeout(r, 20));
+        return next ?? [];
+      },
+      owns: () => true,
+      ack: async () => undefined,
+      leave: () => undefined,
+      handovers: () => handovers,
+      lag: async () => 0,
+      release: async () => undefined,
+      close: async () => undefined,
+    };
+    const consumer = new InboxConsumer(
+      inbox,
+      async (u) => {
+        events.push(`handle ${u.update_id}`);
+        // Between the first and the second update, this consumer takes a partition again.
+        if (u.update_id === updateIds - 2) handovers = 2;
+      },
+      pino({ level: "silent" }),
+      { onHandover: () => events.push("forget") },
+    );
+    consumer.start();
+    while (events.filter((e) => e.startsWith("handle")).length < 3) await new Promise((r) => setTimeout(r, 10));
+    await consumer.stop();
+    const [a, b, c] = [updateIds - 2, updateIds - 1, updateIds];
+    expect(events).toEqual(["forget", `handle ${a}`, "forget", `handle ${b}`, `handle ${c}`]);
   });
 });

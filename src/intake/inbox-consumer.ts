@@ -35,6 +35,12 @@ export type ConsumerOptions = {
    * write one, with the inbox acknowledgement when given one.
    */
   sent?: { replies: SentReplies; record: (record: SentRecord, inboxAck?: StreamAck) => Promise<void> };
+  /**
+   * This consumer took a partition it did not hold (Inbox.handovers): told
+   * before the next update is handled, so copies of members kept in process
+   * are dropped (Store.forget) and read again.
+   */
+  onHandover?: () => void;
 };
 
 export class InboxConsumer {
@@ -43,6 +49,7 @@ export class InboxConsumer {
   private readonly flooded = new Set<string>();
   private readonly workers = new Set<Promise<void>>();
   private inFlight = 0;
+  private handovers = 0;
   private stopping = false;
   private loop?: Promise<void>;
   private readonly maxInFlight: number;
@@ -147,6 +154,11 @@ export class InboxConsumer {
   private async handleOne(entry: InboxEntry): Promise<void> {
     const updateId = entry.update.update_id;
     const sent = this.options.sent;
+    const handovers = this.inbox.handovers?.() ?? 0;
+    if (handovers !== this.handovers) {
+      this.handovers = handovers;
+      this.options.onHandover?.();
+    }
     for (let attempt = 1; ; attempt++) {
       sent?.replies.begin(updateId);
       try {

@@ -45,6 +45,12 @@ export interface Inbox {
   ack(entry: InboxEntry, also?: (streamAck?: StreamAck) => Promise<void>): Promise<void>;
   /** The entry is left unhandled, for whoever takes its partition next (draining, or the partition was lost). */
   leave(entry: InboxEntry): void;
+  /**
+   * How many times this consumer took a partition it did not hold: the
+   * chats of that partition may have been handled by another instance
+   * meanwhile (so copies of their members kept in process are out of date).
+   */
+  handovers?(): number;
   /** Entries appended and not acknowledged yet. */
   lag(): Promise<number>;
   /** Gives the partitions back (after the entries in flight were acknowledged or left for the next owner). */

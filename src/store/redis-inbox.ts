@@ -98,6 +98,7 @@ export class RedisInbox implements Inbox {
   private readonly inFlight = new Set<string>();
   private nextTick = 0;
   private draining = false;
+  private taken = 0;
 
   private constructor(
     private readonly redis: Redis & Scripts,
@@ -178,8 +179,10 @@ export class RedisInbox implements Inbox {
     for (const p of owned) {
       const state = this.partitions.get(p);
       if (state) state.validUntil = started + LEASE_MS;
-      else
+      else {
+        this.taken++;
         this.partitions.set(p, { validUntil: started + LEASE_MS, claimPending: true, releasing: false, inFlight: 0 });
+      }
     }
     // More consumers than before: give back what is above the share, once idle.
     const mine = [...this.partitions.entries()].filter(([, s]) => !s.releasing);
@@ -266,6 +269,10 @@ export class RedisInbox implements Inbox {
     const state = this.partitions.get(p);
     if (state) state.inFlight += out.length;
     return out;
+  }
+
+  handovers(): number {
+    return this.taken;
   }
 
   owns(entry: InboxEntry): boolean {
