@@ -55,13 +55,13 @@ export class BotComposer<C extends Context> extends Composer<C> {
     const step = this.steps[index];
     if (step === undefined) return next();
     let called = false;
-    const onward: NextFunction = () => {
-      if (called) return Promise.reject(new Error("`next` already called before!"));
-      called = true;
-      return this.dispatch(ctx, next, index + 1);
-    };
     try {
-      const result = step(ctx, onward);
+      // The closure is passed inline: tsx (esbuild keepNames) would name a closure kept in a const on every call.
+      const result = step(ctx, () => {
+        if (called) return Promise.reject(new Error("`next` already called before!"));
+        called = true;
+        return this.dispatch(ctx, next, index + 1);
+      });
       return (result instanceof Promise ? result : Promise.resolve(result)) as Promise<void>;
     } catch (err) {
       return Promise.reject(err);
