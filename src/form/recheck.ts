@@ -50,12 +50,19 @@ function recheckUnits(
   before: readonly (readonly Finding[])[],
 ): Checked {
   const input = dirty.size > 0 ? checkInput(flow, draft, previous) : undefined;
-  const byUnit = all.map((unit, i) => {
-    if (!input || !dirty.has(i)) return before[i] ?? NONE;
-    const found = unit.run(input);
-    return found.length === 0 ? NONE : found;
-  });
-  return { flow, draft, previous, byUnit, findings: byUnit.flat(), ran: dirty.size };
+  // Plain loops: this runs on every answer over all of the flow's units, most of them kept and empty.
+  const byUnit: (readonly Finding[])[] = new Array(all.length);
+  const findings: Finding[] = [];
+  for (let i = 0; i < all.length; i++) {
+    let found = before[i] ?? NONE;
+    if (input && dirty.has(i)) {
+      const ran = all[i]!.run(input);
+      found = ran.length === 0 ? NONE : ran;
+    }
+    byUnit[i] = found;
+    for (const f of found) findings.push(f);
+  }
+  return { flow, draft, previous, byUnit, findings, ran: dirty.size };
 }
 
 const ORG = "org";
