@@ -1,5 +1,5 @@
 import { type CheckUnit, checkInput, checkUnits, type Previous } from "./check-report.js";
-import { type Draft, NARRATIVE_IDS } from "./draft.js";
+import { type Draft, NARRATIVE_IDS, type NarrativeId } from "./draft.js";
 import type { Finding } from "./finding.js";
 import type { Flow } from "./flow-schema.js";
 
@@ -32,13 +32,29 @@ export function recheck(base: Checked, draft: Draft, previous: Previous | undefi
   if (base.draft.format !== draft.format)
     throw new Error(`recheck across formats (${base.draft.format} → ${draft.format}): use checkAll`);
   const dirty = new Set<number>();
-  const index = readIndex(base.flow);
-  const touch = (key: string) => {
-    for (const i of index.get(key) ?? []) dirty.add(i);
-  };
-  for (const key of changedKeys(base.draft, draft)) touch(key);
-  if (!sameDraft(base.previous?.draft, previous?.draft) || base.previous?.flow !== previous?.flow) touch(PREVIOUS);
+  const reads = readTable(base.flow);
+  const a = base.draft;
+  // Only what some unit reads can make a unit dirty, so only that is compared (no scan of every key).
+  if (a.cells !== draft.cells)
+    for (const { id, units } of reads.cells) if (cellChanged(a.cells, draft.cells, id)) addAll(dirty, units);
+  if (a.narrative !== draft.narrative)
+    for (const { id, units } of reads.parts) if (a.narrative[id] !== draft.narrative[id]) addAll(dirty, units);
+  if (a.org !== draft.org) addAll(dirty, reads.org);
+  if (a.year !== draft.year || a.date !== draft.date || a.contact !== draft.contact) addAll(dirty, reads.fields);
+  if (!sameDraft(base.previous?.draft, previous?.draft) || base.previous?.flow !== previous?.flow)
+    addAll(dirty, reads.previous);
   return recheckUnits(base.flow, draft, previous, checkUnits(base.flow), dirty, base.byUnit);
+}
+
+/** A cell differs in value, or is present in one draft only (as changedKeys sees it). */
+function cellChanged(a: Draft["cells"], b: Draft["cells"], id: string): boolean {
+  const va = a[id];
+  const vb = b[id];
+  return va !== vb || (va === undefined && Object.hasOwn(a, id) !== Object.hasOwn(b, id));
+}
+
+function addAll(set: Set<number>, items: readonly number[]): void {
+  for (const i of items) set.add(i);
 }
 
 function recheckUnits(
@@ -67,31 +83,46 @@ function recheckUnits(
 
 const ORG = "org";
 const FIELDS = "fields";
-const PREVIOUS = "previous";
 const cellKey = (id: string) => `c:${id}`;
 const partKey = (id: string) => `p:${id}`;
 
-const indexes = new WeakMap<Flow, Map<string, number[]>>();
+/** Who reads what: each cell and part some unit reads, with those units; the units reading the rest. */
+interface ReadTable {
+  cells: readonly { id: string; units: readonly number[] }[];
+  parts: readonly { id: NarrativeId; units: readonly number[] }[];
+  org: readonly number[];
+  fields: readonly number[];
+  previous: readonly number[];
+}
 
-/** Read key → the units that read it. */
-function readIndex(flow: Flow): Map<string, number[]> {
-  const known = indexes.get(flow);
+const tables = new WeakMap<Flow, ReadTable>();
+
+/** The flow's read table, built once per flow from its units' reads. */
+function readTable(flow: Flow): ReadTable {
+  const known = tables.get(flow);
   if (known) return known;
-  const index = new Map<string, number[]>();
-  const add = (key: string, unit: number) => {
-    const list = index.get(key);
+  const cells = new Map<string, number[]>();
+  const parts = new Map<NarrativeId, number[]>();
+  const add = <K>(map: Map<K, number[]>, key: K, unit: number) => {
+    const list = map.get(key);
     if (list) list.push(unit);
-    else index.set(key, [unit]);
+    else map.set(key, [unit]);
   };
+  const table = { org: [] as number[], fields: [] as number[], previous: [] as number[] };
   checkUnits(flow).forEach(({ reads }, i) => {
-    for (const id of reads.cells) add(cellKey(id), i);
-    for (const id of reads.parts) add(partKey(id), i);
-    if (reads.org) add(ORG, i);
-    if (reads.fields) add(FIELDS, i);
-    if (reads.previous) add(PREVIOUS, i);
+    for (const id of reads.cells) add(cells, id, i);
+    for (const id of reads.parts) add(parts, id, i);
+    if (reads.org) table.org.push(i);
+    if (reads.fields) table.fields.push(i);
+    if (reads.previous) table.previous.push(i);
   });
-  indexes.set(flow, index);
-  return index;
+  const made: ReadTable = {
+    ...table,
+    cells: [...cells].map(([id, units]) => ({ id, units })),
+    parts: [...parts].map(([id, units]) => ({ id, units })),
+  };
+  tables.set(flow, made);
+  return made;
 }
 
 /** The read keys in which two drafts of one format differ. */

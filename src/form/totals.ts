@@ -30,6 +30,41 @@ export function computeValues(flow: Flow, cells: Draft["cells"]): Map<string, nu
 }
 
 /**
+ * Some of the values computeValues gives (those of `ids`; absent ones left
+ * out), working out only the totals they need: a row's acknowledgement shows
+ * its cells and its total, not the whole table's.
+ */
+export function valuesOf(flow: Flow, cells: Draft["cells"], ids: readonly string[]): Map<string, number> {
+  const { isLeaf, partsOf } = planOf(flow);
+  const known = new Map<string, number | undefined>();
+  const resolve = (id: string): number | undefined => {
+    if (known.has(id)) return known.get(id);
+    let value = isLeaf.has(id) ? cells[id] : undefined;
+    const parts = value === undefined ? partsOf.get(id) : undefined;
+    if (parts) {
+      let sum: number | undefined = 0;
+      for (const part of parts) {
+        const v = resolve(part);
+        if (v === undefined) {
+          sum = undefined;
+          break;
+        }
+        sum += v;
+      }
+      value = sum === undefined ? undefined : roundSum(sum);
+    }
+    known.set(id, value);
+    return value;
+  };
+  const values = new Map<string, number>();
+  for (const id of ids) {
+    const v = resolve(id);
+    if (v !== undefined) values.set(id, v);
+  }
+  return values;
+}
+
+/**
  * How a flow's values are worked out: its cells, then its totals in an order
  * where every total comes after the totals it adds up (a total is absent while
  * any part is). Built once per flow: values are worked out on every answer.
@@ -37,6 +72,9 @@ export function computeValues(flow: Flow, cells: Draft["cells"]): Map<string, nu
 export interface ValuesPlan {
   leaves: readonly string[];
   totals: readonly { id: string; of: readonly string[] }[];
+  isLeaf: ReadonlySet<string>;
+  /** Each total's parts, by the total's id. */
+  partsOf: ReadonlyMap<string, readonly string[]>;
 }
 
 const plans = new WeakMap<Flow, ValuesPlan>();
@@ -60,7 +98,7 @@ export function planOf(flow: Flow): ValuesPlan {
     ordered.push({ id, of: total.of });
   };
   for (const t of flow.totals) place(t.id);
-  const plan = { leaves, totals: ordered };
+  const plan = { leaves, totals: ordered, isLeaf: new Set(leaves), partsOf: new Map(ordered.map((t) => [t.id, t.of])) };
   plans.set(flow, plan);
   return plan;
 }
