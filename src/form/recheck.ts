@@ -34,9 +34,18 @@ export function recheck(base: Checked, draft: Draft, previous: Previous | undefi
   const dirty = new Set<number>();
   const reads = readTable(base.flow);
   const a = base.draft;
-  // Only what some unit reads can make a unit dirty, so only that is compared (no scan of every key).
-  if (a.cells !== draft.cells)
-    for (const { id, units } of reads.cells) if (cellChanged(a.cells, draft.cells, id)) addAll(dirty, units);
+  // The cells as changedKeys compares them, each changed one looked up by id (no read key is built).
+  // A cell holding a number is an own key of its plain object, so presence is asked only of empty ones.
+  if (a.cells !== draft.cells) {
+    const before = a.cells;
+    const after = draft.cells;
+    for (const id in before) {
+      const v = after[id];
+      if (before[id] !== v || (v === undefined && !Object.hasOwn(after, id))) addAll(dirty, reads.cells.get(id));
+    }
+    for (const id in after)
+      if (before[id] === undefined && !Object.hasOwn(before, id)) addAll(dirty, reads.cells.get(id));
+  }
   if (a.narrative !== draft.narrative)
     for (const { id, units } of reads.parts) if (a.narrative[id] !== draft.narrative[id]) addAll(dirty, units);
   if (a.org !== draft.org) addAll(dirty, reads.org);
@@ -46,15 +55,8 @@ export function recheck(base: Checked, draft: Draft, previous: Previous | undefi
   return recheckUnits(base.flow, draft, previous, checkUnits(base.flow), dirty, base.byUnit);
 }
 
-/** A cell differs in value, or is present in one draft only (as changedKeys sees it). */
-function cellChanged(a: Draft["cells"], b: Draft["cells"], id: string): boolean {
-  const va = a[id];
-  const vb = b[id];
-  return va !== vb || (va === undefined && Object.hasOwn(a, id) !== Object.hasOwn(b, id));
-}
-
-function addAll(set: Set<number>, items: readonly number[]): void {
-  for (const i of items) set.add(i);
+function addAll(set: Set<number>, items: readonly number[] | undefined): void {
+  if (items) for (const i of items) set.add(i);
 }
 
 function recheckUnits(
@@ -86,9 +88,9 @@ const FIELDS = "fields";
 const cellKey = (id: string) => `c:${id}`;
 const partKey = (id: string) => `p:${id}`;
 
-/** Who reads what: each cell and part some unit reads, with those units; the units reading the rest. */
+/** Who reads what: the units reading each cell (by id) and each part; the units reading the rest. */
 interface ReadTable {
-  cells: readonly { id: string; units: readonly number[] }[];
+  cells: ReadonlyMap<string, readonly number[]>;
   parts: readonly { id: NarrativeId; units: readonly number[] }[];
   org: readonly number[];
   fields: readonly number[];
@@ -118,7 +120,7 @@ function readTable(flow: Flow): ReadTable {
   });
   const made: ReadTable = {
     ...table,
-    cells: [...cells].map(([id, units]) => ({ id, units })),
+    cells,
     parts: [...parts].map(([id, units]) => ({ id, units })),
   };
   tables.set(flow, made);
