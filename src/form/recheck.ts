@@ -34,17 +34,13 @@ export function recheck(base: Checked, draft: Draft, previous: Previous | undefi
   const dirty = new Set<number>();
   const reads = readTable(base.flow);
   const a = base.draft;
-  // The cells as changedKeys compares them, each changed one looked up by id (no read key is built).
-  // A cell holding a number is an own key of its plain object, so presence is asked only of empty ones.
+  // Only cells some unit reads can make a unit dirty, and units read a cell by its value alone (an
+  // empty cell and a missing one read alike), so the read cells' values are compared, nothing else:
+  // no scan of every key of two large records on each answer.
   if (a.cells !== draft.cells) {
     const before = a.cells;
     const after = draft.cells;
-    for (const id in before) {
-      const v = after[id];
-      if (before[id] !== v || (v === undefined && !Object.hasOwn(after, id))) addAll(dirty, reads.cells.get(id));
-    }
-    for (const id in after)
-      if (before[id] === undefined && !Object.hasOwn(before, id)) addAll(dirty, reads.cells.get(id));
+    for (const { id, units } of reads.cells) if (before[id] !== after[id]) addAll(dirty, units);
   }
   if (a.narrative !== draft.narrative)
     for (const { id, units } of reads.parts) if (a.narrative[id] !== draft.narrative[id]) addAll(dirty, units);
@@ -88,9 +84,9 @@ const FIELDS = "fields";
 const cellKey = (id: string) => `c:${id}`;
 const partKey = (id: string) => `p:${id}`;
 
-/** Who reads what: the units reading each cell (by id) and each part; the units reading the rest. */
+/** Who reads what: each cell and part some unit reads, with those units; the units reading the rest. */
 interface ReadTable {
-  cells: ReadonlyMap<string, readonly number[]>;
+  cells: readonly { id: string; units: readonly number[] }[];
   parts: readonly { id: NarrativeId; units: readonly number[] }[];
   org: readonly number[];
   fields: readonly number[];
@@ -120,7 +116,7 @@ function readTable(flow: Flow): ReadTable {
   });
   const made: ReadTable = {
     ...table,
-    cells,
+    cells: [...cells].map(([id, units]) => ({ id, units })),
     parts: [...parts].map(([id, units]) => ({ id, units })),
   };
   tables.set(flow, made);
