@@ -3,7 +3,7 @@ import type { Draft } from "../../form/draft.js";
 import type { Finding } from "../../form/finding.js";
 import type { Flow } from "../../form/flow-schema.js";
 import type { FormStep } from "../../form/form-steps.js";
-import { computeValues } from "../../form/totals.js";
+import { valuesOf } from "../../form/totals.js";
 import { hasVisibleText, visibleLength } from "../../form/visible-text.js";
 import { formatNumber } from "../../report/format-number.js";
 import type { StoredReport } from "../../store/store.js";
@@ -126,9 +126,10 @@ export function rowSavedText(
 
 /** The numbers a row's acknowledgement shows: its cells, then its total when it has one. */
 export function rowSavedNumbers(flow: Flow, draft: Draft, step: Extract<FormStep, { kind: "row" }>): number[] {
-  const values = computeValues(flow, draft.cells);
+  const totalId = `${step.row.id}.total`;
+  const values = valuesOf(flow, draft.cells, [...step.row.cells, totalId]);
   const shown = step.row.cells.map((id) => values.get(id) ?? 0);
-  const total = values.get(`${step.row.id}.total`);
+  const total = values.get(totalId);
   return total === undefined ? shown : [...shown, total];
 }
 
