@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { chownSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,6 +55,32 @@ function imageEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * The image's /app: what the runtime stage COPYs, readable by everyone as in
+ * the image (the code belongs to root there). The checkout itself may sit in
+ * a folder the unprivileged user cannot enter (`mktemp -d` makes it 0700).
+ */
+function imageApp(): string {
+  const app = mkdtempSync(join(tmpdir(), "nianbao-app-"));
+  const workdir = one("WORKDIR");
+  for (const { args } of all("COPY")) {
+    const [from, ...rest] = args.split(/\s+/).filter((a) => !a.startsWith("--"));
+    const to = rest.pop() ?? from;
+    for (const source of [from!, ...rest]) {
+      // A --from=deps source is the deps stage's /app: this checkout's installed node_modules.
+      const local = join(ROOT, source.startsWith(`${workdir}/`) ? source.slice(workdir.length + 1) : source);
+      const target = to!.endsWith("/") ? join(app, to!, source.split("/").pop()!) : join(app, to!);
+      mkdirSync(join(target, ".."), { recursive: true });
+      const copied = spawnSync("cp", ["-a", local, target], { encoding: "utf8" });
+      if (copied.status !== 0) throw new Error(`COPY ${args}: ${copied.stderr}`);
+    }
+  }
+  const readable = spawnSync("chmod", ["-R", "a+rX", app], { encoding: "utf8" });
+  if (readable.status !== 0) throw new Error(`chmod: ${readable.stderr}`);
+  chmodSync(app, 0o755);
+  return app;
+}
+
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -105,7 +131,9 @@ describe("the Dockerfile", () => {
     };
     const asUser = IS_ROOT ? ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--"] : [];
     const [cmd, ...args] = [...asUser, ...(JSON.parse(one("CMD")) as string[])];
-    const child = spawn(cmd!, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const app = imageApp();
+    cleanups.push(() => rmSync(app, { recursive: true, force: true }));
+    const child = spawn(cmd!, args, { cwd: app, env, stdio: ["ignore", "pipe", "pipe"] });
     cleanups.push(() => void (child.exitCode === null && child.kill("SIGKILL")));
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));

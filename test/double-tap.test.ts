@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { changeCampaign, newCampaign } from "../src/campaign/campaign.js";
+import { newCampaignId } from "../src/store/store.js";
 import { type Harness, startHarness } from "./support/bot-harness.js";
 import type { Officer } from "./support/fake-telegram.js";
 import { fixture, withCells } from "./support/fixtures.js";
@@ -79,6 +81,60 @@ describe("document buttons tapped twice", () => {
     expect(await toastFor(officer, second)).toContain("刚刚发过");
     await settle(officer);
     expect(officer.documents).toHaveLength(1);
+  });
+});
+
+describe("a supervisor's document buttons tapped twice", () => {
+  const SUPERVISOR = 620;
+
+  /** A campaign of one unit whose report is the 2021-format fixture. */
+  async function seedCampaign(): Promise<void> {
+    const now = new Date("2023-01-20T02:00:00Z");
+    const c0 = newCampaign(
+      newCampaignId(),
+      { name: "西湖区年报", year: 2022, dueDate: "2023-01-25", units: ["甲街道"], supervisors: [SUPERVISOR] },
+      1,
+      now,
+    );
+    const report = await h.seedReport(621, fixture("report-2022"));
+    const c = changeCampaign(c0, { units: c0.units.map((u) => ({ ...u, reportId: report.id })) }, now);
+    const written = await h.store.commit(
+      { userId: 1, updateId: 900_001, ack: "" },
+      { campaign: { next: { ...c, version: 1 } } },
+    );
+    expect(written.status).toBe("applied");
+  }
+
+  it("a unit's 文档 tapped twice, and the tap delivered again, sends one .docx", async () => {
+    await seedCampaign();
+    const sup = h.officer(SUPERVISOR);
+    sup.send("/dashboard");
+    await vi.waitFor(() => expect(sup.lastReply()?.text).toContain("筛选"), { timeout: 20_000 });
+    const first = sup.press("1 文档");
+    const tap = h.fake.lastUpdateId;
+    const second = sup.press("1 文档");
+    expect(await toastFor(sup, first)).toContain("正在生成");
+    expect(await toastFor(sup, second)).toContain("刚刚发过");
+    h.fake.redeliver(tap);
+    await settle(sup);
+    expect(sup.documents.filter((d) => d.fileName?.endsWith(".docx"))).toHaveLength(1);
+    h.fake.errors.splice(
+      0,
+      h.fake.errors.length,
+      ...h.fake.errors.filter((e) => !(e.method === "answerCallbackQuery" && e.description.includes("too old"))),
+    );
+  });
+
+  it("/collect sent twice sends one 汇总.zip while no unit's report changed", async () => {
+    await seedCampaign();
+    const sup = h.officer(SUPERVISOR);
+    sup.send("/collect");
+    sup.send("/collect");
+    await vi.waitFor(() => expect(sup.replies.some((r) => r.text.includes("刚刚发过"))).toBe(true), {
+      timeout: 20_000,
+    });
+    await settle(sup);
+    expect(sup.documents.filter((d) => d.fileName?.endsWith(".zip"))).toHaveLength(1);
   });
 });
 

@@ -1,8 +1,10 @@
+import { createHash } from "node:crypto";
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { type Campaign, unitOf } from "../../campaign/campaign.js";
 import { dashboardPage, FILTERS, type Filter, isFilter } from "../../campaign/dashboard.js";
 import { dashboardRows, unitReports } from "../../campaign/dashboard-rows.js";
 import { planUrge, urgeWhen } from "../../campaign/urge.js";
+import { draftFingerprint } from "../../form/report-state.js";
 import { deliverUrge } from "../../reminders/send-urges.js";
 import { collectZip } from "../../report/collect-zip.js";
 import { reportTitle } from "../../report/report-text.js";
@@ -13,6 +15,8 @@ import type { BotContext } from "../context.js";
 import { safeFileName } from "../file-name.js";
 import { escapeHtml } from "../html.js";
 import { showMembers } from "../members-view.js";
+import { writeOnce } from "../once-only.js";
+import { documentKey, documentSent, sentJustNow } from "../sent-documents.js";
 import type { View } from "../views/question.js";
 
 /**
@@ -116,15 +120,28 @@ async function urge(ctx: BotContext, campaignId: string, unitId: string): Promis
 
 const keyboardOf = (view: View) => (view.keyboard ? { reply_markup: view.keyboard } : {});
 
+/** A unit's .docx; a double tap, or the tap delivered again, sends it once. */
 async function sendDocx(ctx: BotContext, report: StoredReport): Promise<void> {
+  const key = documentKey(ctx, report.id, "unit", draftFingerprint(report.draft));
+  if (await sentJustNow(ctx, key, "正在生成……")) return;
   await ctx.replyWithChatAction("upload_document");
   const docx = await ctx.deps.renderDocx(report.draft, {});
   await ctx.replyWithDocument(new InputFile(docx, safeFileName(`${reportTitle(report.draft)}.docx`)));
+  documentSent(ctx, key);
+  await writeOnce(ctx, {}, "");
 }
 
+/** The 汇总.zip; a double tap, or the tap delivered again, sends it once while no unit's report changed. */
 async function collect(ctx: BotContext, campaign: Campaign): Promise<void> {
-  await ctx.replyWithChatAction("upload_document");
   const reports = await unitReports(ctx.deps.store, campaign);
+  const versions = campaign.units.map((u) => {
+    const report = reports.get(u.id);
+    return report ? `${report.id}.${report.version}` : "-";
+  });
+  const content = createHash("sha256").update(versions.join(",")).digest("base64url").slice(0, 16);
+  const key = documentKey(ctx, campaign.id, "collect", campaign.version, content);
+  if (await sentJustNow(ctx, key, "正在汇总……")) return;
+  await ctx.replyWithChatAction("upload_document");
   const flow = ctx.deps.flows.flowFor(ctx.deps.flows.formatForYear(campaign.year));
   const units = campaign.units.map((u) => {
     const report = reports.get(u.id);
@@ -148,6 +165,8 @@ async function collect(ctx: BotContext, campaign: Campaign): Promise<void> {
       `已汇总 ${result.included.length} 个已通过单位：各单位报告和数据文件、汇总报告、各单位数据.csv。${missing}`,
     ).slice(0, 1000),
   });
+  documentSent(ctx, key);
+  await writeOnce(ctx, {}, "");
 }
 
 export function dashboardFeature(preview: ReportSender): Composer<BotContext> {
@@ -180,7 +199,6 @@ export function dashboardFeature(preview: ReportSender): Composer<BotContext> {
       return;
     }
     if (callback.action === "collect") {
-      await ctx.answerCallbackQuery();
       await collect(ctx, campaign);
       return;
     }
@@ -198,10 +216,10 @@ export function dashboardFeature(preview: ReportSender): Composer<BotContext> {
       await ctx.answerCallbackQuery({ text: "这个单位还没有人加入。", show_alert: true });
       return;
     }
+    if (kind === "d") return sendDocx(ctx, report);
     await ctx.answerCallbackQuery();
     if (kind === "v") await preview(ctx, report);
     else if (kind === "m") await showMembers(ctx, report);
-    else await sendDocx(ctx, report);
   });
   return composer;
 }

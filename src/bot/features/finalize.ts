@@ -1,5 +1,4 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
-import { BoundedCache } from "../../bounded-cache.js";
 import { uncheckedCrossYear } from "../../form/cross-year.js";
 import type { Finding } from "../../form/finding.js";
 import { exportReport } from "../../form/load-report.js";
@@ -20,6 +19,7 @@ import { escapeHtml } from "../html.js";
 import { sendAck, writeOnce } from "../once-only.js";
 import { currentReport, mutateReport } from "../report-access.js";
 import { findingsOf, flowOf } from "../report-view.js";
+import { documentKey, documentSent, sentJustNow } from "../sent-documents.js";
 import { checkMessages, findingsStamp } from "../views/findings.js";
 import { findingLines, type View } from "../views/question.js";
 import { NO_REPORT } from "../views/replies.js";
@@ -172,12 +172,6 @@ function listed(findings: Finding[]): string[] {
   return lines;
 }
 
-/** A second tap of a document button (网页版 too, or /report again) this soon after, on unchanged content, sends no second document. */
-const AGAIN_WITHIN_MS = 60_000;
-const SENT_JUST_NOW = "这份文件刚刚发过，内容没有改动，往上翻就能找到。";
-/** When each document was last sent, by chat, report, kind and content (one chat's updates come one at a time). */
-const sentDocuments = new BoundedCache<string, number>(1000);
-
 /**
  * `problems` non-empty makes the document a 草稿 listing them on its first
  * page. Sent once per update (recorded by the once-only write once Telegram
@@ -186,7 +180,7 @@ const sentDocuments = new BoundedCache<string, number>(1000);
 async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding[]): Promise<void> {
   const { draft } = report;
   const isDraft = problems.length > 0;
-  const key = documentKey(ctx, report, isDraft ? "draft" : "final");
+  const key = documentKey(ctx, report.id, isDraft ? "draft" : "final", draftFingerprint(draft));
   if (await sentJustNow(ctx, key, isDraft ? "正在生成草稿……" : "正在生成报告……")) return;
   await ctx.replyWithChatAction("upload_document");
   let buffer: Uint8Array;
@@ -207,22 +201,9 @@ async function sendDocx(ctx: BotContext, report: StoredReport, problems: Finding
       : "报告已生成。请在 Word 里再看一遍，盖章后发布。要在网站上发布，点「网页版」。",
     reply_markup: new InlineKeyboard().text("网页版", encodeCallback("web", report.id)),
   });
-  sentDocuments.set(key, ctx.deps.now().getTime());
+  documentSent(ctx, key);
   // The same update handled again (redelivered, or retried from the inbox) then sends nothing.
   if (isDraft || !(await recordFinal(ctx, report))) await writeOnce(ctx, {}, "");
-}
-
-/** Which document of which content, for which chat. */
-const documentKey = (ctx: BotContext, report: StoredReport, kind: string) =>
-  `${ctx.chat?.id}:${report.id}:${kind}:${draftFingerprint(report.draft)}`;
-
-/** Answers the tap; true (and says so) when this document went out within AGAIN_WITHIN_MS. */
-async function sentJustNow(ctx: BotContext, key: string, working: string): Promise<boolean> {
-  const sentAt = sentDocuments.get(key);
-  const again = sentAt !== undefined && ctx.deps.now().getTime() - sentAt < AGAIN_WITHIN_MS;
-  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: again ? SENT_JUST_NOW : working });
-  else if (again) await ctx.reply(SENT_JUST_NOW);
-  return again;
 }
 
 function logRenderFailure(ctx: BotContext, report: StoredReport, error: unknown): void {
@@ -240,7 +221,7 @@ async function sendHtml(ctx: BotContext, report: StoredReport): Promise<void> {
   const final = report.finalized?.fingerprint === draftFingerprint(draft);
   const problems = final ? [] : findingsOf(ctx.deps, report);
   const isDraft = problems.length > 0;
-  const key = documentKey(ctx, report, isDraft ? "html-draft" : "html");
+  const key = documentKey(ctx, report.id, isDraft ? "html-draft" : "html", draftFingerprint(draft));
   if (await sentJustNow(ctx, key, "正在生成网页版……")) return;
   await ctx.replyWithChatAction("upload_document");
   let html: string;
@@ -257,7 +238,7 @@ async function sendHtml(ctx: BotContext, report: StoredReport): Promise<void> {
       ? "网页版草稿：问题列在最前面。生成正式报告后再点「网页版」。"
       : "网页版：用浏览器打开，全选复制，粘贴到网站的编辑器里。",
   });
-  sentDocuments.set(key, ctx.deps.now().getTime());
+  documentSent(ctx, key);
   await writeOnce(ctx, {}, "");
 }
 
