@@ -4,8 +4,10 @@
  *
  *   npm run -s bench:embedded
  *
- * Each round fills a 2021-format report (test/fixtures/report-2022.json, every
- * cell) one answer at a time, as the bot commits a row answer: the cell, the
+ * Each round fills a 2021-format report (test/fixtures/report-2022.json: its
+ * narrative parts from the start, then every cell, about 10 KB in the end
+ * like a finished report) one answer at a time, as the bot commits a row
+ * answer: the cell, the
  * cursor on, one audit entry, the update id and the acknowledgement, in one
  * transaction, synchronous=FULL. Twice:
  *   fields    the store as it is (src/store/embedded-store.ts: a report is its
@@ -113,11 +115,7 @@ function baselineWriter(file: string): Writer {
   };
   return {
     create: () => {
-      const report = newReport(
-        newReportId(),
-        { draft: { ...full, cells: {}, narrative: {} }, members: [USER] },
-        new Date(),
-      );
+      const report = newReport(newReportId(), { draft: { ...full, cells: {} }, members: [USER] }, new Date());
       db.transaction(() => sql.insert.run(report.id, 1, serialiseReport(report))).immediate();
       return report;
     },
@@ -238,7 +236,7 @@ function asSync(w: Writer): AsyncWriter {
 async function asyncFields(file: string): Promise<AsyncWriter> {
   const store = new EmbeddedStore(file);
   return {
-    create: () => store.createReport({ draft: { ...full, cells: {}, narrative: {} }, members: [USER] }),
+    create: () => store.createReport({ draft: { ...full, cells: {} }, members: [USER] }),
     async answer(a) {
       const result = await store.commit(
         { userId: USER, updateId: a.updateId, ack: a.ack },
