@@ -654,11 +654,12 @@ try {
       bytes: Number(await redis.memory("USAGE", k, "SAMPLES", 0)),
     })),
   );
-  const audited = await redis.llen(`${prefix}audit:${filledId}`);
+  const elements = await redis.llen(`${prefix}audit:${filledId}`);
+  const audited = (await store.history(filledId, 10_000)).length;
   console.log(
     `memory per finished report: ${memory.reduce((s, m) => s + m.bytes, 0)} B (target <= ${TARGET.memory}; ` +
       `MEMORY USAGE of ${memory.map((m) => `${m.key.split(":")[0]} ${m.bytes}`).join(", ")}; ` +
-      `test/fixtures/report-2022.json filled through the bot, ${audited} audit entries)`,
+      `test/fixtures/report-2022.json filled through the bot, ${audited} audit entries in ${elements} list elements)`,
   );
 
   // --- Row answers of some officers while another officer's chat builds its .docx again and again.

@@ -11,14 +11,14 @@ import { SCHEMA_VERSION, type Store } from "../src/store/store.js";
 
 /**
  * Stores written by earlier releases: schema v1 (main at 7ad3599), schema
- * v2 (main at 93a62ae) and schema v3 (main at bc25ae9, the last embedded
- * store keeping a report as one JSON row), the last two by
- * test/support/write-store-fixtures.ts. Each is a Redis dump (every key under
- * the prefix with its type and value) and an embedded store file, with three
- * reports, their members, audit trails, user records and a conversation state
- * (v2 on also handled update ids, an unsent acknowledgement and positions).
- * This build opens them, reads back the same data, and writes over them in
- * the current schema. (The v3 Redis dump is kept for the next Redis layout.)
+ * v2 (main at 93a62ae) and schema v3 (main at bc25ae9: in Redis a report as
+ * hash fields, in the embedded store the last file keeping a report as one
+ * JSON row), the last two by test/support/write-store-fixtures.ts. Each is a
+ * Redis dump (every key under the prefix with its type and value) and an
+ * embedded store file, with three reports, their members, audit trails, user
+ * records and a conversation state (v2 on also handled update ids, an unsent
+ * acknowledgement and positions). This build opens them, reads back the same
+ * data, and writes over them in the current schema.
  */
 
 const fixtures = (schema: number) => fileURLToPath(new URL(`./fixtures/store-v${schema}/`, import.meta.url));
@@ -58,6 +58,39 @@ function current(json: string, kind: "report" | "other", schema: number): Record
   return kind === "report" ? rest : { ...rest, ...(handled === undefined ? {} : { handled }) };
 }
 
+/**
+ * A report of schema v3 as hash fields (report-fields.ts at bc25ae9), read
+ * here on its own so the expectation does not come from the code under test.
+ */
+function reportOfV3(fields: Record<string, string>): Record<string, unknown> {
+  expect(fields.v).toBe("3");
+  const report: Record<string, unknown> = { version: Number(fields.version) };
+  const cells: Record<string, unknown> = {};
+  const narrative: Record<string, string> = {};
+  let head: object = {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (name.startsWith("f:")) report[name.slice(2)] = JSON.parse(value);
+    else if (name.startsWith("c:")) cells[name.slice(2)] = JSON.parse(value);
+    else if (name.startsWith("n:")) narrative[name.slice(2)] = value;
+    else if (name === "d") head = JSON.parse(value);
+  }
+  return { ...report, draft: { ...head, cells, narrative } };
+}
+
+/** An audit row of schema v3: `[at ms, by, target, old, new, named, source?]`, the name in the report's `w:<by>`. */
+function auditOfV3(row: string, fields: Record<string, string>): Record<string, unknown> {
+  const [at, by, target, old, next, named, source] = JSON.parse(row) as unknown[];
+  return {
+    at: typeof at === "number" ? new Date(at).toISOString() : at,
+    by,
+    ...(named === 1 ? { byName: fields[`w:${by}`] } : {}),
+    target,
+    old,
+    new: next,
+    ...(source === undefined ? {} : { source }),
+  };
+}
+
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -86,13 +119,16 @@ async function redisFixture(
     if (entry.type === "set") await raw.sadd(prefix + key, ...entry.value);
     if (entry.type === "zset") await raw.zadd(prefix + key, ...entry.value.flatMap(([m, score]) => [score, m]));
     if (kind === "report" && entry.type === "hash")
-      expected.reports.set(id, current(entry.value.json!, "report", schema));
+      expected.reports.set(id, schema >= 3 ? reportOfV3(entry.value) : current(entry.value.json!, "report", schema));
     if (kind === "member" && entry.type === "set") expected.members.set(Number(id), [...entry.value].sort());
-    if (kind === "audit" && entry.type === "list")
+    if (kind === "audit" && entry.type === "list") {
+      const report = dump.keys[`report:${id}`];
+      const fields = report?.type === "hash" ? report.value : {};
       expected.audit.set(
         id,
-        entry.value.map((j) => current(j, "other", schema)),
+        entry.value.map((j) => (schema >= 3 ? auditOfV3(j, fields) : current(j, "other", schema))),
       );
+    }
     if (kind === "acks" && entry.type === "list")
       expected.acks.set(
         Number(id),
@@ -165,7 +201,7 @@ async function readsBackTheSame(store: Store, expected: Expected, ids: string[])
 const ids = (schema: number, name: string) =>
   Object.values(JSON.parse(readFileSync(join(fixtures(schema), name), "utf8")) as object) as string[];
 
-describe.each([1, 2])("a store written by schema v%i", (schema) => {
+describe.each([1, 2, 3])("a store written by schema v%i", (schema) => {
   it(`on Redis: reads back the same reports, members, audit trails, users, states and acknowledgements, and writes v${SCHEMA_VERSION} as fields`, async () => {
     const { open, expected, raw, prefix } = await redisFixture(schema);
     const store = await open();
@@ -175,7 +211,7 @@ describe.each([1, 2])("a store written by schema v%i", (schema) => {
     // The first write after the upgrade rewrites a report whole in fields, whichever store instance read it.
     for (const [id, before] of expected.reports) {
       const report = (await store.getReport(id))!;
-      const entry = { at: "2026-02-01T00:00:00.000Z", by: 1001, byName: "新 名", target: "cursor", old: 0, new: 1 };
+      const entry = { at: "2026-02-01T00:00:00.000Z", by: 1009, byName: "新 名", target: "cursor", old: 0, new: 1 };
       const result = await store.updateReport(id, report.version, { cursor: report.cursor + 1 }, [entry]);
       expect(result.ok).toBe(true);
       // The trail reads on: the new short entry first, then the entries of the earlier schema as they were.
@@ -183,6 +219,8 @@ describe.each([1, 2])("a store written by schema v%i", (schema) => {
       const fields = await raw.hgetall(`${prefix}report:${id}`);
       expect(fields.json).toBeUndefined();
       expect(fields.v).toBe(String(SCHEMA_VERSION));
+      // Cells by row, long texts in the second hash: no field of a cell or part left in the report's hash.
+      expect(Object.keys(fields).filter((f) => f.startsWith("c:") || f.startsWith("n:"))).toEqual([]);
       expect(fields.version).toBe(String(report.version + 1));
       const again = await open();
       cleanups.push(() => again.close());
@@ -217,11 +255,13 @@ describe.each([1, 2])("a store written by schema v%i", (schema) => {
   it("a value of a newer schema than this build is refused, never guessed at", async () => {
     const { open, raw, prefix, expected } = await redisFixture(schema);
     const [id] = [...expected.reports.keys()];
-    const json = JSON.parse((await raw.hget(`${prefix}report:${id}`, "json"))!);
-    await raw.hset(`${prefix}report:${id}`, "json", JSON.stringify({ ...json, v: SCHEMA_VERSION + 1 }));
+    const key = `${prefix}report:${id}`;
+    const json = await raw.hget(key, "json");
+    if (json === null) await raw.hset(key, "v", String(SCHEMA_VERSION + 1));
+    else await raw.hset(key, "json", JSON.stringify({ ...JSON.parse(json), v: SCHEMA_VERSION + 1 }));
     const store = await open();
     cleanups.push(() => store.close());
-    await expect(store.getReport(id!)).rejects.toThrow(`unknown schema version ${SCHEMA_VERSION + 1}`);
+    await expect(store.getReport(id!)).rejects.toThrow(new RegExp(`unknown schema version "?${SCHEMA_VERSION + 1}`));
   });
 });
 

@@ -1,6 +1,13 @@
 import { decide } from "../campaign/access.js";
 import { isLocked } from "../form/review.js";
-import { type AuditEntry, applyChange, type ReportChange, type StoredReport, type UserState } from "../store/store.js";
+import {
+  type AuditEntry,
+  applyChange,
+  auditValue,
+  type ReportChange,
+  type StoredReport,
+  type UserState,
+} from "../store/store.js";
 import { resendAck } from "./ask.js";
 import type { BotContext } from "./context.js";
 import { escapeHtml } from "./html.js";
@@ -103,14 +110,8 @@ export async function replyRefusal(ctx: BotContext, result: Extract<Mutated, { o
   if (!result.repeat) await ctx.reply(escapeHtml(result.reason));
 }
 
-/** Audit trails keep the start of long texts only, so they stay small. */
-const AUDIT_TEXT = 200;
-const auditValue = (v: number | string | null | undefined): number | string | null =>
-  v === undefined || v === ""
-    ? null
-    : typeof v === "string" && v.length > AUDIT_TEXT
-      ? `${v.slice(0, AUDIT_TEXT)}…`
-      : v;
+/** When an update's changes were made: one time for all its entries, which the store then keeps together. */
+const updateTimes = new WeakMap<BotContext, string>();
 
 /** An audit entry by the user of this update; empty texts are recorded as null, long ones clipped. */
 export function auditEntry(
@@ -121,8 +122,13 @@ export function auditEntry(
 ): AuditEntry {
   const from = ctx.from;
   const name = from ? [from.first_name, from.last_name].filter(Boolean).join(" ") : undefined;
+  let at = updateTimes.get(ctx);
+  if (at === undefined) {
+    at = ctx.deps.now().toISOString();
+    updateTimes.set(ctx, at);
+  }
   return {
-    at: ctx.deps.now().toISOString(),
+    at,
     by: from?.id ?? 0,
     ...(name ? { byName: name } : {}),
     target,

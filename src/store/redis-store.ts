@@ -6,8 +6,7 @@ import { connectRedis } from "./redis-connection.js";
 import { RedisReminderLedger } from "./redis-reminders.js";
 import {
   allFields,
-  authorField,
-  authorsOf,
+  bySize,
   changedFields,
   decodeAudit,
   encodeAudit,
@@ -54,7 +53,9 @@ import {
 /*
  * Keys (all under the prefix):
  *   report:<id>       hash: version (the compare-and-set token) and the report's
- *                     fields (report-fields.ts); v2 and before { version, json }
+ *                     fields (report-fields.ts) of up to SMALL_VALUE bytes, so it
+ *                     stays in Redis' compact encoding; v2 and before { version, json }
+ *   text:<id>         hash: the report's longer fields (its narrative parts), from v4
  *   audit:<id>        list of audit entries, oldest first (RPUSH), bounded
  *   member:<userId>   set of report ids the user may edit
  *   user:<userId>     string (JSON): current report, position
@@ -78,18 +79,21 @@ import {
 /**
  * The once-only write (Store.commit), and also the plain create and
  * compare-and-set writes (without an update id).
- * KEYS: handled, acks, user, report, audit, remind, campaign, campaigns,
+ * KEYS: handled, acks, user, report, audit, remind, campaign, campaigns, text,
  *       member sets to add…, member sets to remove…
  * ARGV: 1 update id ('' none), 2 ack JSON ('' none), 3 now in ms, 4 handled limit,
  *       5 pending-ack limit, 6 user JSON ('' leaves it), 7 report mode ('' | 'create' | 'update'),
  *       8 expected version, 9 '1' when the report's fields are written whole, 10 report id,
  *       11 audit limit, 12 number of member sets to add, 13 campaign version to write ('' none),
- *       14 campaign JSON, 15 campaign id, 16 S: number of field arguments (name, value, …),
- *       17 D: number of fields to delete, 18… the S field arguments, the D fields, the audit entries
+ *       14 campaign JSON, 15 campaign id, 16 S: number of small field arguments (name, value, …),
+ *       17 L: number of large field arguments, 18 D: number of fields to delete,
+ *       19… the S small and L large field arguments, the D fields, the audit list elements
+ * Small fields go to the report's hash, large ones to its text hash; a field
+ * written to one is removed from the other, a deleted one from both.
  * Returns {'repeat', ack JSON or ''} when the update id was handled before
  * (the ack when it is still unsent), {'conflict', the report's fields…} when
  * the version moved on (nothing when the report is gone), {'legacy'} when only
- * changed fields were sent for a report still stored in the v2 layout (send
+ * changed fields were sent for a report still stored in an earlier layout (send
  * it whole), {'taken'} when a new report's id exists, {'ok'} when written.
  */
 const COMMIT = `
@@ -105,36 +109,55 @@ if ARGV[13] ~= '' then
   if (cv and tonumber(cv) or 0) ~= tonumber(ARGV[13]) - 1 then return {'conflict'} end
 end
 local mode = ARGV[7]
-local sets, dels = tonumber(ARGV[16]), tonumber(ARGV[17])
+local sets, larges, dels = tonumber(ARGV[16]), tonumber(ARGV[17]), tonumber(ARGV[18])
+-- Writes fields from ARGV[from] on (n arguments) to one hash and removes them from the other.
+local function put(key, other, from, n)
+  if n == 0 then return end
+  redis.call('HSET', key, unpack(ARGV, from, from + n - 1))
+  local names = {}
+  for i = from, from + n - 1, 2 do names[#names + 1] = ARGV[i] end
+  redis.call('HDEL', other, unpack(names))
+end
 if mode == 'create' then
   if redis.call('EXISTS', KEYS[4]) == 1 then return {'taken'} end
-  redis.call('HSET', KEYS[4], 'version', 1, unpack(ARGV, 18, 17 + sets))
+  redis.call('DEL', KEYS[9])
+  redis.call('HSET', KEYS[4], 'version', 1, unpack(ARGV, 19, 18 + sets))
+  if larges > 0 then redis.call('HSET', KEYS[9], unpack(ARGV, 19 + sets, 18 + sets + larges)) end
 elseif mode == 'update' then
   local cur = redis.call('HGET', KEYS[4], 'version')
   if not cur or tonumber(cur) ~= tonumber(ARGV[8]) then
     local current = redis.call('HGETALL', KEYS[4])
+    for _, x in ipairs(redis.call('HGETALL', KEYS[9])) do current[#current + 1] = x end
     table.insert(current, 1, 'conflict')
     return current
   end
   if ARGV[9] == '1' then
-    redis.call('DEL', KEYS[4])
-  elseif redis.call('HEXISTS', KEYS[4], 'json') == 1 then
+    -- Rewritten whole: every field goes but the authors' names, which the audit trail reads.
+    for _, k in ipairs({KEYS[4], KEYS[9]}) do
+      local drop = {}
+      for _, f in ipairs(redis.call('HKEYS', k)) do
+        if string.sub(f, 1, 2) ~= 'w:' then drop[#drop + 1] = f end
+      end
+      if #drop > 0 then redis.call('HDEL', k, unpack(drop)) end
+    end
+  elseif redis.call('HGET', KEYS[4], 'v') ~= '${SCHEMA_VERSION}' then
     return {'legacy'}
   end
-  if sets > 0 then
-    redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1, unpack(ARGV, 18, 17 + sets))
-  else
-    redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1)
+  redis.call('HSET', KEYS[4], 'version', tonumber(ARGV[8]) + 1)
+  put(KEYS[4], KEYS[9], 19, sets)
+  put(KEYS[9], KEYS[4], 19 + sets, larges)
+  if dels > 0 then
+    redis.call('HDEL', KEYS[4], unpack(ARGV, 19 + sets + larges, 18 + sets + larges + dels))
+    redis.call('HDEL', KEYS[9], unpack(ARGV, 19 + sets + larges, 18 + sets + larges + dels))
   end
-  if dels > 0 then redis.call('HDEL', KEYS[4], unpack(ARGV, 18 + sets, 17 + sets + dels)) end
 end
 if mode ~= '' then
   redis.call('ZADD', KEYS[6], 'LT', ARGV[3], ARGV[10])
   local adds = tonumber(ARGV[12])
-  for i = 9, #KEYS do
-    if i - 8 <= adds then redis.call('SADD', KEYS[i], ARGV[10]) else redis.call('SREM', KEYS[i], ARGV[10]) end
+  for i = 10, #KEYS do
+    if i - 9 <= adds then redis.call('SADD', KEYS[i], ARGV[10]) else redis.call('SREM', KEYS[i], ARGV[10]) end
   end
-  local first = 18 + sets + dels
+  local first = 19 + sets + larges + dels
   for i = first, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
   if #ARGV >= first then redis.call('LTRIM', KEYS[5], -tonumber(ARGV[11]), -1) end
 end
@@ -208,17 +231,27 @@ end
 return {handled, acks, user, state, id, version}`;
 
 /**
- * KEYS: report, audit, remind, sent, member sets…  ARGV: version read by the caller, id.
+ * KEYS: report, audit, remind, sent, text, member sets…  ARGV: version read by the caller, id.
  * Returns 1 if deleted, 0 if the version changed (members may have changed too), -1 if gone.
  */
 const DELETE = `
 local cur = redis.call('HGET', KEYS[1], 'version')
 if not cur then return -1 end
 if tonumber(cur) ~= tonumber(ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[4], KEYS[5])
 redis.call('ZREM', KEYS[3], ARGV[2])
-for i = 5, #KEYS do redis.call('SREM', KEYS[i], ARGV[2]) end
+for i = 6, #KEYS do redis.call('SREM', KEYS[i], ARGV[2]) end
 return 1`;
+
+/**
+ * KEYS: report, text, audit.  ARGV: how many of the newest audit elements to read (0 none).
+ * A report's two hashes (and its newest audit elements) as of one moment:
+ * an entry may refer to a text the report holds now.
+ */
+const READ = `
+local audit = {}
+if tonumber(ARGV[1]) > 0 then audit = redis.call('LRANGE', KEYS[3], -tonumber(ARGV[1]), -1) end
+return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]), audit}`;
 
 type Arg = string | number;
 type Scripts = {
@@ -226,6 +259,7 @@ type Scripts = {
   nbMarkSent(numKeys: number, ...args: Arg[]): Promise<number>;
   nbSeen(numKeys: number, ...args: Arg[]): Promise<[number, string[], string, string, string, string]>;
   nbDelete(numKeys: number, ...args: Arg[]): Promise<number>;
+  nbRead(numKeys: number, ...args: Arg[]): Promise<[string[], string[], string[]]>;
 };
 
 const KNOWN_REPORTS = 1000;
@@ -281,6 +315,7 @@ export class RedisStore implements Store {
     client.defineCommand("nbMarkSent", { lua: MARK_SENT });
     client.defineCommand("nbSeen", { lua: SEEN });
     client.defineCommand("nbDelete", { lua: DELETE });
+    client.defineCommand("nbRead", { lua: READ });
     this.redis = client as Redis & Scripts;
     this.reminders = new RedisReminderLedger(client, prefix);
     this.handledLimit = limits.handledLimit ?? HANDLED_LIMIT;
@@ -332,7 +367,7 @@ export class RedisStore implements Store {
   }
 
   private key(
-    kind: "report" | "audit" | "member" | "user" | "state" | "handled" | "acks" | "campaign",
+    kind: "report" | "text" | "audit" | "member" | "user" | "state" | "handled" | "acks" | "campaign",
     id: string | number,
   ): string {
     return `${this.prefix}${kind}:${id}`;
@@ -358,10 +393,10 @@ export class RedisStore implements Store {
     const setKeys = write ? [...write.added, ...write.removed].map((u) => this.key("member", u)) : [];
     const ackJson = origin?.ack ? encode(PendingAck, acksKey, pendingAck(origin, this.now())) : "";
     const campaignKey = this.key("campaign", campaign?.id ?? "-");
-    const sets = write ? [...write.fields.set, ...write.names].flat() : [];
+    const { small, large } = bySize(write ? new Map([...write.fields.set, ...write.names]) : new Map());
     const dels = write?.fields.del ?? [];
     const reply = await this.redis.nbCommit(
-      8 + setKeys.length,
+      9 + setKeys.length,
       handledKey,
       acksKey,
       userKey,
@@ -370,6 +405,7 @@ export class RedisStore implements Store {
       this.reminders.indexKey,
       campaignKey,
       this.campaignsKey,
+      this.key("text", id),
       ...setKeys,
       origin ? origin.updateId : "",
       ackJson,
@@ -386,9 +422,11 @@ export class RedisStore implements Store {
       campaign?.version ?? "",
       campaign ? encode(Campaign, campaignKey, campaign) : "",
       campaign?.id ?? "",
-      sets.length,
+      small.length * 2,
+      large.length * 2,
       dels.length,
-      ...sets,
+      ...small.flat(),
+      ...large.flat(),
       ...dels,
       ...(write?.audit ?? []),
     );
@@ -407,8 +445,7 @@ export class RedisStore implements Store {
         this.key("report", next.id),
         `refused to write invalid data: ${z.prettifyError(parsed.error)}`,
       );
-    const auditKey = this.key("audit", next.id);
-    const audit = entries.map((e, i) => encodeAudit(`${auditKey}[${i}]`, e));
+    const audit = encodeAudit(this.key("audit", next.id), entries, undefined, next);
     const fields = { set: allFields(next), del: [] };
     const names = nameFields(entries);
     return {
@@ -430,10 +467,9 @@ export class RedisStore implements Store {
 
   /** The write of `change` onto `current` (at the version the script will expect). */
   private updateWrite(id: string, current: StoredReport, change: ReportChange, audit: AuditEntry[]): ReportWrite {
-    const auditKey = this.key("audit", id);
-    const entries = audit.map((e, i) => encodeAudit(`${auditKey}[${i}]`, e));
     validateChange(this.key("report", id), current, change);
     const next = applyChange(current, change, this.now());
+    const entries = encodeAudit(this.key("audit", id), audit, current, next);
     // The script re-checks the version, so the member diff computed from
     // `current` is exactly the change made when the write goes through.
     const { added, removed } = memberDiff(current.members, next.members);
@@ -574,7 +610,7 @@ export class RedisStore implements Store {
    */
   private readonly known = new BoundedCache<string, StoredReport>(KNOWN_REPORTS);
 
-  /** Reports read in the v2 layout: their next write rewrites them whole in fields. */
+  /** Reports read in an earlier layout (v2, v3): their next write rewrites them whole in fields. */
   private readonly legacy = new WeakSet<StoredReport>();
 
   private remember(key: string, report: StoredReport): StoredReport {
@@ -594,12 +630,12 @@ export class RedisStore implements Store {
       const version = takeFirst(this.firstVersions, id) ?? (await this.redis.hget(key, "version"));
       if (version !== null && Number(version) === copy.version) return copy;
     }
-    const fields = await this.redis.hgetall(key);
-    if (Object.keys(fields).length === 0) {
+    const [small, large] = await this.redis.nbRead(3, key, this.key("text", id), this.key("audit", id), 0);
+    if (small.length === 0) {
       this.known.delete(key);
       return undefined;
     }
-    return this.fromFields(key, fields);
+    return this.fromFields(key, { ...fieldsOf(large), ...fieldsOf(small) });
   }
 
   async listReports(userId: number): Promise<StoredReport[]> {
@@ -631,11 +667,12 @@ export class RedisStore implements Store {
       if (!current) return false;
       const setKeys = current.members.map((u) => this.key("member", u));
       const result = await this.redis.nbDelete(
-        4 + setKeys.length,
+        5 + setKeys.length,
         key,
         this.key("audit", id),
         this.reminders.indexKey,
         this.reminders.sentKey(id),
+        this.key("text", id),
         ...setKeys,
         current.version,
         id,
@@ -646,19 +683,21 @@ export class RedisStore implements Store {
   }
 
   async history(id: string, limit: number): Promise<AuditEntry[]> {
-    if (limit <= 0) return [];
+    const wanted = Math.min(limit, AUDIT_LIMIT);
+    if (wanted <= 0) return [];
     const key = this.key("audit", id);
-    const newestFirst = (await this.redis.lrange(key, -limit, -1)).reverse();
-    const authors = authorsOf(newestFirst);
-    const names = new Map<number, string>();
-    if (authors.length > 0) {
-      const found = await this.redis.hmget(this.key("report", id), ...authors.map(authorField));
-      authors.forEach((by, i) => {
-        const name = found[i];
-        if (name != null) names.set(by, name);
-      });
+    // An element holds one write's entries (an anchor none): read more elements while they hold too few.
+    for (let elements = wanted; ; elements *= 2) {
+      const [small, large, raws] = await this.redis.nbRead(
+        3,
+        this.key("report", id),
+        this.key("text", id),
+        key,
+        elements,
+      );
+      const entries = decodeAudit(key, raws.reverse(), { ...fieldsOf(large), ...fieldsOf(small) });
+      if (entries.length >= wanted || raws.length < elements) return entries.slice(0, wanted);
     }
-    return newestFirst.map((json, i) => decodeAudit(`${key}[-${i + 1}]`, json, names));
   }
 
   private get campaignsKey(): string {

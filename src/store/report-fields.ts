@@ -1,23 +1,74 @@
 import { z } from "zod";
-import { AuditEntry, decode, decodeReport, SCHEMA_VERSION, StoreDataError, StoredReport } from "./store.js";
+import { NARRATIVE_IDS } from "../form/draft.js";
+import { AuditEntry, auditValue, decode, decodeReport, SCHEMA_VERSION, StoreDataError, StoredReport } from "./store.js";
 
 /**
- * A report as fields (schema v3), so that a write sends only what changed:
+ * A report as fields (schema v4), so that a write sends only what changed:
  *   version     the compare-and-set token
  *   v           the schema version the fields were written in
  *   f:<name>    a top-level field of the report as JSON (cursor, members, updatedAt, …)
  *   d           the draft without its cells and narrative parts, as JSON
- *   c:<cell>    one cell's value (a JSON number)
+ *   r:<row>     the cells `<row>.<name>` of one table row, `name:value,…` (values
+ *               as JSON numbers, names sorted): one field per row, not per cell
+ *   c:<cell>    a cell whose id does not split into row and name that way (JSON number)
  *   n:<part>    one narrative part's text, as it is
- * A report of schema v2 and before is one field `json` beside `version`; it
- * is read as it is and written again whole in these fields at its next write.
+ *   w:<by>      the name of an audit entry's author (see encodeAudit)
+ * Fewer, shorter fields keep Redis' compact encoding: the Redis store keeps
+ * fields up to SMALL_VALUE bytes in the report's hash and longer ones (the
+ * narrative parts) in a second hash (bySize).
+ * Schema v3 kept a field per cell (`c:` only); v2 and before one field `json`
+ * beside `version`. Both are read as they are and written again whole in
+ * these fields at their next write.
  */
 
 export type FieldWrite = { set: Map<string, string>; del: string[] };
 
 const LEGACY = "json";
 
-/** Every field of a report (a new report, or a rewrite of one in the v2 layout). */
+/**
+ * The longest value Redis keeps in a hash's compact encoding (its
+ * hash-max-listpack-value default): one longer value turns the whole hash
+ * into a table of about 70 bytes per field.
+ */
+export const SMALL_VALUE = 64;
+
+/** A cell id packed into its row's field: `<row>.<name>`, the name plain enough to need no escaping. */
+const PACKED_CELL = /^(.+)\.([A-Za-z0-9_-]+)$/;
+
+/** The field that holds a cell: its row's `r:` field, or `c:` when the id does not split. */
+function cellField(id: string): string {
+  const m = PACKED_CELL.exec(id);
+  return m ? `r:${m[1]}` : `c:${id}`;
+}
+
+/** A row's field value from its cells' names and values. */
+function packRow(cells: [string, number][]): string {
+  return cells
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => `${name}:${JSON.stringify(value)}`)
+    .join(",");
+}
+
+/** The cell fields (`r:` and `c:`) of these cells, or of those among them in `only`'s fields. */
+function cellFields(cells: Record<string, number>, only?: Set<string>): Map<string, string> {
+  const rows = new Map<string, [string, number][]>();
+  const fields = new Map<string, string>();
+  for (const [id, value] of Object.entries(cells)) {
+    const m = PACKED_CELL.exec(id);
+    const field = m ? `r:${m[1]}` : `c:${id}`;
+    if (only && !only.has(field)) continue;
+    if (!m) fields.set(field, JSON.stringify(value));
+    else {
+      const row = rows.get(field);
+      if (row) row.push([m[2]!, value]);
+      else rows.set(field, [[m[2]!, value]]);
+    }
+  }
+  for (const [field, row] of rows) fields.set(field, packRow(row));
+  return fields;
+}
+
+/** Every field of a report (a new report, or a rewrite of one in an earlier layout). */
 export function allFields(report: StoredReport): Map<string, string> {
   const set = new Map<string, string>([["v", String(SCHEMA_VERSION)]]);
   for (const [name, value] of Object.entries(report)) {
@@ -26,7 +77,7 @@ export function allFields(report: StoredReport): Map<string, string> {
   }
   const { cells, narrative, ...head } = report.draft;
   set.set("d", JSON.stringify(head));
-  for (const [id, value] of Object.entries(cells)) set.set(`c:${id}`, JSON.stringify(value));
+  for (const [field, value] of cellFields(cells)) set.set(field, value);
   for (const [id, text] of Object.entries(narrative)) set.set(`n:${id}`, text);
   return set;
 }
@@ -48,33 +99,48 @@ export function changedFields(before: StoredReport, after: StoredReport): FieldW
     const { cells, narrative, ...head } = after.draft;
     const headJson = JSON.stringify(head);
     if (headJson !== JSON.stringify(beforeHead)) set.set("d", headJson);
-    diffRecord(beforeCells, cells, "c:", (v) => JSON.stringify(v), set, del);
-    diffRecord(beforeParts, narrative, "n:", (t) => t, set, del);
+    if (beforeCells !== cells) {
+      // A changed cell writes its whole row (a few cells), a row left empty is deleted.
+      const rows = new Set<string>();
+      for (const [id, value] of Object.entries(cells))
+        if (!Object.hasOwn(beforeCells, id) || !Object.is(beforeCells[id], value)) rows.add(cellField(id));
+      for (const id of Object.keys(beforeCells)) if (!Object.hasOwn(cells, id)) rows.add(cellField(id));
+      if (rows.size > 0) {
+        const now = cellFields(cells, rows);
+        for (const field of rows) {
+          const value = now.get(field);
+          if (value === undefined) del.push(field);
+          else set.set(field, value);
+        }
+      }
+    }
+    if (beforeParts !== narrative) {
+      for (const [id, text] of Object.entries(narrative))
+        if (beforeParts[id as keyof typeof beforeParts] !== text) set.set(`n:${id}`, text);
+      for (const id of Object.keys(beforeParts)) if (!Object.hasOwn(narrative, id)) del.push(`n:${id}`);
+    }
   }
   return { set, del };
 }
 
-function diffRecord<T>(
-  before: Record<string, T>,
-  after: Record<string, T>,
-  prefix: string,
-  encode: (value: T) => string,
-  set: Map<string, string>,
-  del: string[],
-): void {
-  if (before === after) return;
-  for (const [id, value] of Object.entries(after)) {
-    if (!Object.hasOwn(before, id) || !Object.is(before[id], value)) set.set(`${prefix}${id}`, encode(value));
-  }
-  for (const id of Object.keys(before)) if (!Object.hasOwn(after, id)) del.push(`${prefix}${id}`);
+/**
+ * The fields to write, split by where the Redis store keeps them: up to
+ * SMALL_VALUE bytes in the report's hash, longer in its second hash (the
+ * store removes each written field from the other hash, and deletes from both).
+ */
+export function bySize(fields: Map<string, string>): { small: [string, string][]; large: [string, string][] } {
+  const small: [string, string][] = [];
+  const large: [string, string][] = [];
+  for (const field of fields) (Buffer.byteLength(field[1]) > SMALL_VALUE ? large : small).push(field);
+  return { small, large };
 }
 
-/** Whether the stored fields are a report of schema v2 or before (one JSON value). */
+/** Whether the stored fields are a report of an earlier layout (v3 fields, or v2's one JSON value): rewrite it whole. */
 export function isLegacy(fields: Record<string, string>): boolean {
-  return Object.hasOwn(fields, LEGACY);
+  return fields.v !== String(SCHEMA_VERSION);
 }
 
-/** Reads a report from its fields (either layout); throws StoreDataError naming `key`. */
+/** Reads a report from its fields (any layout); throws StoreDataError naming `key`. */
 export function reportFromFields(key: string, fields: Record<string, string>): StoredReport {
   const legacy = fields[LEGACY];
   if (legacy !== undefined) return decodeReport(key, legacy);
@@ -91,11 +157,19 @@ export function reportFromFields(key: string, fields: Record<string, string>): S
   try {
     for (const [name, value] of Object.entries(fields)) {
       if (name.startsWith("f:")) doc[name.slice(2)] = JSON.parse(value);
-      else if (name.startsWith("c:")) cells[name.slice(2)] = JSON.parse(value);
+      else if (name.startsWith("r:")) {
+        const row = name.slice(2);
+        for (const cell of value.split(",")) {
+          const at = cell.indexOf(":");
+          if (at < 0) throw new StoreDataError(key, `the row ${row} is not name:value pairs`);
+          cells[`${row}.${cell.slice(0, at)}`] = JSON.parse(cell.slice(at + 1));
+        }
+      } else if (name.startsWith("c:")) cells[name.slice(2)] = JSON.parse(value);
       else if (name.startsWith("n:")) narrative[name.slice(2)] = value;
       else if (name === "d") head = JSON.parse(value);
     }
-  } catch {
+  } catch (e) {
+    if (e instanceof StoreDataError) throw e;
     throw new StoreDataError(key, "a stored field is not valid JSON");
   }
   if (typeof head !== "object" || head === null) throw new StoreDataError(key, "the draft is missing");
@@ -113,25 +187,6 @@ export function fieldsOf(flat: string[]): Record<string, string> {
   return fields;
 }
 
-/**
- * An audit entry as Redis keeps it from schema v3 on: short, without keys or
- * names, `[at, by, target, old, new, named, source?]`: `at` in ms since the
- * epoch (an ISO string only when it would not read back the same), `named`
- * 1 when the entry names its author, whose name is the report's field
- * `w:<by>` (written with the entry: once per member, not once per entry).
- * Entries of v2 and before are JSON objects and read as they are.
- */
-export function encodeAudit(key: string, entry: AuditEntry): string {
-  const parsed = AuditEntry.safeParse(entry);
-  if (!parsed.success) throw new StoreDataError(key, `refused to write invalid data: ${z.prettifyError(parsed.error)}`);
-  const e = parsed.data;
-  const ms = Date.parse(e.at);
-  const row: unknown[] = [new Date(ms).toISOString() === e.at ? ms : e.at, e.by, e.target, e.old, e.new];
-  row.push(e.byName === undefined ? 0 : 1);
-  if (e.source !== undefined) row.push(e.source);
-  return JSON.stringify(row);
-}
-
 /** The `w:<by>` fields that name the authors of these entries. */
 export function nameFields(entries: readonly AuditEntry[]): Map<string, string> {
   const names = new Map<string, string>();
@@ -141,28 +196,174 @@ export function nameFields(entries: readonly AuditEntry[]): Map<string, string> 
 
 export const authorField = (by: number): string => `w:${by}`;
 
-/** The authors an entry of v3 needs named (their `w:<by>` fields), to read a page of entries. */
-export function authorsOf(raws: readonly string[]): number[] {
-  const ids = new Set<number>();
-  for (const raw of raws) {
-    const by = raw.startsWith("[") ? Number(raw.slice(1).split(",")[1]) : Number.NaN;
-    if (Number.isSafeInteger(by)) ids.add(by);
-  }
-  return [...ids];
+/*
+ * Audit entries as Redis keeps them from schema v4 on: one list element per
+ * write (per run of entries with the same time, author and source), JSON
+ *   [[at, by, named, source?], prefix, target, old, new, target, old, new, …]
+ * `at` in ms since the epoch (an ISO string only when it would not read back
+ * the same), `named` 1 when the entries name their author, whose name is the
+ * report's field `w:<by>` (written with the entries: once per member, not
+ * once per entry); each target is `prefix` + the target written.
+ *
+ * A narrative part's text is not kept twice. An entry's `new` is `true` when
+ * it is the text as the next entry of the same part found it (its `old`), or
+ * as the report holds it now when no later entry changed it (both clipped as
+ * auditValue clips). Every later write keeps that true: a write whose first
+ * entry of a part does not start from the text as stored (or that changes a
+ * part without an entry) first appends an anchor `[[], part, text as it was]`.
+ * The reference points from older to newer entries only, so the trim, which
+ * drops the oldest, never loses what a kept entry needs.
+ *
+ * Rows of v3 (`[at, by, target, old, new, named, source?]`) and the JSON
+ * objects of v2 and before are read as they are.
+ */
+
+type AuditValue = AuditEntry["old"];
+
+/** What an entry records of a narrative part's text: what the bot records (auditValue). */
+const partText = (report: StoredReport | undefined, part: string): AuditValue =>
+  auditValue(report?.draft.narrative[part as keyof StoredReport["draft"]["narrative"]]);
+
+const PARTS: ReadonlySet<string> = new Set(NARRATIVE_IDS);
+
+/** The longest start of every target that ends with a dot ("" for one target). */
+function commonPrefix(targets: string[]): string {
+  if (targets.length < 2) return "";
+  let prefix = targets[0]!;
+  for (const t of targets) while (!t.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix.slice(0, prefix.lastIndexOf(".") + 1);
 }
 
-export function decodeAudit(key: string, raw: string, names: ReadonlyMap<number, string>): AuditEntry {
-  if (!raw.startsWith("[")) return decode(AuditEntry, key, raw);
-  let row: unknown;
-  try {
-    row = JSON.parse(raw);
-  } catch {
-    throw new StoreDataError(key, "stored value is not valid JSON");
+/**
+ * The list elements of one write's audit entries (oldest first), anchors
+ * first. `before` is the report the write starts from (undefined for a new
+ * report, whose trail starts empty), `after` the report it writes.
+ */
+export function encodeAudit(
+  key: string,
+  entries: readonly AuditEntry[],
+  before: StoredReport | undefined,
+  after: StoredReport,
+): string[] {
+  const valid = entries.map((entry) => {
+    const parsed = AuditEntry.safeParse(entry);
+    if (!parsed.success)
+      throw new StoreDataError(key, `refused to write invalid data: ${z.prettifyError(parsed.error)}`);
+    return parsed.data;
+  });
+  const out: string[] = [];
+  if (before)
+    for (const part of PARTS) {
+      const first = valid.find((e) => e.target === part);
+      const was = partText(before, part);
+      const changed = partText(after, part) !== was;
+      if (first ? !Object.is(first.old, was) : changed) out.push(JSON.stringify([[], part, was]));
+    }
+  // Each entry's `new` as written: `true` when the next entry of its part, or the report, has that text.
+  const news: unknown[] = valid.map((e, i) => {
+    if (!PARTS.has(e.target) || typeof e.new !== "string") return e.new;
+    const next = valid.slice(i + 1).find((later) => later.target === e.target);
+    return Object.is(next ? next.old : partText(after, e.target), e.new) ? true : e.new;
+  });
+  let i = 0;
+  while (i < valid.length) {
+    const e = valid[i]!;
+    const ms = Date.parse(e.at);
+    const head: unknown[] = [new Date(ms).toISOString() === e.at ? ms : e.at, e.by, e.byName === undefined ? 0 : 1];
+    if (e.source !== undefined) head.push(e.source);
+    let end = i + 1;
+    const same = (o: AuditEntry) =>
+      o.at === e.at && o.by === e.by && (o.byName === undefined) === (e.byName === undefined) && o.source === e.source;
+    while (end < valid.length && same(valid[end]!)) end++;
+    const prefix = commonPrefix(valid.slice(i, end).map((o) => o.target));
+    const element: unknown[] = [head, prefix];
+    for (let j = i; j < end; j++) element.push(valid[j]!.target.slice(prefix.length), valid[j]!.old, news[j]);
+    out.push(JSON.stringify(element));
+    i = end;
   }
-  if (!Array.isArray(row) || row.length < 6) throw new StoreDataError(key, "stored audit entry is not an entry");
+  return out;
+}
+
+/**
+ * Reads audit list elements (newest first) into entries, newest first.
+ * `fields` are the report's fields as stored now (its authors' names and its
+ * narrative parts, which an entry may refer to); throws StoreDataError naming `key`.
+ */
+export function decodeAudit(key: string, raws: readonly string[], fields: Record<string, string>): AuditEntry[] {
+  const entries: AuditEntry[] = [];
+  /** The `old` of the next newer entry (or anchor) of each target met so far. */
+  const nextOld = new Map<string, AuditValue>();
+  const valid = (entry: unknown): AuditEntry => {
+    const parsed = AuditEntry.safeParse(entry);
+    if (!parsed.success)
+      throw new StoreDataError(key, `stored value does not match the schema: ${z.prettifyError(parsed.error)}`);
+    return parsed.data;
+  };
+  const add = (entry: AuditEntry) => {
+    entries.push(entry);
+    nextOld.set(entry.target, entry.old);
+  };
+  for (const raw of raws) {
+    if (!raw.startsWith("[")) {
+      add(decode(AuditEntry, key, raw));
+      continue;
+    }
+    let row: unknown;
+    try {
+      row = JSON.parse(raw);
+    } catch {
+      throw new StoreDataError(key, "stored value is not valid JSON");
+    }
+    if (!Array.isArray(row)) throw new StoreDataError(key, "stored audit entry is not an entry");
+    const [head] = row;
+    if (!Array.isArray(head)) {
+      add(v3Entry(key, row, fields, valid));
+      continue;
+    }
+    if (head.length === 0) {
+      if (row.length !== 3 || typeof row[1] !== "string") throw new StoreDataError(key, "stored anchor is not one");
+      nextOld.set(row[1], row[2] as AuditValue);
+      continue;
+    }
+    const [at, by, named, source] = head as unknown[];
+    const prefix = row[1];
+    if (typeof prefix !== "string" || row.length < 5 || (row.length - 2) % 3 !== 0)
+      throw new StoreDataError(key, "stored audit entry is not an entry");
+    const name = named === 1 ? fields[authorField(by as number)] : undefined;
+    const base = {
+      at: typeof at === "number" ? new Date(at).toISOString() : at,
+      by,
+      ...(name === undefined ? {} : { byName: name }),
+    };
+    // Newest first within the write too: its last entry is the newest.
+    for (let i = row.length - 3; i >= 2; i -= 3) {
+      const target = `${prefix}${row[i]}`;
+      const next = row[i + 2] === true ? refersTo(target, nextOld, fields) : row[i + 2];
+      add(valid({ ...base, target, old: row[i + 1], new: next, ...(source === undefined ? {} : { source }) }));
+    }
+  }
+  return entries;
+}
+
+/** The text an entry's `new: true` stands for: the next entry's `old`, else the part as stored now. */
+function refersTo(
+  target: string,
+  nextOld: ReadonlyMap<string, AuditValue>,
+  fields: Record<string, string>,
+): AuditValue {
+  return nextOld.has(target) ? nextOld.get(target)! : auditValue(fields[`n:${target}`]);
+}
+
+function v3Entry(
+  key: string,
+  row: unknown[],
+  fields: Record<string, string>,
+  valid: (entry: unknown) => AuditEntry,
+): AuditEntry {
+  if (row.length < 6) throw new StoreDataError(key, "stored audit entry is not an entry");
   const [at, by, target, old, next, named, source] = row;
-  const name = named === 1 ? names.get(by as number) : undefined;
-  const entry = {
+  const name = named === 1 ? fields[authorField(by as number)] : undefined;
+  return valid({
     at: typeof at === "number" ? new Date(at).toISOString() : at,
     by,
     ...(name === undefined ? {} : { byName: name }),
@@ -170,9 +371,5 @@ export function decodeAudit(key: string, raw: string, names: ReadonlyMap<number,
     old,
     new: next,
     ...(source === undefined ? {} : { source }),
-  };
-  const parsed = AuditEntry.safeParse(entry);
-  if (!parsed.success)
-    throw new StoreDataError(key, `stored value does not match the schema: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  });
 }

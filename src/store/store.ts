@@ -77,6 +77,17 @@ export const AuditEntry = z.strictObject({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
+/** Audit trails keep the start of long texts only, so they stay small. */
+export const AUDIT_TEXT = 200;
+
+/** What an audit entry records of a value: empty texts as null, long ones clipped. */
+export const auditValue = (v: number | string | null | undefined): AuditEntry["old"] =>
+  v === undefined || v === ""
+    ? null
+    : typeof v === "string" && v.length > AUDIT_TEXT
+      ? `${v.slice(0, AUDIT_TEXT)}…`
+      : v;
+
 /**
  * Where a member is: the question last SHOWN to them (its step in the form and
  * the message that showed it). A text answers this question, not whatever the
@@ -337,7 +348,11 @@ export interface SentStage extends ReminderStageRef {
 
 export const stageRefKey = (ref: ReminderStageRef): string => `${ref.reportId} ${ref.stage}`;
 
-/** Audit trails are bounded so a busy report cannot grow without limit. */
+/**
+ * Audit trails are bounded so a busy report cannot grow without limit: the
+ * history holds the last AUDIT_LIMIT entries (Redis keeps the entries of the
+ * last AUDIT_LIMIT writes, one list element each).
+ */
 export const AUDIT_LIMIT = 1000;
 
 /**
@@ -362,8 +377,16 @@ export type StoreLimits = { handledLimit?: number };
  *      members carry a position
  *   3  Redis keeps a report as fields (report-fields.ts), so a write sends
  *      what changed; a v2 report is rewritten whole at its next write
+ *   4  smaller in Redis (report-fields.ts): a table row's cells in one field,
+ *      values over 64 bytes (the narrative parts) in a second hash `text:<id>`
+ *      so the report's hash stays compact, and one audit element per write
+ *      that names author and time once and refers to a narrative text the
+ *      report or a later entry holds; a v3 report is rewritten whole at its
+ *      next write, v3 audit rows are read as they are. The embedded store
+ *      keeps the same fields, a row each (its table layout v4): opening an
+ *      older file moves every report's JSON row into them
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Stored data that cannot be used (unknown version, bad shape), or a refused write. */
 export class StoreDataError extends Error {
