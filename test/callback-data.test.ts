@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ACTIONS, type Action, decodeCallback, encodeCallback } from "../src/bot/callback-data.js";
+import { ACTIONS, type Action, decodeCallback, decodeEnvelope, encodeCallback } from "../src/bot/callback-data.js";
 
 describe("callback data: each action's argument parsed once, as declared", () => {
   it("reads a step index as a number and nothing else", () => {
@@ -29,5 +29,26 @@ describe("callback data: each action's argument parsed once, as declared", () =>
     expect(new Set(codes).size).toBe(codes.length);
     for (const action of Object.keys(ACTIONS) as Action[])
       expect(Buffer.byteLength(encodeCallback(action, "A".repeat(16), "9".repeat(24)))).toBeLessThanOrEqual(64);
+  });
+});
+
+describe("decodeEnvelope remembers the last data decoded", () => {
+  it("answers each data for itself, however the calls alternate", () => {
+    const datas = [
+      encodeCallback("goto", "r1", 3),
+      encodeCallback("goto", "r2", 3),
+      encodeCallback("rowZero", "r1", 3),
+      "1|?|r1|3",
+      "",
+      encodeCallback("sections", "abc"),
+    ];
+    const fresh = (data: string) => {
+      const [version, code, reportId, raw] = data.split("|");
+      const action = (Object.keys(ACTIONS) as Action[]).find((a) => ACTIONS[a].code === code);
+      return version === "1" && action && reportId && raw !== undefined ? { action, reportId, raw } : undefined;
+    };
+    for (const i of [0, 0, 1, 0, 2, 2, 3, 0, 3, 4, 5, 1, 5, 4, 0])
+      expect(decodeEnvelope(datas[i]!), `call with ${datas[i]}`).toEqual(fresh(datas[i]!));
+    expect(decodeEnvelope(undefined)).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { flowFor } from "../flows/index.js";
 import { checkReport } from "../src/form/check-report.js";
@@ -38,5 +39,46 @@ describe("visibleText: what an officer can see", () => {
       const missing = checkReport(flow, draft).find((f) => f.rule === "missing" && f.cells.includes("overview.active"));
       expect(missing).toBeDefined();
     }
+  });
+});
+
+describe("hasVisibleText stops at the first visible character", () => {
+  it("says what visibleText says, over texts of invisible, space and visible characters", () => {
+    const pieces = [
+      "\u200b",
+      "\u200c",
+      "\u200d",
+      "\u200e",
+      "\u2060",
+      "\ufeff",
+      "\u00ad",
+      "\u{e0001}",
+      "\u{1d173}",
+      "\u3000",
+      "\u00a0",
+      " ",
+      "\n",
+      "\t",
+      "\u2028",
+      "a",
+      "字",
+      "𠀀",
+      "👩",
+      "。",
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 8 }), (parts) => {
+        const text = parts.join("");
+        expect(hasVisibleText(text)).toBe(visibleText(text) !== "");
+      }),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 12 }), (text) => {
+        expect(hasVisibleText(text)).toBe(visibleText(text) !== "");
+      }),
+      { numRuns: 3000 },
+    );
+    expect(hasVisibleText(undefined)).toBe(false);
   });
 });

@@ -140,8 +140,24 @@ export interface Envelope {
   raw: string;
 }
 
-export function decodeEnvelope(data: string | undefined): Envelope | undefined {
-  if (data === undefined || data.length > 64) return undefined;
+/**
+ * The last data decoded and its envelope: a button press is decoded by the
+ * guard in create-bot and again by each feature's button handler it passes,
+ * all with the same data. The envelope depends on the data alone; it is
+ * shared, so callers only read it.
+ */
+let last: { data: string; envelope: Readonly<Envelope> | undefined } | undefined;
+
+export function decodeEnvelope(data: string | undefined): Readonly<Envelope> | undefined {
+  if (data === undefined) return undefined;
+  if (last?.data === data) return last.envelope;
+  const envelope = readEnvelope(data);
+  last = { data, envelope };
+  return envelope;
+}
+
+function readEnvelope(data: string): Envelope | undefined {
+  if (data.length > 64) return undefined;
   const [version, code, reportId, raw, ...rest] = data.split("|");
   const action = code === undefined ? undefined : CODES.get(code);
   if (version !== VERSION || !action || rest.length > 0 || reportId === undefined || raw === undefined)
@@ -154,7 +170,7 @@ export function decodeEnvelope(data: string | undefined): Envelope | undefined {
 export const argKind = (action: Action): ArgSpec["kind"] => ACTIONS[action].arg.kind;
 
 /** The button with its argument parsed as its action declares, or undefined when the argument is out of shape. */
-export function parseCallback(envelope: Envelope): Callback | undefined {
+export function parseCallback(envelope: Readonly<Envelope>): Callback | undefined {
   const arg = parseArg(ACTIONS[envelope.action].arg, envelope.raw);
   return arg === undefined ? undefined : ({ action: envelope.action, reportId: envelope.reportId, arg } as Callback);
 }

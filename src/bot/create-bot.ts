@@ -1,10 +1,11 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { conversations } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
-import { Bot, type BotConfig, Composer, type Context } from "grammy";
+import { Bot, type BotConfig, type Composer, type Context } from "grammy";
 import { isStoreUnavailable } from "../store/store-unavailable.js";
 import { resendAck } from "./ask.js";
 import { decodeEnvelope } from "./callback-data.js";
+import { BotComposer } from "./composer.js";
 import type { BotContext, Deps } from "./context.js";
 import { campaignAdminFeature } from "./features/campaign-admin.js";
 import { campaignDatesFeature } from "./features/campaign-dates.js";
@@ -55,14 +56,16 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
     await next();
   });
 
-  const guarded = bot.errorBoundary(async (err) => {
+  // Everything inside the boundary runs on the cheaper composer (composer.ts).
+  const guarded = new BotComposer<BotContext>();
+  bot.errorBoundary(async (err) => {
     // The store is down: the update stays in the inbox; the consumer tells the officer and tries again.
     if (isStoreUnavailable(err.error)) throw err.error;
     err.ctx.log.error({ err: err.error }, "update failed");
     await answerFailure(err.ctx, "抱歉，出错了，刚才的操作没有完成。请再试一次，或发 /start。", resendAck).catch(
       () => undefined,
     );
-  });
+  }, guarded);
 
   guarded.use(async (ctx, next) => {
     if (ctx.chat && ctx.chat.type !== "private") {
@@ -147,7 +150,7 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
 
 /** Replies for what no feature took: unknown commands, stickers and photos, forged or stale buttons. */
 function fallbacks(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.on("callback_query", (ctx) =>
     ctx.answerCallbackQuery({
       text: decodeEnvelope(ctx.callbackQuery.data) ? EXPIRED_BUTTON : INVALID_BUTTON,

@@ -171,13 +171,36 @@ interface TextAnalysis {
   values: WeakMap<readonly string[], Statement[]>;
   zeros: WeakMap<readonly string[], Statement[]>;
   ofWhich?: OfWhich[];
+  /** What callers worked out from this text alone (readsOf). */
+  derived: WeakMap<object, unknown>;
 }
 const recent = new BoundedCache<string, TextAnalysis>(512);
 
 function analysisOf(text: string): TextAnalysis {
   return (
-    recent.get(text) ?? recent.set(text, { quantities: quantities(text), values: new WeakMap(), zeros: new WeakMap() })
+    recent.get(text) ??
+    recent.set(text, {
+      quantities: quantities(text),
+      values: new WeakMap(),
+      zeros: new WeakMap(),
+      derived: new WeakMap(),
+    })
   );
+}
+
+/**
+ * What `read` works out from `text` alone, remembered with the text's
+ * analysis under `key`: an object that stands for how it is read (e.g. a
+ * rule's list of claims for one part), never changed in place. The checks
+ * re-run a part's claims whenever a cell they compare changes; the text
+ * usually has not, so the phrases are not matched again.
+ */
+export function readsOf<T>(text: string, key: object, read: () => T): T {
+  const { derived } = analysisOf(text);
+  if (derived.has(key)) return derived.get(key) as T;
+  const made = read();
+  derived.set(key, made);
+  return made;
 }
 
 function remembered<T>(cache: WeakMap<readonly string[], T[]>, patterns: readonly string[], find: () => T[]): T[] {

@@ -1,5 +1,5 @@
 import { type CheckUnit, checkInput, checkUnits, type Previous } from "./check-report.js";
-import { type Draft, NARRATIVE_IDS } from "./draft.js";
+import { type Draft, NARRATIVE_IDS, type NarrativeId } from "./draft.js";
 import type { Finding } from "./finding.js";
 import type { Flow } from "./flow-schema.js";
 
@@ -32,13 +32,27 @@ export function recheck(base: Checked, draft: Draft, previous: Previous | undefi
   if (base.draft.format !== draft.format)
     throw new Error(`recheck across formats (${base.draft.format} → ${draft.format}): use checkAll`);
   const dirty = new Set<number>();
-  const index = readIndex(base.flow);
-  const touch = (key: string) => {
-    for (const i of index.get(key) ?? []) dirty.add(i);
-  };
-  for (const key of changedKeys(base.draft, draft)) touch(key);
-  if (!sameDraft(base.previous?.draft, previous?.draft) || base.previous?.flow !== previous?.flow) touch(PREVIOUS);
+  const reads = readTable(base.flow);
+  const a = base.draft;
+  // Only cells some unit reads can make a unit dirty, and units read a cell by its value alone (an
+  // empty cell and a missing one read alike), so the read cells' values are compared, nothing else:
+  // no scan of every key of two large records on each answer.
+  if (a.cells !== draft.cells) {
+    const before = a.cells;
+    const after = draft.cells;
+    for (const { id, units } of reads.cells) if (before[id] !== after[id]) addAll(dirty, units);
+  }
+  if (a.narrative !== draft.narrative)
+    for (const { id, units } of reads.parts) if (a.narrative[id] !== draft.narrative[id]) addAll(dirty, units);
+  if (a.org !== draft.org) addAll(dirty, reads.org);
+  if (a.year !== draft.year || a.date !== draft.date || a.contact !== draft.contact) addAll(dirty, reads.fields);
+  if (!sameDraft(base.previous?.draft, previous?.draft) || base.previous?.flow !== previous?.flow)
+    addAll(dirty, reads.previous);
   return recheckUnits(base.flow, draft, previous, checkUnits(base.flow), dirty, base.byUnit);
+}
+
+function addAll(set: Set<number>, items: readonly number[] | undefined): void {
+  if (items) for (const i of items) set.add(i);
 }
 
 function recheckUnits(
@@ -50,41 +64,63 @@ function recheckUnits(
   before: readonly (readonly Finding[])[],
 ): Checked {
   const input = dirty.size > 0 ? checkInput(flow, draft, previous) : undefined;
-  const byUnit = all.map((unit, i) => {
-    if (!input || !dirty.has(i)) return before[i] ?? NONE;
-    const found = unit.run(input);
-    return found.length === 0 ? NONE : found;
-  });
-  return { flow, draft, previous, byUnit, findings: byUnit.flat(), ran: dirty.size };
+  // Plain loops: this runs on every answer over all of the flow's units, most of them kept and empty.
+  const byUnit: (readonly Finding[])[] = new Array(all.length);
+  const findings: Finding[] = [];
+  for (let i = 0; i < all.length; i++) {
+    let found = before[i] ?? NONE;
+    if (input && dirty.has(i)) {
+      const ran = all[i]!.run(input);
+      found = ran.length === 0 ? NONE : ran;
+    }
+    byUnit[i] = found;
+    for (const f of found) findings.push(f);
+  }
+  return { flow, draft, previous, byUnit, findings, ran: dirty.size };
 }
 
 const ORG = "org";
 const FIELDS = "fields";
-const PREVIOUS = "previous";
 const cellKey = (id: string) => `c:${id}`;
 const partKey = (id: string) => `p:${id}`;
 
-const indexes = new WeakMap<Flow, Map<string, number[]>>();
+/** Who reads what: each cell and part some unit reads, with those units; the units reading the rest. */
+interface ReadTable {
+  cells: readonly { id: string; units: readonly number[] }[];
+  parts: readonly { id: NarrativeId; units: readonly number[] }[];
+  org: readonly number[];
+  fields: readonly number[];
+  previous: readonly number[];
+}
 
-/** Read key → the units that read it. */
-function readIndex(flow: Flow): Map<string, number[]> {
-  const known = indexes.get(flow);
+const tables = new WeakMap<Flow, ReadTable>();
+
+/** The flow's read table, built once per flow from its units' reads. */
+function readTable(flow: Flow): ReadTable {
+  const known = tables.get(flow);
   if (known) return known;
-  const index = new Map<string, number[]>();
-  const add = (key: string, unit: number) => {
-    const list = index.get(key);
+  const cells = new Map<string, number[]>();
+  const parts = new Map<NarrativeId, number[]>();
+  const add = <K>(map: Map<K, number[]>, key: K, unit: number) => {
+    const list = map.get(key);
     if (list) list.push(unit);
-    else index.set(key, [unit]);
+    else map.set(key, [unit]);
   };
+  const table = { org: [] as number[], fields: [] as number[], previous: [] as number[] };
   checkUnits(flow).forEach(({ reads }, i) => {
-    for (const id of reads.cells) add(cellKey(id), i);
-    for (const id of reads.parts) add(partKey(id), i);
-    if (reads.org) add(ORG, i);
-    if (reads.fields) add(FIELDS, i);
-    if (reads.previous) add(PREVIOUS, i);
+    for (const id of reads.cells) add(cells, id, i);
+    for (const id of reads.parts) add(parts, id, i);
+    if (reads.org) table.org.push(i);
+    if (reads.fields) table.fields.push(i);
+    if (reads.previous) table.previous.push(i);
   });
-  indexes.set(flow, index);
-  return index;
+  const made: ReadTable = {
+    ...table,
+    cells: [...cells].map(([id, units]) => ({ id, units })),
+    parts: [...parts].map(([id, units]) => ({ id, units })),
+  };
+  tables.set(flow, made);
+  return made;
 }
 
 /** The read keys in which two drafts of one format differ. */

@@ -12,9 +12,19 @@ export function visibleText(text: string): string {
   return text.replace(INVISIBLE, "").replace(EDGE_SPACE, "");
 }
 
-/** True when the text has something an officer can see. */
+/**
+ * A character visibleText keeps and does not trim: the zero-width joiner, or
+ * one that is neither a format character nor whitespace.
+ */
+const VISIBLE_CHAR = /\u200d|[^\p{Cf}\p{White_Space}]/u;
+
+/**
+ * True when the text has something an officer can see, i.e. visibleText is
+ * not empty. Asked for every part each time the next question is worked out,
+ * so it stops at the first visible character instead of building the text.
+ */
 export function hasVisibleText(text: string | undefined): boolean {
-  return text !== undefined && visibleText(text) !== "";
+  return text !== undefined && VISIBLE_CHAR.test(text);
 }
 
 /** Characters as the officer counts them (a code point each, not UTF-16 units). */

@@ -56,7 +56,8 @@ import {
  *                     fields (report-fields.ts) of up to SMALL_VALUE bytes, so it
  *                     stays in Redis' compact encoding; v2 and before { version, json }
  *   text:<id>         hash: the report's longer fields (its narrative parts), from v4
- *   audit:<id>        list of audit entries, oldest first (RPUSH), bounded
+ *   audit:<id>        list of audit elements, one per write (report-fields.ts
+ *                     encodeAudit), oldest first (RPUSH), bounded
  *   member:<userId>   set of report ids the user may edit
  *   user:<userId>     string (JSON): current report, position
  *   handled:<userId>  sorted set of the update ids handled for the user, by

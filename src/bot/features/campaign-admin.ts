@@ -1,5 +1,5 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
-import { Composer, type Context } from "grammy";
+import type { Composer, Context } from "grammy";
 import { type CampaignInput, newCampaign } from "../../campaign/campaign.js";
 import { CAMPAIGN_FORM_EXAMPLE, parseCampaignForm } from "../../campaign/campaign-form.js";
 import { joinLink, newInvitation } from "../../campaign/invitation.js";
@@ -7,6 +7,7 @@ import { chineseDate } from "../../form/deadline.js";
 import { MESSAGE_LIMIT } from "../../report/split-text.js";
 import { newCampaignId } from "../../store/store.js";
 import { decideFor, originOf } from "../campaign-access.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, packLines } from "../html.js";
 import { CREATE_CAMPAIGN } from "../wizards.js";
@@ -73,7 +74,7 @@ async function campaignConversation(conversation: Conversation<BotContext, Conte
 }
 
 export function campaignAdminFeature(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.use(createConversation(campaignConversation, CREATE_CAMPAIGN));
   composer.command("campaign", async (ctx) => {
     const decision = decideFor(ctx, "create_campaign", {});

@@ -1,5 +1,5 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
-import { Composer, type Context } from "grammy";
+import type { Composer, Context } from "grammy";
 import { type Campaign, changeCampaign } from "../../campaign/campaign.js";
 import { type CampaignDates, parseDatesForm } from "../../campaign/campaign-form.js";
 import { defaultExpiry } from "../../campaign/invitation.js";
@@ -7,6 +7,7 @@ import { chineseDate } from "../../form/deadline.js";
 import type { AuditEntry, StoredReport } from "../../store/store.js";
 import { decodeCallback, encodeCallback } from "../callback-data.js";
 import { campaignToManage, chooseCampaign, commitCampaign, decideFor } from "../campaign-access.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { auditEntry } from "../report-access.js";
@@ -142,7 +143,7 @@ async function datesConversation(
 }
 
 export function campaignDatesFeature(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.use(createConversation(datesConversation, EDIT_CAMPAIGN_DATES));
   composer.command("dates", async (ctx) => {
     const campaigns = (await ctx.deps.store.listCampaigns()).filter(

@@ -1,10 +1,11 @@
-import { Composer, InlineKeyboard } from "grammy";
+import { type Composer, InlineKeyboard } from "grammy";
 import { type Campaign, changeCampaign, unitOf } from "../../campaign/campaign.js";
 import { ASK_FOR_NEW_LINK, checkInvitation, JOIN_PREFIX, parseJoinPayload } from "../../campaign/invitation.js";
 import { NEW_REPORT, type StoredReport } from "../../store/store.js";
 import { askCurrent } from "../ask.js";
 import { decodeCallback, encodeCallback } from "../callback-data.js";
 import { commitCampaign } from "../campaign-access.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { auditEntry } from "../report-access.js";
@@ -152,7 +153,7 @@ async function openJoinLink(ctx: BotContext, payload: string): Promise<void> {
 }
 
 export function campaignJoinFeature(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.command("start", async (ctx, next) => {
     const payload = ctx.match.trim();
     if (!payload.startsWith(JOIN_PREFIX)) return next();

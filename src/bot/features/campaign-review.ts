@@ -1,5 +1,5 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
-import { Composer, type Context, InlineKeyboard, InputFile } from "grammy";
+import { type Composer, type Context, InlineKeyboard, InputFile } from "grammy";
 import { formSteps, sectionNumber } from "../../form/form-steps.js";
 import { reportSummary } from "../../form/report-summary.js";
 import { REVIEW_COMMENT_LIMIT, type Review, type ReviewComment } from "../../form/review.js";
@@ -8,6 +8,7 @@ import type { StoredReport } from "../../store/store.js";
 import { decodeCallback, encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
 import { decideFor, loadTarget, tell } from "../campaign-access.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { safeFileName } from "../file-name.js";
 import { escapeHtml } from "../html.js";
@@ -161,7 +162,7 @@ async function returnConversation(
 }
 
 export function campaignReviewFeature(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.use(createConversation(returnConversation, RETURN_REPORT));
   composer.command("submit", async (ctx) => {
     const report = await currentReport(ctx);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Composer, InlineKeyboard, InputFile } from "grammy";
+import { type Composer, InlineKeyboard, InputFile } from "grammy";
 import { type Campaign, unitOf } from "../../campaign/campaign.js";
 import { dashboardPage, FILTERS, type Filter, isFilter } from "../../campaign/dashboard.js";
 import { dashboardRows, unitReports } from "../../campaign/dashboard-rows.js";
@@ -11,6 +11,7 @@ import { reportTitle } from "../../report/report-text.js";
 import type { StoredReport } from "../../store/store.js";
 import { decodeCallback, encodeCallback } from "../callback-data.js";
 import { chooseCampaign, commitCampaign, decideFor, NO_CAMPAIGN, supervisedCampaigns } from "../campaign-access.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { safeFileName } from "../file-name.js";
 import { escapeHtml } from "../html.js";
@@ -170,7 +171,7 @@ async function collect(ctx: BotContext, campaign: Campaign): Promise<void> {
 }
 
 export function dashboardFeature(preview: ReportSender): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.command("dashboard", (ctx) =>
     pickCampaign(
       ctx,

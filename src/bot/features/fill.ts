@@ -1,4 +1,4 @@
-import { Composer } from "grammy";
+import type { Composer } from "grammy";
 import { type Draft, PART_LIMIT } from "../../form/draft.js";
 import { type FormStep, formSteps, nextOpenStep } from "../../form/form-steps.js";
 import { parseRow } from "../../form/parse-answer.js";
@@ -8,6 +8,7 @@ import type { AuditEntry, Position, StoredReport } from "../../store/store.js";
 import { askCurrent, sendFinish } from "../ask.js";
 import type { CallbackOf } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { answeredStep, sendAck } from "../once-only.js";
@@ -369,7 +370,7 @@ async function moveCursor(ctx: BotContext, report: StoredReport, to: number, fro
 }
 
 export function fillFeature(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.command("fill", async (ctx) => {
     const report = await currentReport(ctx);
     if (!report) await ctx.reply(NO_REPORT);

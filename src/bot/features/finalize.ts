@@ -1,4 +1,4 @@
-import { Composer, InlineKeyboard, InputFile } from "grammy";
+import { type Composer, InlineKeyboard, InputFile } from "grammy";
 import { uncheckedCrossYear } from "../../form/cross-year.js";
 import type { Finding } from "../../form/finding.js";
 import { exportReport } from "../../form/load-report.js";
@@ -13,6 +13,7 @@ import { narrativePreview, tablePreview } from "../../report/table-preview.js";
 import type { StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { safeFileName } from "../file-name.js";
 import { escapeHtml } from "../html.js";
@@ -270,7 +271,7 @@ async function sendExport(ctx: BotContext, report: StoredReport): Promise<void> 
 // --- Wiring ---
 
 export function finalizeFeature(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   const withReport = (action: (ctx: BotContext, report: StoredReport) => Promise<void>) => async (ctx: BotContext) => {
     const report = await currentReport(ctx);
     if (report) await action(ctx, report);

@@ -1,4 +1,4 @@
-import { Composer, InlineKeyboard } from "grammy";
+import { type Composer, InlineKeyboard } from "grammy";
 import { beijingStamp } from "../../form/beijing-time.js";
 import { describeCell } from "../../form/cell-names.js";
 import { chineseDate } from "../../form/deadline.js";
@@ -8,6 +8,7 @@ import { MESSAGE_LIMIT } from "../../report/split-text.js";
 import type { AuditEntry, StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, packLines } from "../html.js";
 import { currentReport } from "../report-access.js";
@@ -94,7 +95,7 @@ async function sendPage(ctx: BotContext, report: StoredReport, page: number): Pr
 }
 
 export function historyFeature(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.command("history", async (ctx) => {
     const report = await currentReport(ctx);
     if (!report) await ctx.reply(NO_REPORT);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Composer, InlineKeyboard } from "grammy";
+import { type Composer, InlineKeyboard } from "grammy";
 import type { Document } from "grammy/types";
 import { z } from "zod";
 import { Draft } from "../../form/draft.js";
@@ -16,6 +16,7 @@ import type { AuditEntry, StoredReport } from "../../store/store.js";
 import { sendCard } from "../ask.js";
 import { decodeEnvelope, encodeCallback, parseCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { keepLastYearReport, leafCellsOnly } from "../last-year-report.js";
@@ -422,7 +423,7 @@ async function onReadChoice(ctx: BotContext, arg: string): Promise<void> {
 }
 
 export function importFeature(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.on("message:document", (ctx) => onDocument(ctx, ctx.message.document));
   composer.on("message:text", async (ctx, next) => {
     if (!looksLikePastedReport(ctx.message.text)) return next();

@@ -1,8 +1,9 @@
-import { Composer, InlineKeyboard } from "grammy";
+import { type Composer, InlineKeyboard } from "grammy";
 import { type Campaign, changeCampaign, unitOf } from "../../campaign/campaign.js";
 import { joinLink, newInvitation, revokeInvitations } from "../../campaign/invitation.js";
 import { decodeCallback, encodeCallback } from "../callback-data.js";
 import { campaignToManage, chooseCampaign, commitCampaign, decideFor } from "../campaign-access.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 
@@ -27,7 +28,7 @@ async function showUnits(ctx: BotContext, campaign: Campaign): Promise<void> {
 }
 
 export function linksFeature(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.command("links", async (ctx) => {
     const campaigns = (await ctx.deps.store.listCampaigns()).filter(
       (c) => decideFor(ctx, "manage", { campaign: c }).ok,

@@ -1,6 +1,7 @@
-import { Composer } from "grammy";
+import type { Composer } from "grammy";
 import { decodeCallback } from "../callback-data.js";
 import { decideFor, loadTarget, tell } from "../campaign-access.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { showMembers } from "../members-view.js";
@@ -14,7 +15,7 @@ import { NO_REPORT } from "../views/replies.js";
  */
 
 export function membersFeature(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.command("members", async (ctx) => {
     const report = await currentReport(ctx);
     if (report) await showMembers(ctx, report);

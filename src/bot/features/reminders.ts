@@ -1,8 +1,9 @@
-import { Composer } from "grammy";
+import type { Composer } from "grammy";
 import { nextOpenStep } from "../../form/form-steps.js";
 import type { StoredReport } from "../../store/store.js";
 import { askCurrent, sendCard } from "../ask.js";
 import { onReportAction } from "../callbacks.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { createAndOpen } from "../create-report.js";
 import { escapeHtml } from "../html.js";
@@ -57,7 +58,7 @@ async function startNextYear(ctx: BotContext, last: StoredReport): Promise<void>
 }
 
 export function remindersFeature(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   onReportAction(composer, ["resume", "newYear"], async (ctx, callback, report) => {
     await ctx.answerCallbackQuery();
     if (ctx.from) await ctx.deps.store.reminders.clearInactive(ctx.from.id);

@@ -1,9 +1,10 @@
-import { Composer, InlineKeyboard } from "grammy";
+import { type Composer, InlineKeyboard } from "grammy";
 import { reportSummary } from "../../form/report-summary.js";
 import type { StoredReport } from "../../store/store.js";
 import { resendAck, sendCard } from "../ask.js";
 import { type CallbackOf, encodeCallback, type REPORT_BUTTONS } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { createAndOpen } from "../create-report.js";
 import { escapeHtml } from "../html.js";
@@ -136,7 +137,7 @@ async function onButton(ctx: BotContext, callback: CallbackOf<"reports">, report
 }
 
 export function reportsFeature(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.command("reports", sendList);
   onReportAction(composer, ["reports"], onButton);
   onReportAction(composer, ["newSame"], async (ctx, callback, report) => {

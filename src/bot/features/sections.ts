@@ -1,8 +1,9 @@
-import { Composer, InlineKeyboard } from "grammy";
+import { type Composer, InlineKeyboard } from "grammy";
 import { type FormStep, formSteps, isAnswered, sectionProgress } from "../../form/form-steps.js";
 import type { StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { currentReport } from "../report-access.js";
@@ -55,7 +56,7 @@ async function sendSection(ctx: BotContext, report: StoredReport, index: number)
 }
 
 export function sectionsFeature(): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.command("sections", async (ctx) => {
     const report = await currentReport(ctx);
     if (!report) await ctx.reply(NO_REPORT);

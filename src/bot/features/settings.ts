@@ -1,5 +1,5 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
-import { Composer, type Context, InlineKeyboard } from "grammy";
+import { type Composer, type Context, InlineKeyboard } from "grammy";
 import { chineseDate, DEFAULT_PLAN, defaultDeadline, parseDate } from "../../form/deadline.js";
 import type { FormatId } from "../../form/draft.js";
 import type { FlowRegistry } from "../../form/flow-registry.js";
@@ -8,6 +8,7 @@ import type { StoredReport } from "../../store/store.js";
 import { sendCard } from "../ask.js";
 import { encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import {
@@ -316,7 +317,7 @@ async function editSettingConversation(
 
 /** `onward`: how /report goes on after a date or contact it asked for was saved. */
 export function settingsFeature(flows: FlowRegistry, onward: ContinueReport): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.use(
     createConversation(
       (conversation: Conversation<BotContext, Context>, ctx: Context, reportId: string, field: string, then?: string) =>

@@ -1,10 +1,11 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
-import { Composer, type Context, InlineKeyboard } from "grammy";
+import { type Composer, type Context, InlineKeyboard } from "grammy";
 import { defaultReportYear } from "../../form/deadline.js";
 import type { StoredReport } from "../../store/store.js";
 import { askCurrent, sendCard } from "../ask.js";
 import { decodeCallback, encodeCallback, NO_REPORT } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
+import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { createAndOpen } from "../create-report.js";
 import { escapeHtml } from "../html.js";
@@ -80,7 +81,7 @@ export type CardActions = Record<
 >;
 
 export function startFeature(card: CardActions): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+  const composer = new BotComposer<BotContext>();
   composer.use(createConversation(createReportConversation, CREATE_REPORT));
 
   composer.command("start", async (ctx) => {

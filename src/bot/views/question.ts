@@ -3,7 +3,7 @@ import type { Draft } from "../../form/draft.js";
 import type { Finding } from "../../form/finding.js";
 import type { Flow } from "../../form/flow-schema.js";
 import type { FormStep } from "../../form/form-steps.js";
-import { computeValues } from "../../form/totals.js";
+import { valuesOf } from "../../form/totals.js";
 import { hasVisibleText, visibleLength } from "../../form/visible-text.js";
 import { formatNumber } from "../../report/format-number.js";
 import type { StoredReport } from "../../store/store.js";
@@ -121,9 +121,10 @@ export function rowSavedText(
   newFindings: Finding[],
   notes: string[],
 ): string {
-  const values = computeValues(flow, draft.cells);
+  const totalId = `${step.row.id}.total`;
+  const values = valuesOf(flow, draft.cells, [...step.row.cells, totalId]);
   const shown = step.row.cells.map((id, i) => `${step.row.columns[i]} ${formatNumber(values.get(id) ?? 0)}`);
-  const total = values.get(`${step.row.id}.total`);
+  const total = values.get(totalId);
   if (total !== undefined) shown.push(`总计 ${formatNumber(total)}`);
   const lines = [`✅ 已保存：${escapeHtml(rowTitle(step))}`, escapeHtml(shown.join(" · "))];
   for (const note of notes) lines.push(escapeHtml(note));

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { NarrativeId } from "../draft.js";
 import type { Finding } from "../finding.js";
 import type { Claim, NarrativeClaimsRule, NarrativeSumsRule } from "../flow-schema.js";
-import { ofWhichMismatches, type Statement, statedValues, statedZeros } from "../narrative-numbers.js";
+import { ofWhichMismatches, readsOf, type Statement, statedValues, statedZeros } from "../narrative-numbers.js";
 import type { Values } from "../totals.js";
 import { roundSum } from "../totals.js";
 
@@ -29,18 +29,18 @@ export function checkNarrativeClaims(
   tableOf: (cell: string) => string,
 ): Finding[] {
   const findings: Finding[] = [];
-  const taken = new Set<number>();
-  for (const claim of claims) {
-    const read = { ...(claim.units ? { units: claim.units } : {}), after: claim.figureAfter };
-    const statements = [...statedValues(text, claim.patterns, read), ...statedZeros(text, claim.zeroPatterns)].filter(
-      (s) => !taken.has(s.at),
-    );
-    for (const s of statements) taken.add(s.at);
-    const cellValues = claim.cells.map((id) => values.get(id));
-    if (cellValues.some((v) => v === undefined)) continue;
-    const table = roundSum(cellValues.reduce<number>((sum, v) => sum + (v ?? 0), 0));
+  const stated = statementsOf(claims, text);
+  claims.forEach((claim, i) => {
+    const statements = stated[i] ?? [];
+    let table = 0;
+    for (const id of claim.cells) {
+      const v = values.get(id);
+      if (v === undefined) return;
+      table += v;
+    }
+    table = roundSum(table);
     const wrong = statements.find((s: Statement) => s.value !== table);
-    if (!wrong) continue;
+    if (!wrong) return;
     // Both sides in the officer's words: 一（一）写现行有效的行政规范性文件120件，表二为135件.
     const unit = wrong.unit ?? claim.units?.[0] ?? "件";
     const said = wrong.unit ? `${wrong.value}${unit}` : `没有（“${wrong.quote}”）`;
@@ -52,8 +52,28 @@ export function checkNarrativeClaims(
       numbers: [wrong.value, table],
       message: `${label}写${claim.name}${said}${quoted}，表${tableOf(claim.cells[0]!)}为${table}${unit}`,
     });
-  }
+  });
   return findings;
+}
+
+/**
+ * The statements each claim takes from the text, in the order of `claims`:
+ * a claim takes the numbers no claim before it took. They depend on the text
+ * and the claims only, so they are read once per text (readsOf), whatever
+ * the table says.
+ */
+export function statementsOf(claims: readonly Claim[], text: string): readonly (readonly Statement[])[] {
+  return readsOf(text, claims, () => {
+    const taken = new Set<number>();
+    return claims.map((claim) => {
+      const read = { ...(claim.units ? { units: claim.units } : {}), after: claim.figureAfter };
+      const statements = [...statedValues(text, claim.patterns, read), ...statedZeros(text, claim.zeroPatterns)].filter(
+        (s) => !taken.has(s.at),
+      );
+      for (const s of statements) taken.add(s.at);
+      return statements;
+    });
+  });
 }
 
 /** A9: "of which" parts that do not add up to their stated whole (the seed's 44 vs 3+3+7+1+27), in one part. */
