@@ -11,11 +11,12 @@ import { SCHEMA_VERSION, type Store } from "../src/store/store.js";
 
 /**
  * Stores written by earlier releases: schema v1 (main at 7ad3599), schema
- * v2 (main at 93a62ae) and schema v3 (main at bc25ae9, a report as hash
- * fields), the last two by test/support/write-store-fixtures.ts. Each is a Redis
- * dump (every key under the prefix with its type and value) and an embedded
- * store file, with three reports, their members, audit trails, user records
- * and a conversation state (v2 also handled update ids, an unsent
+ * v2 (main at 93a62ae) and schema v3 (main at bc25ae9: in Redis a report as
+ * hash fields, in the embedded store the last file keeping a report as one
+ * JSON row), the last two by test/support/write-store-fixtures.ts. Each is a
+ * Redis dump (every key under the prefix with its type and value) and an
+ * embedded store file, with three reports, their members, audit trails, user
+ * records and a conversation state (v2 on also handled update ids, an unsent
  * acknowledgement and positions). This build opens them, reads back the same
  * data, and writes over them in the current schema.
  */
@@ -251,24 +252,6 @@ describe.each([1, 2, 3])("a store written by schema v%i", (schema) => {
     });
   });
 
-  it(`embedded: reads back the same reports, members, audit trails, users, states and acknowledgements, and writes v${SCHEMA_VERSION}`, async () => {
-    const { open, expected, file } = embeddedFixture(schema);
-    const store = await open();
-    cleanups.push(() => store.close());
-    await readsBackTheSame(store, expected, ids(schema, "embedded-ids.json"));
-
-    const [id, before] = [...expected.reports.entries()][0]!;
-    const report = (await store.getReport(id))!;
-    expect((await store.updateReport(id, report.version, { cursor: report.cursor + 1 }, [])).ok).toBe(true);
-    await store.close();
-    const db = new Database(file, { readonly: true });
-    const row = db.prepare("SELECT json FROM reports WHERE id = ?").get(id) as { json: string };
-    db.close();
-    const stored = JSON.parse(row.json);
-    expect(stored.v).toBe(SCHEMA_VERSION);
-    expect(stored.draft).toEqual(before.draft);
-  });
-
   it("a value of a newer schema than this build is refused, never guessed at", async () => {
     const { open, raw, prefix, expected } = await redisFixture(schema);
     const [id] = [...expected.reports.keys()];
@@ -279,5 +262,56 @@ describe.each([1, 2, 3])("a store written by schema v%i", (schema) => {
     const store = await open();
     cleanups.push(() => store.close());
     await expect(store.getReport(id!)).rejects.toThrow(new RegExp(`unknown schema version "?${SCHEMA_VERSION + 1}`));
+  });
+});
+
+describe.each([1, 2, 3])("an embedded store written by schema v%i", (schema) => {
+  it("reads back the same reports, members, audit trails, users, states and acknowledgements, keeps every report as fields, and writes each", async () => {
+    const { open, expected, file } = embeddedFixture(schema);
+    const store = await open();
+    cleanups.push(() => store.close());
+    await readsBackTheSame(store, expected, ids(schema, "embedded-ids.json"));
+
+    // Opening the file moved every report out of its JSON row into field rows (table layout v4).
+    const probe = new Database(file, { readonly: true });
+    expect(probe.pragma("user_version", { simple: true })).toBe(4);
+    expect(probe.prepare("SELECT count(*) AS n FROM reports WHERE json <> ''").get()).toEqual({ n: 0 });
+    const fieldRows = probe
+      .prepare(
+        "SELECT report_id AS id, count(*) AS n FROM report_fields WHERE name = 'v' AND value = ? GROUP BY report_id",
+      )
+      .all(String(SCHEMA_VERSION)) as { id: string; n: number }[];
+    probe.close();
+    expect(fieldRows.map((r) => r.id).sort()).toEqual([...expected.reports.keys()].sort());
+
+    // Every report takes a write of a cell, a narrative part and its cursor, and reads back with it, also from another process.
+    const entry = { at: "2026-02-01T00:00:00.000Z", by: 1001, byName: "新 名", target: "x", old: null, new: 5 };
+    const written = new Map<string, unknown>();
+    for (const [id, before] of expected.reports) {
+      const report = (await store.getReport(id))!;
+      const draft = {
+        ...report.draft,
+        cells: { ...report.draft.cells, "migrated.cell": 5 },
+        narrative: { ...report.draft.narrative, other: "迁移后写入" },
+      };
+      const result = await store.updateReport(id, report.version, { draft, cursor: report.cursor + 1 }, [entry]);
+      expect(result.ok).toBe(true);
+      if (!result.ok) continue;
+      expect(result.report).toEqual({
+        ...before,
+        draft: { ...(before.draft as Draft), ...draft },
+        cursor: report.cursor + 1,
+        version: report.version + 1,
+        updatedAt: result.report.updatedAt,
+      });
+      written.set(id, result.report);
+      expect(await store.history(id, 10_000)).toEqual([entry, ...[...(expected.audit.get(id) ?? [])].reverse()]);
+    }
+    await store.close();
+    const again = await open();
+    cleanups.push(() => again.close());
+    for (const [id, report] of written) expect(await again.getReport(id)).toEqual(report);
+    for (const [userId, reportIds] of expected.members)
+      expect((await again.listReports(userId)).map((r) => r.id).sort()).toEqual(reportIds);
   });
 });

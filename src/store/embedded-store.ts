@@ -1,7 +1,10 @@
 import Database from "better-sqlite3";
+import { z } from "zod";
+import { BoundedCache } from "../bounded-cache.js";
 import type { Campaign } from "../campaign/campaign.js";
 import { CAMPAIGN_TABLES, EmbeddedCampaigns } from "./embedded-campaigns.js";
 import { EmbeddedReminderLedger, REMINDER_TABLES } from "./embedded-reminders.js";
+import { allFields, changedFields, type FieldWrite, reportFromFields } from "./report-fields.js";
 import {
   AUDIT_LIMIT,
   AuditEntry,
@@ -24,13 +27,13 @@ import {
   type Position,
   pendingAck,
   type ReportChange,
+  SCHEMA_VERSION,
   StateRecord,
   type Store,
   StoreDataError,
   StoredReport,
   type StoreLimits,
   type StreamAck,
-  serialiseReport,
   type UpdateResult,
   UserState,
   userWith,
@@ -41,12 +44,20 @@ import {
 /**
  * Layout of the tables, kept in PRAGMA user_version. v2 added `handled` and
  * `acks`, v3 the reminder tables (created if missing; v3 indexes every
- * existing report for the scheduler).
+ * existing report for the scheduler), v4 `report_fields`: a report is kept as
+ * the fields of report-fields.ts (the layout Redis keeps in a hash), one row
+ * each, so a write touches the rows it changes instead of the whole report.
+ * Opening a file of v3 or before moves every report's JSON row into fields.
  */
-const LAYOUT_VERSION = 3;
+const LAYOUT_VERSION = 4;
+
+/** Reports this process read or wrote (see `known`). */
+const KNOWN_REPORTS = 1000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS reports (id TEXT PRIMARY KEY, version INTEGER NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS report_fields (
+  report_id TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (report_id, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, report_id TEXT NOT NULL, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_by_report ON audit (report_id, seq);
@@ -64,7 +75,14 @@ CREATE TABLE IF NOT EXISTS acks (
 CREATE INDEX IF NOT EXISTS acks_by_user ON acks (user_id, seq);
 `;
 
-type ReportRow = { id: string; json: string };
+/*
+ * A report is its row in `reports` (id, version: the compare-and-set token,
+ * json: '' once the report is kept as fields) and its rows in `report_fields`.
+ * A row whose json is not '' is a report of layout v3 or before that did not
+ * read when the file was upgraded: it is read as it is (naming its key) and
+ * written again whole in fields at its next write.
+ */
+type ReportHead = { version: number; legacy: number; v: string | null };
 type AuditRow = { seq: number; json: string };
 
 /**
@@ -102,6 +120,7 @@ export class EmbeddedStore implements Store {
         // A table older builds ignore: no layout version of its own.
         this.db.exec(CAMPAIGN_TABLES);
         if (layout < 3) this.db.exec("INSERT OR IGNORE INTO remind_index (report_id, at) SELECT id, 0 FROM reports");
+        if (layout < 4) this.moveRowsToFields();
         this.db.pragma(`user_version = ${LAYOUT_VERSION}`);
       })
       .immediate();
@@ -109,13 +128,23 @@ export class EmbeddedStore implements Store {
     this.campaigns = new EmbeddedCampaigns(this.db);
     const db = this.db;
     this.sql = {
-      getReport: db.prepare<[string], ReportRow>("SELECT id, json FROM reports WHERE id = ?"),
-      insertReport: db.prepare("INSERT INTO reports (id, version, json) VALUES (?, ?, ?)"),
-      setReport: db.prepare("UPDATE reports SET version = ?, json = ? WHERE id = ? AND version = ?"),
-      deleteReport: db.prepare("DELETE FROM reports WHERE id = ?"),
-      listReports: db.prepare<[number], ReportRow>(
-        "SELECT r.id, r.json FROM members m JOIN reports r ON r.id = m.report_id WHERE m.user_id = ?",
+      // What a write checks first, without reading the report: its version, its layout, its fields' schema.
+      head: db.prepare<[{ id: string }], ReportHead>(
+        "SELECT version, json <> '' AS legacy, (SELECT value FROM report_fields WHERE report_id = @id AND name = 'v') AS v FROM reports WHERE id = @id",
       ),
+      legacyJson: db.prepare<[string], { json: string }>("SELECT json FROM reports WHERE id = ?"),
+      fields: db.prepare<[string], { name: string; value: string }>(
+        "SELECT name, value FROM report_fields WHERE report_id = ?",
+      ),
+      setField: db.prepare(
+        "INSERT INTO report_fields (report_id, name, value) VALUES (?, ?, ?) ON CONFLICT (report_id, name) DO UPDATE SET value = excluded.value",
+      ),
+      deleteField: db.prepare("DELETE FROM report_fields WHERE report_id = ? AND name = ?"),
+      deleteFields: db.prepare("DELETE FROM report_fields WHERE report_id = ?"),
+      insertReport: db.prepare("INSERT INTO reports (id, version, json) VALUES (?, ?, '')"),
+      setVersion: db.prepare("UPDATE reports SET version = ?, json = '' WHERE id = ? AND version = ?"),
+      deleteReport: db.prepare("DELETE FROM reports WHERE id = ?"),
+      listReports: db.prepare<[number], { id: string }>("SELECT report_id AS id FROM members WHERE user_id = ?"),
       addMember: db.prepare("INSERT OR IGNORE INTO members (user_id, report_id) VALUES (?, ?)"),
       removeMember: db.prepare("DELETE FROM members WHERE user_id = ? AND report_id = ?"),
       deleteMembers: db.prepare("DELETE FROM members WHERE report_id = ?"),
@@ -157,8 +186,68 @@ export class EmbeddedStore implements Store {
     };
   }
 
-  private readReport(row: ReportRow): StoredReport {
-    return decodeReport(`reports/${row.id}`, row.json);
+  /**
+   * Reports this process read or wrote, by id. A stored version never
+   * changes, so the version alone tells whether the copy is current: the
+   * report is then neither read nor parsed again. Bounded; callers treat
+   * reports as immutable values. Filled only after a transaction committed.
+   */
+  private readonly known = new BoundedCache<string, StoredReport>(KNOWN_REPORTS);
+
+  /** Moves every report kept as one JSON row (layout v3 and before) into fields (inside the upgrade's transaction). */
+  private moveRowsToFields(): void {
+    const rows = this.db.prepare("SELECT id, json FROM reports WHERE json <> ''").all() as {
+      id: string;
+      json: string;
+    }[];
+    const setField = this.db.prepare("INSERT OR REPLACE INTO report_fields (report_id, name, value) VALUES (?, ?, ?)");
+    const clear = this.db.prepare("UPDATE reports SET json = '' WHERE id = ?");
+    for (const row of rows) {
+      let report: StoredReport;
+      try {
+        report = decodeReport(`reports/${row.id}`, row.json);
+      } catch (err) {
+        // Left as it is: reading it names its key, as before the upgrade.
+        if (err instanceof StoreDataError) continue;
+        throw err;
+      }
+      for (const [name, value] of allFields(report)) setField.run(row.id, name, value);
+      clear.run(row.id);
+    }
+  }
+
+  /** The report as stored now, read whole (inside a transaction, so its rows are of one version). */
+  private readWhole(id: string, head: ReportHead): StoredReport {
+    const key = `reports/${id}`;
+    if (head.legacy) return decodeReport(key, this.sql.legacyJson.get(id)?.json ?? "");
+    const fields: Record<string, string> = {};
+    for (const row of this.sql.fields.all(id)) fields[row.name] = row.value;
+    fields.version = String(head.version);
+    return reportFromFields(key, fields);
+  }
+
+  /**
+   * The report at its stored version: the copy this process holds when it is
+   * current, else read whole and kept (what is read is committed, so it may be
+   * kept even inside a write that later fails).
+   */
+  private readAt(id: string, head: ReportHead): StoredReport {
+    const copy = this.known.get(id);
+    return copy?.version === head.version ? copy : this.remember(this.readWhole(id, head));
+  }
+
+  /** Reads a report (inside a transaction); undefined when there is none. */
+  private readSync(id: string): StoredReport | undefined {
+    const head = this.sql.head.get({ id });
+    if (!head) {
+      this.known.delete(id);
+      return undefined;
+    }
+    return this.readAt(id, head);
+  }
+
+  private remember(report: StoredReport): StoredReport {
+    return this.known.set(report.id, report);
   }
 
   /** Inserts a new report with its membership (inside the caller's transaction). */
@@ -173,23 +262,50 @@ export class EmbeddedStore implements Store {
 
   /** Inserts `report` under its id unless that is taken (inside the caller's transaction). */
   private insertAs(report: StoredReport, audit: AuditEntry[]): boolean {
-    if (this.sql.getReport.get(report.id)) return false;
-    this.sql.insertReport.run(report.id, report.version, encode(StoredReport, `reports/${report.id}`, report));
+    const key = `reports/${report.id}`;
+    const parsed = StoredReport.safeParse(report);
+    if (!parsed.success)
+      throw new StoreDataError(key, `refused to write invalid data: ${z.prettifyError(parsed.error)}`);
+    const entries = this.auditJson(report.id, audit);
+    if (this.sql.head.get({ id: report.id })) return false;
+    this.known.delete(report.id);
+    this.sql.insertReport.run(report.id, report.version);
+    this.writeFields(report.id, { set: allFields(parsed.data), del: [] });
     this.reminders.touch(report.id, this.now().getTime());
     for (const user of report.members) this.sql.addMember.run(user, report.id);
-    for (const json of this.auditJson(report.id, audit)) this.sql.addAudit.run(report.id, json);
+    for (const json of entries) this.sql.addAudit.run(report.id, json);
     return true;
   }
 
-  /** Compare-and-set with audit and membership (inside the caller's transaction). */
-  private writeUpdate(id: string, expectedVersion: number, change: ReportChange, entries: string[]): UpdateResult {
-    const row = this.sql.getReport.get(id);
-    if (!row) return { ok: false, current: undefined };
-    const current = this.readReport(row);
-    if (current.version !== expectedVersion) return { ok: false, current };
+  private writeFields(id: string, fields: FieldWrite): void {
+    for (const [name, value] of fields.set) this.sql.setField.run(id, name, value);
+    for (const name of fields.del) this.sql.deleteField.run(id, name);
+  }
+
+  /**
+   * Compare-and-set with audit and membership (inside the caller's
+   * transaction), writing only the fields that change. `basis`, the report
+   * as the caller read it at `expectedVersion`, saves reading it: the version
+   * is checked here, under the write lock.
+   */
+  private writeUpdate(
+    id: string,
+    expectedVersion: number,
+    change: ReportChange,
+    entries: string[],
+    basis?: StoredReport,
+  ): UpdateResult {
+    const head = this.sql.head.get({ id });
+    if (!head) return { ok: false, current: undefined };
+    if (head.version !== expectedVersion) return { ok: false, current: this.readAt(id, head) };
+    // A JSON row, or fields of another schema version, are written again whole.
+    const whole = head.legacy === 1 || head.v !== String(SCHEMA_VERSION);
+    const current = !whole && basis?.id === id && basis.version === expectedVersion ? basis : this.readAt(id, head);
     validateChange(`reports/${id}`, current, change);
     const next = applyChange(current, change, this.now());
-    this.sql.setReport.run(next.version, serialiseReport(next), id, expectedVersion);
+    if (whole) this.sql.deleteFields.run(id);
+    this.writeFields(id, whole ? { set: allFields(next), del: [] } : changedFields(current, next));
+    this.sql.setVersion.run(next.version, id, expectedVersion);
     this.reminders.touch(id, this.now().getTime());
     for (const json of entries) this.sql.addAudit.run(id, json);
     if (entries.length > 0) this.sql.trimAudit.run({ id, keep: AUDIT_LIMIT });
@@ -209,7 +325,7 @@ export class EmbeddedStore implements Store {
     const entries = commit.update ? this.auditJson(commit.update.id, commit.update.audit) : [];
     const ack = origin.ack || origin.ackRef ? encode(PendingAck, `acks/${userId}`, pendingAck(origin, this.now())) : "";
     // One IMMEDIATE transaction: the once-only check, the change, the update id and the acknowledgement.
-    return this.db
+    const result = this.db
       .transaction((): CommitResult => {
         if (this.sql.isHandled.get(userId, updateId)) {
           const pending = this.sql.getAck.get(userId, updateId);
@@ -222,8 +338,8 @@ export class EmbeddedStore implements Store {
         }
         let report: StoredReport | undefined;
         if (commit.update) {
-          const { id, expectedVersion, change } = commit.update;
-          const result = this.writeUpdate(id, expectedVersion, change, entries);
+          const { id, expectedVersion, change, basis } = commit.update;
+          const result = this.writeUpdate(id, expectedVersion, change, entries, basis);
           if (!result.ok) return { status: "conflict", current: result.current };
           report = result.report;
         }
@@ -243,6 +359,8 @@ export class EmbeddedStore implements Store {
         return report ? { status: "applied", report } : { status: "applied" };
       })
       .immediate();
+    if (result.status === "applied" && result.report) this.remember(result.report);
+    return result;
   }
 
   /** The embedded inbox is a table of its own file: its entry is acknowledged by the caller after this. */
@@ -286,9 +404,9 @@ export class EmbeddedStore implements Store {
     return this.getReportSync(id);
   }
 
+  /** One read transaction, so the version and the fields read are of the same write. */
   private getReportSync(id: string): StoredReport | undefined {
-    const row = this.sql.getReport.get(id);
-    return row && this.readReport(row);
+    return this.db.transaction(() => this.readSync(id))();
   }
 
   async getCampaign(id: string): Promise<Campaign | undefined> {
@@ -300,9 +418,9 @@ export class EmbeddedStore implements Store {
   }
 
   async listReports(userId: number): Promise<StoredReport[]> {
-    return this.sql.listReports
-      .all(userId)
-      .map((row) => this.readReport(row))
+    return this.db
+      .transaction(() => this.sql.listReports.all(userId).map((row) => this.readSync(row.id)))()
+      .filter((r): r is StoredReport => r !== undefined)
       .sort(byUpdatedDesc);
   }
 
@@ -311,18 +429,23 @@ export class EmbeddedStore implements Store {
     expectedVersion: number,
     change: ReportChange,
     audit: AuditEntry[],
+    basis?: StoredReport,
   ): Promise<UpdateResult> {
     const entries = this.auditJson(id, audit);
     // IMMEDIATE takes the write lock before reading, so the version read is
     // the one the UPDATE replaces (no lost update between two processes).
-    return this.db.transaction(() => this.writeUpdate(id, expectedVersion, change, entries)).immediate();
+    const result = this.db.transaction(() => this.writeUpdate(id, expectedVersion, change, entries, basis)).immediate();
+    if (result.ok) this.remember(result.report);
+    return result;
   }
 
   async deleteReport(id: string): Promise<boolean> {
     return this.db
       .transaction(() => {
+        this.known.delete(id);
         this.sql.deleteMembers.run(id);
         this.sql.deleteAudit.run(id);
+        this.sql.deleteFields.run(id);
         this.reminders.forget(id);
         return this.sql.deleteReport.run(id).changes > 0;
       })

@@ -460,10 +460,13 @@ export type StoreLimits = { handledLimit?: number };
  *      so the report's hash stays compact, and one audit element per write
  *      that names author and time once and refers to a narrative text the
  *      report or a later entry holds; a v3 report is rewritten whole at its
- *      next write, v3 audit rows are read as they are. A row's acknowledgement
- *      may be stored by reference (`ref`, AckRef) instead of its text; acks
- *      stored as text are read as before. Redis keeps a member's version
- *      (`mver:<userId>`, a counter outside the schema: missing reads as 0)
+ *      next write, v3 audit rows are read as they are. The embedded store
+ *      keeps the same fields, a row each (its table layout v4): opening an
+ *      older file moves every report's JSON row into them. A row's
+ *      acknowledgement may be stored by reference (`ref`, AckRef) instead of
+ *      its text; acks stored as text are read as before. Redis keeps a
+ *      member's version (`mver:<userId>`, a counter outside the schema:
+ *      missing reads as 0)
  */
 export const SCHEMA_VERSION = 4;
 
