@@ -32,7 +32,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { Bot } from "grammy";
-import type { InlineKeyboardMarkup, Update, UserFromGetMe } from "grammy/types";
+import type { InlineKeyboardMarkup, Update } from "grammy/types";
 import { Command, Redis } from "ioredis";
 import pino from "pino";
 import { flowFor, flows } from "../flows/index.js";
@@ -50,6 +50,7 @@ import { renderDocx } from "../src/report/render-docx.js";
 import type { InboxEntry } from "../src/store/inbox.js";
 import { openStore } from "../src/store/open-store.js";
 import { RedisInbox } from "../src/store/redis-inbox.js";
+import { botInfo as testBotInfo } from "../test/support/bot-info.js";
 
 const OFFICERS = 200;
 const ANSWERS = 150;
@@ -73,21 +74,7 @@ const TARGET = {
 const RENDER_OFFICERS = 8;
 
 const TOKEN = "123456789:AAFillBenchTokenNotARealOne_0123456789";
-const botInfo: UserFromGetMe = {
-  id: 123456789,
-  is_bot: true,
-  first_name: "年报助手",
-  username: "nianbao_bench_bot",
-  can_join_groups: false,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-  can_manage_bots: false,
-  supports_join_request_queries: false,
-};
+const botInfo = testBotInfo({ id: 123456789, first_name: "年报助手", username: "nianbao_bench_bot" });
 
 // ---------------------------------------------------------------------------
 // The Bot API, stubbed at the client's fetch: every method succeeds; the last

@@ -1,28 +1,15 @@
 import { Composer, Context, type MiddlewareFn } from "grammy";
-import type { Update, UserFromGetMe } from "grammy/types";
+import type { Update } from "grammy/types";
 import { describe, expect, it } from "vitest";
 import { BotComposer } from "../src/bot/composer.js";
+import { botInfo } from "./support/bot-info.js";
 
 /**
  * BotComposer must behave as grammY's Composer: every scenario here runs on
  * both and must give the same trace and outcome.
  */
 
-const me: UserFromGetMe = {
-  id: 1,
-  is_bot: true,
-  first_name: "bot",
-  username: "the_bot",
-  can_join_groups: false,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-  can_manage_bots: false,
-  supports_join_request_queries: false,
-} as UserFromGetMe;
+const me = botInfo({ id: 1, first_name: "bot", username: "the_bot" });
 
 function text(t: string): Update {
   const command = t.match(/^\/\w+/)?.[0];
@@ -68,7 +55,7 @@ async function run(composer: Composer<Context>, update: Update, trace: string[])
 /** A feature-like composer: filters, commands, buttons, nested and chained composers, a late addition. */
 function build(make: Make, trace: string[]): Composer<Context> {
   const root = make();
-  root.use(async (ctx, next) => {
+  root.use(async (_ctx, next) => {
     trace.push("first");
     await next();
     trace.push("first done");

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Update, UserFromGetMe } from "grammy/types";
+import type { Update } from "grammy/types";
 import { Command, Redis } from "ioredis";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import type { InboxEntry } from "../src/store/inbox.js";
 import { openStore } from "../src/store/open-store.js";
 import { RedisInbox } from "../src/store/redis-inbox.js";
 import type { Store } from "../src/store/store.js";
+import { botInfo as makeBotInfo } from "./support/bot-info.js";
 
 /**
  * Issue "Speed" 1 and 2: an answer costs the commit's script and the inbox
@@ -25,21 +26,7 @@ import type { Store } from "../src/store/store.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const TOKEN = "123456789:AARoundTripsTokenForTestsOnly_012345";
-const botInfo: UserFromGetMe = {
-  id: 123456789,
-  is_bot: true,
-  first_name: "年报助手",
-  username: "nianbao_test_bot",
-  can_join_groups: false,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-  can_manage_bots: false,
-  supports_join_request_queries: false,
-};
+const botInfo = makeBotInfo({ id: 123456789, first_name: "年报助手", username: "nianbao_test_bot" });
 const flow = flows.flowFor("2021");
 const steps = formSteps(flow);
 const rowSteps = steps.filter((s) => s.kind === "row");

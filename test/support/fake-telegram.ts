@@ -22,6 +22,7 @@ import type {
   User,
   UserFromGetMe,
 } from "grammy/types";
+import { botInfo } from "./bot-info.js";
 
 // ─── Parse mode HTML ────────────────────────────────────────────────────────
 
@@ -496,22 +497,13 @@ export class FakeTelegram {
   private closing = false;
 
   constructor(private readonly options: FakeTelegramOptions) {
-    this.botUser = {
+    this.botUser = botInfo({
       id: Number(options.token.split(":")[0]) || 1,
-      is_bot: true,
       first_name: "Test Bot",
       username: "test_bot",
       can_join_groups: true,
-      can_read_all_group_messages: false,
-      supports_inline_queries: false,
-      can_connect_to_business: false,
-      has_main_web_app: false,
-      has_topics_enabled: false,
-      allows_users_to_create_topics: false,
-      can_manage_bots: false,
-      supports_join_request_queries: false,
       ...options.botUser,
-    };
+    });
   }
 
   get apiRoot(): string {
