@@ -175,7 +175,7 @@ it("the tables below name every command and every dialogue the bot registers", (
   expect(
     featureSources()
       .join("\n")
-      .match(/createConversation\(/g),
+      .match(/registerWizard\(/g),
   ).toHaveLength(Object.keys(WIZARD_NAMES).length);
 });
 

@@ -1,7 +1,6 @@
 import { autoRetry } from "@grammyjs/auto-retry";
-import { conversations } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
-import { Bot, type BotConfig, type Composer, type Context } from "grammy";
+import { Bot, type BotConfig, type Composer } from "grammy";
 import { isStaleMember } from "../store/store.js";
 import { isStoreUnavailable } from "../store/store-unavailable.js";
 import { resendAck } from "./ask.js";
@@ -29,7 +28,7 @@ import { floodGuard } from "./flood-guard.js";
 import { htmlParseMode } from "./html-parse-mode.js";
 import { answerFailure, onceOnly } from "./once-only.js";
 import { EXPIRED_BUTTON, INVALID_BUTTON } from "./views/replies.js";
-import { answersDialogue, leavingDialogues, WIZARD_STATE_PREFIX, wizardOwner } from "./wizards.js";
+import { answersDialogue, leavingDialogues, wizardsPlugin } from "./wizards.js";
 
 const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理消息。";
 
@@ -38,7 +37,7 @@ const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理�
  * like. Middleware order, outermost first:
  *   flood guard → one chat at a time → deps → error boundary → private chats and allowed users
  *   → once-only (repeats end here) → edited messages
- *   → conversations (state in the store) → commands leave a running wizard
+ *   → conversations (state in the store; only for updates that may need them) → commands leave a running wizard
  *   → features → replies for anything else.
  */
 export function createBot(token: string, deps: Deps, config: Partial<BotConfig<BotContext>> = {}): Bot<BotContext> {
@@ -95,29 +94,16 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
     ctx.reply("改动已发出的消息不会改动报告。要修改某一项，请发 /sections 找到它重新填写。"),
   );
 
+  // Dialogues (conversations) for the updates that may need them; their state is kept in the store.
   guarded.use(
-    conversations<BotContext, Context>({
-      storage: {
-        type: "key",
-        version: 1,
-        prefix: WIZARD_STATE_PREFIX,
-        getStorageKey: (ctx) => ctx.chatId?.toString(),
-        // A dialogue's state is part of its member's record (their version moves with it: Store.recall).
-        adapter: {
-          read: (key) => deps.store.readState(key) as never,
-          write: (key, state) => deps.store.writeState(key, state, wizardOwner(key)),
-          delete: (key) => deps.store.deleteState(key, wizardOwner(key)),
-        },
-      },
+    wizardsPlugin(deps.store, [
       // Conversations build their own Api object: auto-retry and the parse mode must be installed again inside.
-      plugins: [
-        async (ctx, next) => {
-          ctx.api.config.use(autoRetry());
-          ctx.api.config.use(htmlParseMode);
-          await next();
-        },
-      ],
-    }),
+      async (ctx, next) => {
+        ctx.api.config.use(autoRetry());
+        ctx.api.config.use(htmlParseMode);
+        await next();
+      },
+    ]),
   );
 
   // A command, or a button of the bot's other messages (not the dialogue's own), leaves a dialogue that

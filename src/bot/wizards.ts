@@ -1,3 +1,12 @@
+import {
+  type ConversationBuilder,
+  type ConversationControls,
+  type ConversationOptions,
+  conversations,
+  createConversation,
+} from "@grammyjs/conversations";
+import type { Context, MiddlewareFn } from "grammy";
+import type { Store } from "../store/store.js";
 import type { Action } from "./callback-data.js";
 import type { BotContext } from "./context.js";
 import type { SettingField } from "./report-settings.js";
@@ -24,6 +33,90 @@ export const wizardStateKey = (chatId: number): string => `${WIZARD_STATE_PREFIX
 export function wizardOwner(key: string): number | undefined {
   const id = Number(key.slice(WIZARD_STATE_PREFIX.length));
   return key.startsWith(WIZARD_STATE_PREFIX) && Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}
+
+/**
+ * The conversations plugin, run only for the updates that may need it
+ * (issue "Speed"): an update of a chat with a dialogue state stored, and a
+ * command or a button (they enter dialogues, and leave them). Any other
+ * update, i.e. a plain message (an answer of the form, a file) of a member in
+ * no dialogue, skips the plugin and every dialogue's registration
+ * (registerWizard): they would read the state, find nothing to replay and
+ * write nothing. Its `ctx.conversation` says no dialogue is active.
+ *
+ * The state is read here once, as the plugin read it (Store.seen or recall
+ * has it ready), and handed to the plugin for this update. It lives with the
+ * member's record (their version moves with it: Store.recall), so a dialogue
+ * goes on after a restart or on another instance.
+ */
+export function wizardsPlugin(
+  store: Store,
+  plugins: ConversationOptions<BotContext, Context>["plugins"],
+): MiddlewareFn<BotContext> {
+  const read = new WeakMap<BotContext, unknown>();
+  const plugin = conversations<BotContext, Context>({
+    storage: {
+      type: "context",
+      version: 1,
+      adapter: {
+        read: (ctx) => read.get(ctx) as never,
+        write: (ctx, state) => {
+          const key = stateKeyOf(ctx);
+          return store.writeState(key, state, wizardOwner(key));
+        },
+        delete: (ctx) => {
+          const key = stateKeyOf(ctx);
+          return store.deleteState(key, wizardOwner(key));
+        },
+      },
+    },
+    ...(plugins ? { plugins } : {}),
+  });
+  return async (ctx, next) => {
+    const state = await store.readState(stateKeyOf(ctx));
+    if (state === undefined && !mayEnterWizard(ctx)) {
+      ctx.conversation = NO_WIZARD;
+      return next();
+    }
+    read.set(ctx, state);
+    return plugin(ctx, next);
+  };
+}
+
+/** The chat's state key as the plugin's key storage made it ("conv:undefined" for an update without a chat). */
+const stateKeyOf = (ctx: Context): string => `${WIZARD_STATE_PREFIX}${ctx.chatId}`;
+
+/**
+ * Whether the update may enter or leave a dialogue: everything but a message
+ * without a command (dialogues are entered by commands and buttons only).
+ */
+function mayEnterWizard(ctx: BotContext): boolean {
+  const message = ctx.update.message;
+  if (message === undefined) return true;
+  const entities = message.entities ?? message.caption_entities;
+  return entities?.some((e) => e.type === "bot_command") ?? false;
+}
+
+/** `ctx.conversation` of an update that skipped the plugin: no dialogue is active, none can be entered. */
+const NO_WIZARD: ConversationControls = {
+  enter: (name) =>
+    Promise.reject(new Error(`the dialogue "${name}" can only be entered from a command or a button (wizardsPlugin)`)),
+  exit: async () => undefined,
+  exitAll: async () => undefined,
+  exitOne: async () => undefined,
+  active: ((name?: string) => (name === undefined ? {} : 0)) as ConversationControls["active"],
+};
+
+/**
+ * A dialogue, registered for the updates that run the conversations plugin
+ * (wizardsPlugin); the others pass by it.
+ */
+export function registerWizard(
+  builder: ConversationBuilder<BotContext, Context>,
+  id: WizardId,
+): MiddlewareFn<BotContext> {
+  const registration = createConversation<BotContext, Context>(builder, id);
+  return (ctx, next) => (ctx.conversation === NO_WIZARD ? next() : registration(ctx, next));
 }
 
 /** How the officer knows each dialogue, e.g. when a command leaves it. */

@@ -1,4 +1,4 @@
-import { type Conversation, createConversation } from "@grammyjs/conversations";
+import type { Conversation } from "@grammyjs/conversations";
 import type { Composer, Context } from "grammy";
 import { type CampaignInput, newCampaign } from "../../campaign/campaign.js";
 import { CAMPAIGN_FORM_EXAMPLE, parseCampaignForm } from "../../campaign/campaign-form.js";
@@ -10,7 +10,7 @@ import { decideFor, originOf } from "../campaign-access.js";
 import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, packLines } from "../html.js";
-import { CREATE_CAMPAIGN } from "../wizards.js";
+import { CREATE_CAMPAIGN, registerWizard } from "../wizards.js";
 
 /**
  * /campaign for administrators (BOT_ADMINS): one pasted message with the
@@ -75,7 +75,7 @@ async function campaignConversation(conversation: Conversation<BotContext, Conte
 
 export function campaignAdminFeature(): Composer<BotContext> {
   const composer = new BotComposer<BotContext>();
-  composer.use(createConversation(campaignConversation, CREATE_CAMPAIGN));
+  composer.use(registerWizard(campaignConversation, CREATE_CAMPAIGN));
   composer.command("campaign", async (ctx) => {
     const decision = decideFor(ctx, "create_campaign", {});
     if (!decision.ok) await ctx.reply(decision.message);

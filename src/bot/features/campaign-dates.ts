@@ -1,4 +1,4 @@
-import { type Conversation, createConversation } from "@grammyjs/conversations";
+import type { Conversation } from "@grammyjs/conversations";
 import type { Composer, Context } from "grammy";
 import { type Campaign, changeCampaign } from "../../campaign/campaign.js";
 import { type CampaignDates, parseDatesForm } from "../../campaign/campaign-form.js";
@@ -12,7 +12,7 @@ import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
 import { auditEntry } from "../report-access.js";
 import { settingTarget } from "../report-settings.js";
-import { EDIT_CAMPAIGN_DATES } from "../wizards.js";
+import { EDIT_CAMPAIGN_DATES, registerWizard } from "../wizards.js";
 
 /**
  * /dates for administrators: a campaign's internal due date and publication
@@ -144,7 +144,7 @@ async function datesConversation(
 
 export function campaignDatesFeature(): Composer<BotContext> {
   const composer = new BotComposer<BotContext>();
-  composer.use(createConversation(datesConversation, EDIT_CAMPAIGN_DATES));
+  composer.use(registerWizard(datesConversation, EDIT_CAMPAIGN_DATES));
   composer.command("dates", async (ctx) => {
     const campaigns = (await ctx.deps.store.listCampaigns()).filter(
       (campaign) => decideFor(ctx, "manage", { campaign }).ok,

@@ -1,4 +1,4 @@
-import { type Conversation, createConversation } from "@grammyjs/conversations";
+import type { Conversation } from "@grammyjs/conversations";
 import { type Composer, type Context, InlineKeyboard, InputFile } from "grammy";
 import { formSteps, sectionNumber } from "../../form/form-steps.js";
 import { reportSummary } from "../../form/report-summary.js";
@@ -15,7 +15,7 @@ import { escapeHtml } from "../html.js";
 import { auditEntry, currentReport, type Mutated, mutateReport, replyRefusal } from "../report-access.js";
 import { findingsOf, flowOf } from "../report-view.js";
 import { NO_REPORT } from "../views/replies.js";
-import { RETURN_REPORT } from "../wizards.js";
+import { RETURN_REPORT, registerWizard } from "../wizards.js";
 
 /**
  * Hand-in and review (定稿): /submit runs every check (errors block,
@@ -163,7 +163,7 @@ async function returnConversation(
 
 export function campaignReviewFeature(): Composer<BotContext> {
   const composer = new BotComposer<BotContext>();
-  composer.use(createConversation(returnConversation, RETURN_REPORT));
+  composer.use(registerWizard(returnConversation, RETURN_REPORT));
   composer.command("submit", async (ctx) => {
     const report = await currentReport(ctx);
     if (report) await startSubmit(ctx, report, false);

@@ -1,4 +1,4 @@
-import { type Conversation, createConversation } from "@grammyjs/conversations";
+import type { Conversation } from "@grammyjs/conversations";
 import { type Composer, type Context, InlineKeyboard } from "grammy";
 import { chineseDate, DEFAULT_PLAN, defaultDeadline, parseDate } from "../../form/deadline.js";
 import type { FormatId } from "../../form/draft.js";
@@ -28,7 +28,7 @@ import {
   settingTarget,
 } from "../report-settings.js";
 import { INVALID_BUTTON, NO_REPORT, REPORT_GONE } from "../views/replies.js";
-import { EDIT_SETTING, editSetting } from "../wizards.js";
+import { EDIT_SETTING, editSetting, registerWizard } from "../wizards.js";
 
 /**
  * /settings: unit name, year, deadlines, contact line and 成文日期. Each
@@ -319,7 +319,7 @@ async function editSettingConversation(
 export function settingsFeature(flows: FlowRegistry, onward: ContinueReport): Composer<BotContext> {
   const composer = new BotComposer<BotContext>();
   composer.use(
-    createConversation(
+    registerWizard(
       (conversation: Conversation<BotContext, Context>, ctx: Context, reportId: string, field: string, then?: string) =>
         editSettingConversation(flows, onward, conversation, ctx, reportId, field, then),
       EDIT_SETTING,

@@ -1,4 +1,4 @@
-import { type Conversation, createConversation } from "@grammyjs/conversations";
+import type { Conversation } from "@grammyjs/conversations";
 import { type Composer, type Context, InlineKeyboard } from "grammy";
 import { defaultReportYear } from "../../form/deadline.js";
 import type { StoredReport } from "../../store/store.js";
@@ -11,7 +11,7 @@ import { createAndOpen } from "../create-report.js";
 import { escapeHtml } from "../html.js";
 import { currentReport } from "../report-access.js";
 import { checkOrgName, checkYear } from "../report-settings.js";
-import { CREATE_REPORT } from "../wizards.js";
+import { CREATE_REPORT, registerWizard } from "../wizards.js";
 
 /** /start: the report card, and creating a report (a short conversation, or /new in one step). */
 
@@ -82,7 +82,7 @@ export type CardActions = Record<
 
 export function startFeature(card: CardActions): Composer<BotContext> {
   const composer = new BotComposer<BotContext>();
-  composer.use(createConversation(createReportConversation, CREATE_REPORT));
+  composer.use(registerWizard(createReportConversation, CREATE_REPORT));
 
   composer.command("start", async (ctx) => {
     // Unblocking the bot in Telegram sends /start: the officer can be reminded again.
