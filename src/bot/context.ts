@@ -7,7 +7,7 @@ import type { SentReplies } from "../intake/sent-replies.js";
 import type { RenderOptions } from "../report/render-docx.js";
 import type { Store } from "../store/store.js";
 
-/** What every handler needs, put on the context by the first middleware (never imported as singletons). */
+/** What every handler needs, on the context from its construction (createBot; never imported as singletons). */
 export interface Deps {
   store: Store;
   logger: Logger;

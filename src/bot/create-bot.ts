@@ -1,6 +1,8 @@
 import { autoRetry } from "@grammyjs/auto-retry";
+import type { ConversationControls } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
-import { Bot, type BotConfig, type Composer } from "grammy";
+import { Bot, type BotConfig, type Composer, Context } from "grammy";
+import type { Logger } from "pino";
 import { isStaleMember } from "../store/store.js";
 import { isStoreUnavailable } from "../store/store-unavailable.js";
 import { resendAck } from "./ask.js";
@@ -28,20 +30,21 @@ import { floodGuard } from "./flood-guard.js";
 import { htmlParseMode } from "./html-parse-mode.js";
 import { answerFailure, onceOnly } from "./once-only.js";
 import { EXPIRED_BUTTON, INVALID_BUTTON } from "./views/replies.js";
-import { answersDialogue, leavingDialogues, wizardsPlugin } from "./wizards.js";
+import { answersDialogue, leavingDialogues, NO_WIZARD, wizardsPlugin } from "./wizards.js";
 
 const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理消息。";
 
 /**
  * Builds the bot without any network call, so tests can build as many as they
  * like. Middleware order, outermost first:
- *   flood guard → one chat at a time → deps → error boundary → private chats and allowed users
+ * The context carries deps and a logger from its construction (contextClass).
+ *   flood guard → one chat at a time → error boundary → private chats and allowed users
  *   → once-only (repeats end here) → edited messages
  *   → conversations (state in the store; only for updates that may need them) → commands leave a running wizard
  *   → features → replies for anything else.
  */
 export function createBot(token: string, deps: Deps, config: Partial<BotConfig<BotContext>> = {}): Bot<BotContext> {
-  const bot = new Bot<BotContext>(token, config);
+  const bot = new Bot<BotContext>(token, { ...config, ContextConstructor: contextClass(deps) });
   bot.api.config.use(autoRetry());
   bot.api.config.use(htmlParseMode);
 
@@ -50,11 +53,6 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   bot.use(floodGuard());
   // Updates of one chat are handled one after another (the runner runs chats in parallel).
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
-  bot.use(async (ctx, next) => {
-    ctx.deps = deps;
-    ctx.log = deps.logger.child({ update_id: ctx.update.update_id });
-    await next();
-  });
 
   // Everything inside the boundary runs on the cheaper composer (composer.ts).
   const guarded = new BotComposer<BotContext>();
@@ -149,6 +147,28 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
     }
   };
   return bot;
+}
+
+/**
+ * The context of every update: the dependencies and the update's logger are
+ * set when it is made, and the properties the middleware sets later
+ * (`conversation`, `match`) exist from the start. Every context then has the
+ * same object shape, which keeps property access on it fast (issue "Speed");
+ * added one by one, each middleware's additions made another shape.
+ */
+function contextClass(deps: Deps): new (...args: ConstructorParameters<typeof Context>) => BotContext {
+  return class extends Context {
+    readonly deps = deps;
+    readonly log: Logger;
+    /** No dialogue until the conversations plugin, for an update that needs it, puts its controls here (wizards.ts). */
+    conversation: ConversationControls = NO_WIZARD;
+    override match: string | RegExpMatchArray | undefined = undefined;
+
+    constructor(...args: ConstructorParameters<typeof Context>) {
+      super(...args);
+      this.log = deps.logger.child({ update_id: this.update.update_id });
+    }
+  };
 }
 
 /** Replies for what no feature took: unknown commands, stickers and photos, forged or stale buttons. */

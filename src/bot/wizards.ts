@@ -98,7 +98,7 @@ function mayEnterWizard(ctx: BotContext): boolean {
 }
 
 /** `ctx.conversation` of an update that skipped the plugin: no dialogue is active, none can be entered. */
-const NO_WIZARD: ConversationControls = {
+export const NO_WIZARD: ConversationControls = {
   enter: (name) =>
     Promise.reject(new Error(`the dialogue "${name}" can only be entered from a command or a button (wizardsPlugin)`)),
   exit: async () => undefined,
