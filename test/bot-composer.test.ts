@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { Composer, Context, type MiddlewareFn } from "grammy";
 import type { Update } from "grammy/types";
 import { describe, expect, it } from "vitest";
@@ -172,5 +173,87 @@ describe("BotComposer behaves as grammY's Composer", () => {
     const trace: string[] = [];
     expect(await run(new BotComposer<Context>(), text("x"), trace)).toBe("ok");
     expect(trace).toEqual(["after"]);
+  });
+});
+
+/**
+ * A random middleware tree: composers, filters whose predicate holds or not
+ * (sync, async or throwing), handlers. Not `next` called twice: grammY lets
+ * the last middleware of a chain do it unchecked, which no handler relies on
+ * (the case above covers the check).
+ */
+type Node =
+  | { kind: "use"; children: Node[] }
+  | { kind: "filter"; when: "yes" | "no" | "async yes" | "async no" | "throws"; children: Node[] }
+  | { kind: "handler"; calls: "next" | "stop" | "throws"; async: boolean };
+
+const tree = fc.letrec<{ node: Node; nodes: Node[] }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.record({
+      kind: fc.constant("handler" as const),
+      calls: fc.constantFrom("next" as const, "next" as const, "next" as const, "stop" as const, "throws" as const),
+      async: fc.boolean(),
+    }),
+    fc.record({ kind: fc.constant("use" as const), children: tie("nodes") as fc.Arbitrary<Node[]> }),
+    fc.record({
+      kind: fc.constant("filter" as const),
+      when: fc.constantFrom(
+        "yes" as const,
+        "no" as const,
+        "no" as const,
+        "async yes" as const,
+        "async no" as const,
+        "throws" as const,
+      ),
+      children: tie("nodes") as fc.Arbitrary<Node[]>,
+    }),
+  ),
+  nodes: fc.array(tie("node") as fc.Arbitrary<Node>, { maxLength: 5 }),
+}));
+
+/** Installs the tree on a composer; every handler and predicate writes its path to the trace. */
+function install(composer: Composer<Context>, nodes: Node[], trace: string[], path: string): void {
+  nodes.forEach((node, i) => {
+    const at = `${path}.${i}`;
+    if (node.kind === "use") install(composer.use(), node.children, trace, at);
+    else if (node.kind === "filter") {
+      const when = node.when;
+      const predicate = (): boolean | Promise<boolean> => {
+        trace.push(`${at}?`);
+        if (when === "throws") throw new Error(`predicate ${at}`);
+        if (when === "yes" || when === "no") return when === "yes";
+        return Promise.resolve(when === "async yes");
+      };
+      install(composer.filter(predicate), node.children, trace, at);
+    } else {
+      composer.use(async (_ctx, next) => {
+        trace.push(at);
+        if (node.async) await Promise.resolve();
+        if (node.calls === "throws") throw new Error(`handler ${at}`);
+        if (node.calls === "stop") return;
+        await next();
+        trace.push(`${at} done`);
+      });
+    }
+  });
+}
+
+describe("BotComposer on random middleware trees", () => {
+  it("gives grammY's trace and outcome for every tree", async () => {
+    await fc.assert(
+      fc.asyncProperty(tree.nodes, async (nodes) => {
+        const results = await Promise.all(
+          makers.map(async ([, make]) => {
+            const composer = make();
+            const trace: string[] = [];
+            install(composer, nodes, trace, "");
+            return { outcome: await run(composer, text("x"), trace), trace };
+          }),
+        );
+        expect(results[1]).toEqual(results[0]);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
