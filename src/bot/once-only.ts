@@ -59,34 +59,32 @@ export function onceOnly(resend: AckResender): MiddlewareFn<BotContext> {
     const { store } = ctx.deps;
     const calls = watchCalls(ctx, again.get(updateId) === true);
     again.delete(updateId);
-    const staleAgain = async (run: () => Promise<void>) => {
-      try {
-        await run();
-      } catch (err) {
-        store.forget(userId);
-        if (!isStaleMember(err)) throw err;
-        if (calls.sent) throw new Error("the member changed elsewhere after this update's reply was sent");
-        if (again.size > 1000) again.clear();
-        again.set(updateId, calls.answered);
-        throw err;
-      }
-    };
     const recalled = store.recall(userId, stateKey);
     if (recalled) {
       if (recalled.length > 0) prefixEarlierAcks(ctx, recalled);
-      return staleAgain(next);
+    } else {
+      const { handled, unsent } = await store.seen(userId, updateId, stateKey);
+      if (handled) {
+        ctx.log.info({ repeat: true }, "update handled before");
+        return answerRepeat(
+          ctx,
+          unsent.find((a) => a.updateId === updateId),
+          resend,
+        );
+      }
+      if (unsent.length > 0) prefixEarlierAcks(ctx, unsent);
     }
-    const { handled, unsent } = await store.seen(userId, updateId, stateKey);
-    if (handled) {
-      ctx.log.info({ repeat: true }, "update handled before");
-      return answerRepeat(
-        ctx,
-        unsent.find((a) => a.updateId === updateId),
-        resend,
-      );
+    // After a StaleMember the update is handled again (createBot): noted here, with whether its button was answered.
+    try {
+      await next();
+    } catch (err) {
+      store.forget(userId);
+      if (!isStaleMember(err)) throw err;
+      if (calls.sent) throw new Error("the member changed elsewhere after this update's reply was sent");
+      if (again.size > 1000) again.clear();
+      again.set(updateId, calls.answered);
+      throw err;
     }
-    if (unsent.length > 0) prefixEarlierAcks(ctx, unsent);
-    await staleAgain(next);
   };
 }
 
@@ -98,14 +96,14 @@ export function onceOnly(resend: AckResender): MiddlewareFn<BotContext> {
  */
 function watchCalls(ctx: BotContext, answeredBefore: boolean): { answered: boolean; sent: boolean } {
   const calls = { answered: answeredBefore, sent: false };
-  const watch: Transformer = async (prev, method, payload, signal) => {
+  // Passed inline: tsx (esbuild keepNames) would name a closure kept in a const on every update.
+  ctx.api.config.use(async (prev, method, payload, signal) => {
     if (method === "answerCallbackQuery") {
       if (answeredBefore) return { ok: true, result: true } as never;
       calls.answered = true;
     } else calls.sent = true;
     return prev(method, payload, signal);
-  };
-  ctx.api.config.use(watch);
+  });
   return calls;
 }
 
