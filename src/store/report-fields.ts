@@ -1,6 +1,15 @@
 import { z } from "zod";
 import { NARRATIVE_IDS } from "../form/draft.js";
-import { AuditEntry, auditValue, decode, decodeReport, SCHEMA_VERSION, StoreDataError, StoredReport } from "./store.js";
+import {
+  AuditEntry,
+  auditValue,
+  changedKeys,
+  decode,
+  decodeReport,
+  SCHEMA_VERSION,
+  StoreDataError,
+  StoredReport,
+} from "./store.js";
 
 /**
  * A report as fields (schema v4), so that a write sends only what changed:
@@ -37,9 +46,18 @@ const PACKED_CELL = /^(.+)\.([A-Za-z0-9_-]+)$/;
 
 /** The field that holds a cell: its row's `r:` field, or `c:` when the id does not split. */
 function cellField(id: string): string {
-  const m = PACKED_CELL.exec(id);
-  return m ? `r:${m[1]}` : `c:${id}`;
+  let field = cellFieldOf.get(id);
+  if (field === undefined) {
+    const m = PACKED_CELL.exec(id);
+    field = m ? `r:${m[1]}` : `c:${id}`;
+    // Cell ids come from the forms (a few hundred); a bound keeps odd imported ids from growing it.
+    if (cellFieldOf.size >= 10_000) cellFieldOf.clear();
+    cellFieldOf.set(id, field);
+  }
+  return field;
 }
+/** cellField's answers: every write looks up each cell of the report, so the regex runs once per id. */
+const cellFieldOf = new Map<string, string>();
 
 /** A row's field value from its cells' names and values. */
 function packRow(cells: [string, number][]): string {
@@ -53,15 +71,17 @@ function packRow(cells: [string, number][]): string {
 function cellFields(cells: Record<string, number>, only?: Set<string>): Map<string, string> {
   const rows = new Map<string, [string, number][]>();
   const fields = new Map<string, string>();
-  for (const [id, value] of Object.entries(cells)) {
-    const m = PACKED_CELL.exec(id);
-    const field = m ? `r:${m[1]}` : `c:${id}`;
+  // Object.keys, not Object.entries: a report's cells are a large dictionary-mode object, where entries cost 5×.
+  for (const id of Object.keys(cells)) {
+    const field = cellField(id);
     if (only && !only.has(field)) continue;
-    if (!m) fields.set(field, JSON.stringify(value));
+    const value = cells[id]!;
+    if (field.startsWith("c:")) fields.set(field, JSON.stringify(value));
     else {
+      const cell: [string, number] = [id.slice(field.length - 1), value];
       const row = rows.get(field);
-      if (row) row.push([m[2]!, value]);
-      else rows.set(field, [[m[2]!, value]]);
+      if (row) row.push(cell);
+      else rows.set(field, [cell]);
     }
   }
   for (const [field, row] of rows) fields.set(field, packRow(row));
@@ -102,8 +122,7 @@ export function changedFields(before: StoredReport, after: StoredReport): FieldW
     if (beforeCells !== cells) {
       // A changed cell writes its whole row (a few cells), a row left empty is deleted.
       const rows = new Set<string>();
-      for (const [id, value] of Object.entries(cells))
-        if (!Object.hasOwn(beforeCells, id) || !Object.is(beforeCells[id], value)) rows.add(cellField(id));
+      for (const id of changedKeys(beforeCells, cells)) rows.add(cellField(id));
       for (const id of Object.keys(beforeCells)) if (!Object.hasOwn(cells, id)) rows.add(cellField(id));
       if (rows.size > 0) {
         const now = cellFields(cells, rows);
@@ -252,9 +271,12 @@ export function encodeAudit(
     return parsed.data;
   });
   const out: string[] = [];
+  // The same narrative object is the same texts: only a part with an entry can need an anchor.
+  const partsKept = before?.draft.narrative === after.draft.narrative;
   if (before)
     for (const part of PARTS) {
       const first = valid.find((e) => e.target === part);
+      if (!first && partsKept) continue;
       const was = partText(before, part);
       const changed = partText(after, part) !== was;
       if (first ? !Object.is(first.old, was) : changed) out.push(JSON.stringify([[], part, was]));
