@@ -1,15 +1,6 @@
 import { z } from "zod";
 import { NARRATIVE_IDS } from "../form/draft.js";
-import {
-  AuditEntry,
-  auditValue,
-  changedKeys,
-  decode,
-  decodeReport,
-  SCHEMA_VERSION,
-  StoreDataError,
-  StoredReport,
-} from "./store.js";
+import { AuditEntry, auditValue, decode, decodeReport, SCHEMA_VERSION, StoreDataError, StoredReport } from "./store.js";
 
 /**
  * A report as fields (schema v4), so that a write sends only what changed:
@@ -67,25 +58,25 @@ function packRow(cells: [string, number][]): string {
     .join(",");
 }
 
-/** The cell fields (`r:` and `c:`) of these cells, or of those among them in `only`'s fields. */
-function cellFields(cells: Record<string, number>, only?: Set<string>): Map<string, string> {
-  const rows = new Map<string, [string, number][]>();
-  const fields = new Map<string, string>();
+/** The cell fields (`r:` and `c:`) of these cells. */
+function cellFields(cells: Record<string, number>): Map<string, string> {
+  const byField = new Map<string, string[]>();
   // Object.keys, not Object.entries: a report's cells are a large dictionary-mode object, where entries cost 5×.
   for (const id of Object.keys(cells)) {
     const field = cellField(id);
-    if (only && !only.has(field)) continue;
-    const value = cells[id]!;
-    if (field.startsWith("c:")) fields.set(field, JSON.stringify(value));
-    else {
-      const cell: [string, number] = [id.slice(field.length - 1), value];
-      const row = rows.get(field);
-      if (row) row.push(cell);
-      else rows.set(field, [cell]);
-    }
+    const ids = byField.get(field);
+    if (ids) ids.push(id);
+    else byField.set(field, [id]);
   }
-  for (const [field, row] of rows) fields.set(field, packRow(row));
+  const fields = new Map<string, string>();
+  for (const [field, ids] of byField) fields.set(field, fieldValue(field, ids, cells));
   return fields;
+}
+
+/** The value of a cell field holding these cells: a row's packed cells, or one cell's number. */
+function fieldValue(field: string, ids: string[], cells: Record<string, number>): string {
+  if (field.startsWith("c:")) return JSON.stringify(cells[ids[0]!]);
+  return packRow(ids.map((id) => [id.slice(field.length - 1), cells[id]!]));
 }
 
 /** Every field of a report (a new report, or a rewrite of one in an earlier layout). */
@@ -121,16 +112,21 @@ export function changedFields(before: StoredReport, after: StoredReport): FieldW
     if (headJson !== JSON.stringify(beforeHead)) set.set("d", headJson);
     if (beforeCells !== cells) {
       // A changed cell writes its whole row (a few cells), a row left empty is deleted.
+      // One pass over the cells finds the changed rows and gathers every row's cells (report's cells are many).
       const rows = new Set<string>();
-      for (const id of changedKeys(beforeCells, cells)) rows.add(cellField(id));
+      const byField = new Map<string, string[]>();
+      for (const id of Object.keys(cells)) {
+        const field = cellField(id);
+        const ids = byField.get(field);
+        if (ids) ids.push(id);
+        else byField.set(field, [id]);
+        if (!Object.is(cells[id], beforeCells[id]) || !Object.hasOwn(beforeCells, id)) rows.add(field);
+      }
       for (const id of Object.keys(beforeCells)) if (!Object.hasOwn(cells, id)) rows.add(cellField(id));
-      if (rows.size > 0) {
-        const now = cellFields(cells, rows);
-        for (const field of rows) {
-          const value = now.get(field);
-          if (value === undefined) del.push(field);
-          else set.set(field, value);
-        }
+      for (const field of rows) {
+        const ids = byField.get(field);
+        if (ids) set.set(field, fieldValue(field, ids, cells));
+        else del.push(field);
       }
     }
     if (beforeParts !== narrative) {
