@@ -60,17 +60,31 @@ function packRow(cells: [string, number][]): string {
 
 /** The cell fields (`r:` and `c:`) of these cells. */
 function cellFields(cells: Record<string, number>): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const [field, ids] of groupCells(cells).byField) fields.set(field, fieldValue(field, ids, cells));
+  return fields;
+}
+
+/**
+ * The cells' ids by the field that holds them and, given `before`, the
+ * fields with a cell that is new or differs from it: one pass, with
+ * Object.keys rather than Object.entries (five times dearer on a report's
+ * cells, a large dictionary-mode object).
+ */
+function groupCells(
+  cells: Record<string, number>,
+  before?: Record<string, number>,
+): { byField: Map<string, string[]>; changed: Set<string> } {
   const byField = new Map<string, string[]>();
-  // Object.keys, not Object.entries: a report's cells are a large dictionary-mode object, where entries cost 5×.
+  const changed = new Set<string>();
   for (const id of Object.keys(cells)) {
     const field = cellField(id);
     const ids = byField.get(field);
     if (ids) ids.push(id);
     else byField.set(field, [id]);
+    if (before && (!Object.is(cells[id], before[id]) || !Object.hasOwn(before, id))) changed.add(field);
   }
-  const fields = new Map<string, string>();
-  for (const [field, ids] of byField) fields.set(field, fieldValue(field, ids, cells));
-  return fields;
+  return { byField, changed };
 }
 
 /** The value of a cell field holding these cells: a row's packed cells, or one cell's number. */
@@ -112,16 +126,7 @@ export function changedFields(before: StoredReport, after: StoredReport): FieldW
     if (headJson !== JSON.stringify(beforeHead)) set.set("d", headJson);
     if (beforeCells !== cells) {
       // A changed cell writes its whole row (a few cells), a row left empty is deleted.
-      // One pass over the cells finds the changed rows and gathers every row's cells (report's cells are many).
-      const rows = new Set<string>();
-      const byField = new Map<string, string[]>();
-      for (const id of Object.keys(cells)) {
-        const field = cellField(id);
-        const ids = byField.get(field);
-        if (ids) ids.push(id);
-        else byField.set(field, [id]);
-        if (!Object.is(cells[id], beforeCells[id]) || !Object.hasOwn(beforeCells, id)) rows.add(field);
-      }
+      const { byField, changed: rows } = groupCells(cells, beforeCells);
       for (const id of Object.keys(beforeCells)) if (!Object.hasOwn(cells, id)) rows.add(cellField(id));
       for (const field of rows) {
         const ids = byField.get(field);
