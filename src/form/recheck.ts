@@ -1,3 +1,4 @@
+import { cellArrayOf, cellIndex } from "./cell-array.js";
 import { type CheckUnit, checkInput, checkUnits, type Previous } from "./check-report.js";
 import { type Draft, NARRATIVE_IDS, type NarrativeId } from "./draft.js";
 import type { Finding } from "./finding.js";
@@ -35,12 +36,16 @@ export function recheck(base: Checked, draft: Draft, previous: Previous | undefi
   const reads = readTable(base.flow);
   const a = base.draft;
   // Only cells some unit reads can make a unit dirty, and units read a cell by its value alone (an
-  // empty cell and a missing one read alike), so the read cells' values are compared, nothing else:
-  // no scan of every key of two large records on each answer.
+  // empty cell and a missing one read alike), so the read cells' values are compared, nothing else.
+  // They are compared in the drafts' cell arrays (cell-array.ts: kept per draft, so the base's is
+  // already there), not by looking each id up in two freshly copied records.
   if (a.cells !== draft.cells) {
-    const before = a.cells;
-    const after = draft.cells;
-    for (const { id, units } of reads.cells) if (before[id] !== after[id]) addAll(dirty, units);
+    const before = cellArrayOf(base.flow, a);
+    const after = cellArrayOf(base.flow, draft);
+    for (const { id, slot, units } of reads.cells) {
+      const changed = slot === undefined ? a.cells[id] !== draft.cells[id] : before[slot] !== after[slot];
+      if (changed) addAll(dirty, units);
+    }
   }
   if (a.narrative !== draft.narrative)
     for (const { id, units } of reads.parts) if (a.narrative[id] !== draft.narrative[id]) addAll(dirty, units);
@@ -86,7 +91,8 @@ const partKey = (id: string) => `p:${id}`;
 
 /** Who reads what: each cell and part some unit reads, with those units; the units reading the rest. */
 interface ReadTable {
-  cells: readonly { id: string; units: readonly number[] }[];
+  /** `slot`: the cell's index in cellIndex(flow), when the flow knows the id. */
+  cells: readonly { id: string; slot: number | undefined; units: readonly number[] }[];
   parts: readonly { id: NarrativeId; units: readonly number[] }[];
   org: readonly number[];
   fields: readonly number[];
@@ -116,7 +122,7 @@ function readTable(flow: Flow): ReadTable {
   });
   const made: ReadTable = {
     ...table,
-    cells: [...cells].map(([id, units]) => ({ id, units })),
+    cells: [...cells].map(([id, units]) => ({ id, slot: cellIndex(flow).slot.get(id), units })),
     parts: [...parts].map(([id, units]) => ({ id, units })),
   };
   tables.set(flow, made);
