@@ -243,13 +243,17 @@ function missingUnit(flow: Flow, section: SectionDef, reads: Reads): CheckUnit {
         return columns.length < s.row.cells.length ? `${row}（${columns.join("、")}）` : row;
       });
       const shown = names.slice(0, 3).join("、") + (names.length > 3 ? `等${names.length}项` : "");
+      // A plain loop: this runs on every answer, over every open step of the answer's section.
+      const cells: string[] = [];
+      for (const s of open) {
+        if (s.kind === "part") cells.push(s.part.id);
+        else for (const id of s.row.cells) if (cell(id) === undefined) cells.push(id);
+      }
       return [
         {
           severity: "error",
           rule: "missing",
-          cells: open.flatMap((s) =>
-            s.kind === "part" ? [s.part.id] : s.row.cells.filter((id) => cell(id) === undefined),
-          ),
+          cells,
           numbers: [open.length],
           message: `${section.heading}：未填写${shown}`,
         },
