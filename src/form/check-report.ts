@@ -130,6 +130,7 @@ function ruleUnits(flow: Flow, rule: Flow["rules"][number], reads: Reads): Check
     case "narrative-claims":
       return NARRATIVE_IDS.map((part) => {
         const claims = claimsFor(rule, part);
+        const label = partLabel(flow, part);
         return {
           reads: reads({ cells: claims.flatMap((c) => c.cells), parts: [part] }),
           run: ({ draft, values }) => {
@@ -142,20 +143,23 @@ function ruleUnits(flow: Flow, rule: Flow["rules"][number], reads: Reads): Check
                   part,
                   text,
                   values,
-                  partLabel(flow, part),
+                  label,
                   (cell) => cellName(flow, cell).section,
                 );
           },
         };
       });
     case "narrative-sums":
-      return NARRATIVE_IDS.map((part) => ({
-        reads: reads({ parts: [part] }),
-        run: ({ draft }) => {
-          const text = draft.narrative[part];
-          return text === undefined ? [] : checkNarrativeSums(rule, part, text, partLabel(flow, part));
-        },
-      }));
+      return NARRATIVE_IDS.map((part) => {
+        const label = partLabel(flow, part);
+        return {
+          reads: reads({ parts: [part] }),
+          run: ({ draft }) => {
+            const text = draft.narrative[part];
+            return text === undefined ? [] : checkNarrativeSums(rule, part, text, label);
+          },
+        };
+      });
     case "mention":
       return [
         {
@@ -200,7 +204,7 @@ function ruleUnits(flow: Flow, rule: Flow["rules"][number], reads: Reads): Check
   }
 }
 
-/** A part's name in messages, e.g. 一（一）主动公开. */
+/** A part's name in messages, e.g. 一（一）主动公开 (worked out when the flow's units are built, not per run). */
 function partLabel(flow: Flow, id: NarrativeId): string {
   const step = formSteps(flow).find((s) => s.kind === "part" && s.part.id === id);
   return step?.kind === "part" ? partName(step.section.heading, step.part.heading) : id;
