@@ -37,9 +37,18 @@ const PACKED_CELL = /^(.+)\.([A-Za-z0-9_-]+)$/;
 
 /** The field that holds a cell: its row's `r:` field, or `c:` when the id does not split. */
 function cellField(id: string): string {
-  const m = PACKED_CELL.exec(id);
-  return m ? `r:${m[1]}` : `c:${id}`;
+  let field = cellFieldOf.get(id);
+  if (field === undefined) {
+    const m = PACKED_CELL.exec(id);
+    field = m ? `r:${m[1]}` : `c:${id}`;
+    // Cell ids come from the forms (a few hundred); a bound keeps odd imported ids from growing it.
+    if (cellFieldOf.size >= 10_000) cellFieldOf.clear();
+    cellFieldOf.set(id, field);
+  }
+  return field;
 }
+/** cellField's answers: every write looks up each cell of the report, so the regex runs once per id. */
+const cellFieldOf = new Map<string, string>();
 
 /** A row's field value from its cells' names and values. */
 function packRow(cells: [string, number][]): string {
@@ -49,23 +58,39 @@ function packRow(cells: [string, number][]): string {
     .join(",");
 }
 
-/** The cell fields (`r:` and `c:`) of these cells, or of those among them in `only`'s fields. */
-function cellFields(cells: Record<string, number>, only?: Set<string>): Map<string, string> {
-  const rows = new Map<string, [string, number][]>();
+/** The cell fields (`r:` and `c:`) of these cells. */
+function cellFields(cells: Record<string, number>): Map<string, string> {
   const fields = new Map<string, string>();
-  for (const [id, value] of Object.entries(cells)) {
-    const m = PACKED_CELL.exec(id);
-    const field = m ? `r:${m[1]}` : `c:${id}`;
-    if (only && !only.has(field)) continue;
-    if (!m) fields.set(field, JSON.stringify(value));
-    else {
-      const row = rows.get(field);
-      if (row) row.push([m[2]!, value]);
-      else rows.set(field, [[m[2]!, value]]);
-    }
-  }
-  for (const [field, row] of rows) fields.set(field, packRow(row));
+  for (const [field, ids] of groupCells(cells).byField) fields.set(field, fieldValue(field, ids, cells));
   return fields;
+}
+
+/**
+ * The cells' ids by the field that holds them and, given `before`, the
+ * fields with a cell that is new or differs from it: one pass, with
+ * Object.keys rather than Object.entries (five times dearer on a report's
+ * cells, a large dictionary-mode object).
+ */
+function groupCells(
+  cells: Record<string, number>,
+  before?: Record<string, number>,
+): { byField: Map<string, string[]>; changed: Set<string> } {
+  const byField = new Map<string, string[]>();
+  const changed = new Set<string>();
+  for (const id of Object.keys(cells)) {
+    const field = cellField(id);
+    const ids = byField.get(field);
+    if (ids) ids.push(id);
+    else byField.set(field, [id]);
+    if (before && (!Object.is(cells[id], before[id]) || !Object.hasOwn(before, id))) changed.add(field);
+  }
+  return { byField, changed };
+}
+
+/** The value of a cell field holding these cells: a row's packed cells, or one cell's number. */
+function fieldValue(field: string, ids: string[], cells: Record<string, number>): string {
+  if (field.startsWith("c:")) return JSON.stringify(cells[ids[0]!]);
+  return packRow(ids.map((id) => [id.slice(field.length - 1), cells[id]!]));
 }
 
 /** Every field of a report (a new report, or a rewrite of one in an earlier layout). */
@@ -101,17 +126,12 @@ export function changedFields(before: StoredReport, after: StoredReport): FieldW
     if (headJson !== JSON.stringify(beforeHead)) set.set("d", headJson);
     if (beforeCells !== cells) {
       // A changed cell writes its whole row (a few cells), a row left empty is deleted.
-      const rows = new Set<string>();
-      for (const [id, value] of Object.entries(cells))
-        if (!Object.hasOwn(beforeCells, id) || !Object.is(beforeCells[id], value)) rows.add(cellField(id));
+      const { byField, changed: rows } = groupCells(cells, beforeCells);
       for (const id of Object.keys(beforeCells)) if (!Object.hasOwn(cells, id)) rows.add(cellField(id));
-      if (rows.size > 0) {
-        const now = cellFields(cells, rows);
-        for (const field of rows) {
-          const value = now.get(field);
-          if (value === undefined) del.push(field);
-          else set.set(field, value);
-        }
+      for (const field of rows) {
+        const ids = byField.get(field);
+        if (ids) set.set(field, fieldValue(field, ids, cells));
+        else del.push(field);
       }
     }
     if (beforeParts !== narrative) {
@@ -252,9 +272,12 @@ export function encodeAudit(
     return parsed.data;
   });
   const out: string[] = [];
+  // The same narrative object is the same texts: only a part with an entry can need an anchor.
+  const partsKept = before?.draft.narrative === after.draft.narrative;
   if (before)
     for (const part of PARTS) {
       const first = valid.find((e) => e.target === part);
+      if (!first && partsKept) continue;
       const was = partText(before, part);
       const changed = partText(after, part) !== was;
       if (first ? !Object.is(first.old, was) : changed) out.push(JSON.stringify([[], part, was]));

