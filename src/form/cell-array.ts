@@ -6,11 +6,11 @@ import type { Flow } from "./flow-schema.js";
  * then its totals (an imported file may write a total).
  *
  * Why: every answer copies the cells record, and reading `cells[id]` for a
- * list of ids on a fresh copy costs a slow property lookup each (the copy has
- * a hidden class the engine has not seen: about 0.25 µs a read, some 50 µs to
- * compare two drafts' cells on every answer). Walking the record once with
- * for…in and placing each value by its index is about fifteen times cheaper,
- * and reads after that are array reads.
+ * list of ids on a fresh copy of ~170 keys misses the engine's lookup caches
+ * each time (measured here: about 0.25 µs a read, some 50 µs to compare two
+ * drafts' cells on every answer). Walking the record once with for…in and
+ * placing each value by its index is about fifteen times cheaper, and reads
+ * after that are array reads.
  */
 export interface CellIndex {
   ids: readonly string[];
