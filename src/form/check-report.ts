@@ -137,15 +137,7 @@ function ruleUnits(flow: Flow, rule: Flow["rules"][number], reads: Reads): Check
             const text = draft.narrative[part];
             return text === undefined
               ? []
-              : checkNarrativeClaims(
-                  rule,
-                  claims,
-                  part,
-                  text,
-                  values,
-                  label,
-                  (cell) => cellName(flow, cell).section,
-                );
+              : checkNarrativeClaims(rule, claims, part, text, values, label, (cell) => cellName(flow, cell).section);
           },
         };
       });
