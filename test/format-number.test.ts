@@ -40,6 +40,27 @@ describe("formatNumber shows numbers as published tables do", () => {
     );
   });
 
+  it("prints an integer as the Intl formatting it skips would (the integer shortcut)", () => {
+    const intl = new Intl.NumberFormat("en-US", { useGrouping: false, maximumFractionDigits: 6 });
+    const viaIntl = (n: number) => {
+      const text = intl.format(n);
+      return text === "-0" ? "0" : text;
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer(),
+          fc.maxSafeInteger(),
+          fc.constantFrom(-0, 0, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 53, 1e21, -1e21),
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+        ),
+        (n) => {
+          expect(formatNumber(n)).toBe(viaIntl(n));
+        },
+      ),
+    );
+  });
+
   it("refuses what is not a number rather than printing NaN", () => {
     expect(() => formatNumber(Number.NaN)).toThrow(RangeError);
     expect(() => formatNumber(Number.POSITIVE_INFINITY)).toThrow(RangeError);

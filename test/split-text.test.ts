@@ -32,3 +32,20 @@ describe("splitText", () => {
     );
   });
 });
+
+describe("escapeHtml", () => {
+  it("escapes as the four replacements do, texts with nothing to escape (returned as they are) included", () => {
+    const byReplacing = (s: string) =>
+      s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: fc.constantFrom("&", "<", ">", '"', "'", "a", "年", " ", "&amp;") }),
+    );
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(escapeHtml(s)).toBe(byReplacing(s));
+      }),
+    );
+    expect(escapeHtml("<b>")).toBe("&lt;b&gt;");
+  });
+});

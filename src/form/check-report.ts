@@ -1,14 +1,15 @@
+import { cellArrayOf, cellReader } from "./cell-array.js";
 import { cellName, describeCell } from "./cell-names.js";
 import { type Draft, NARRATIVE_IDS, type NarrativeId } from "./draft.js";
 import type { Finding } from "./finding.js";
 import type { CellDef, Flow, SectionDef } from "./flow-schema.js";
-import { formSteps, isAnswered, writtenAsOneText } from "./form-steps.js";
+import { answeredSteps, formSteps, writtenAsOneText } from "./form-steps.js";
 import { boundCell, checkLinearAt } from "./rules/linear.js";
 import { mentions } from "./rules/mention.js";
 import { checkNarrativeClaims, checkNarrativeSums, claimsFor } from "./rules/narrative.js";
 import { checkOrgLevel } from "./rules/org-level.js";
 import { diceSimilarity } from "./rules/similarity.js";
-import { computeValues, type Values } from "./totals.js";
+import { type Values, valuesFrom } from "./totals.js";
 import { hasVisibleText } from "./visible-text.js";
 
 /** Last year's report, with the flow of its own format. */
@@ -60,9 +61,9 @@ export function checkInput(flow: Flow, draft: Draft, previous: Previous | undefi
   return {
     flow,
     draft,
-    values: computeValues(flow, draft.cells),
+    values: valuesFrom(flow, cellArrayOf(flow, draft)),
     previous,
-    previousValues: previous && computeValues(previous.flow, previous.draft.cells),
+    previousValues: previous && valuesFrom(previous.flow, cellArrayOf(previous.flow, previous.draft)),
   };
 }
 
@@ -129,32 +130,28 @@ function ruleUnits(flow: Flow, rule: Flow["rules"][number], reads: Reads): Check
     case "narrative-claims":
       return NARRATIVE_IDS.map((part) => {
         const claims = claimsFor(rule, part);
+        const label = partLabel(flow, part);
         return {
           reads: reads({ cells: claims.flatMap((c) => c.cells), parts: [part] }),
           run: ({ draft, values }) => {
             const text = draft.narrative[part];
             return text === undefined
               ? []
-              : checkNarrativeClaims(
-                  rule,
-                  claims,
-                  part,
-                  text,
-                  values,
-                  partLabel(flow, part),
-                  (cell) => cellName(flow, cell).section,
-                );
+              : checkNarrativeClaims(rule, claims, part, text, values, label, (cell) => cellName(flow, cell).section);
           },
         };
       });
     case "narrative-sums":
-      return NARRATIVE_IDS.map((part) => ({
-        reads: reads({ parts: [part] }),
-        run: ({ draft }) => {
-          const text = draft.narrative[part];
-          return text === undefined ? [] : checkNarrativeSums(rule, part, text, partLabel(flow, part));
-        },
-      }));
+      return NARRATIVE_IDS.map((part) => {
+        const label = partLabel(flow, part);
+        return {
+          reads: reads({ parts: [part] }),
+          run: ({ draft }) => {
+            const text = draft.narrative[part];
+            return text === undefined ? [] : checkNarrativeSums(rule, part, text, label);
+          },
+        };
+      });
     case "mention":
       return [
         {
@@ -199,7 +196,7 @@ function ruleUnits(flow: Flow, rule: Flow["rules"][number], reads: Reads): Check
   }
 }
 
-/** A part's name in messages, e.g. 一（一）主动公开. */
+/** A part's name in messages, e.g. 一（一）主动公开 (worked out when the flow's units are built, not per run). */
 function partLabel(flow: Flow, id: NarrativeId): string {
   const step = formSteps(flow).find((s) => s.kind === "part" && s.part.id === id);
   return step?.kind === "part" ? partName(step.section.heading, step.part.heading) : id;
@@ -230,23 +227,29 @@ function missingUnit(flow: Flow, section: SectionDef, reads: Reads): CheckUnit {
     }),
     run: ({ draft }) => {
       if (writtenAsOneText(section, draft)) return [];
-      const open = steps.filter((s) => !isAnswered(s, draft));
+      const answered = answeredSteps(flow, draft);
+      const open = steps.filter((s) => !answered[s.index]);
       if (open.length === 0) return [];
+      const cell = cellReader(flow, draft);
       const names = open.map((s) => {
         if (s.kind === "part") return s.part.heading ?? "正文";
         const row = (s.row.group ?? "") + s.row.label;
         // A row partly answered names the columns still open.
-        const columns = s.row.columns.filter((_, i) => draft.cells[s.row.cells[i]!] === undefined);
+        const columns = s.row.columns.filter((_, i) => cell(s.row.cells[i]!) === undefined);
         return columns.length < s.row.cells.length ? `${row}（${columns.join("、")}）` : row;
       });
       const shown = names.slice(0, 3).join("、") + (names.length > 3 ? `等${names.length}项` : "");
+      // A plain loop: this runs on every answer, over every open step of the answer's section.
+      const cells: string[] = [];
+      for (const s of open) {
+        if (s.kind === "part") cells.push(s.part.id);
+        else for (const id of s.row.cells) if (cell(id) === undefined) cells.push(id);
+      }
       return [
         {
           severity: "error",
           rule: "missing",
-          cells: open.flatMap((s) =>
-            s.kind === "part" ? [s.part.id] : s.row.cells.filter((id) => draft.cells[id] === undefined),
-          ),
+          cells,
           numbers: [open.length],
           message: `${section.heading}：未填写${shown}`,
         },

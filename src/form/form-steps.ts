@@ -1,3 +1,4 @@
+import { cellArrayOf, cellIndex } from "./cell-array.js";
 import type { Draft } from "./draft.js";
 import type { Flow, NarrativePart, RowStep, SectionDef, TableDef } from "./flow-schema.js";
 import { hasVisibleText } from "./visible-text.js";
@@ -35,12 +36,50 @@ export function writtenAsOneText(section: SectionDef, draft: Pick<Draft, "narrat
   return section.parts.every((p) => p.id === section.oneText || !draft.narrative[p.id]?.trim());
 }
 
+const rowSlotsByFlow = new WeakMap<Flow, (readonly number[] | undefined)[]>();
+
+/** Each row step's cells as slots of the flow's cell array; undefined for a part (or a cell the flow lacks). */
+function rowSlots(flow: Flow): (readonly number[] | undefined)[] {
+  const known = rowSlotsByFlow.get(flow);
+  if (known) return known;
+  const { slot } = cellIndex(flow);
+  const made = formSteps(flow).map((step) => {
+    if (step.kind !== "row") return undefined;
+    const slots = step.row.cells.map((id) => slot.get(id));
+    return slots.every((i) => i !== undefined) ? (slots as number[]) : undefined;
+  });
+  rowSlotsByFlow.set(flow, made);
+  return made;
+}
+
+const answeredByDraft = new WeakMap<Draft, { flow: Flow; answered: readonly boolean[] }>();
+
+/**
+ * isAnswered of every step of the flow, by step index; kept per draft (drafts
+ * are never changed in place), since an answer asks it of the same draft
+ * several times (the next open step, the finish, the missing-answers check).
+ */
+export function answeredSteps(flow: Flow, draft: Draft): readonly boolean[] {
+  const known = answeredByDraft.get(draft);
+  if (known?.flow === flow) return known.answered;
+  const cells = cellArrayOf(flow, draft);
+  const slots = rowSlots(flow);
+  const answered = formSteps(flow).map((step, i) => {
+    const row = slots[i];
+    return row ? row.every((at) => cells[at] !== undefined) : isAnswered(step, draft);
+  });
+  answeredByDraft.set(draft, { flow, answered });
+  return answered;
+}
+
 /** The first unanswered step at or after `from`, wrapping round; undefined when all are answered. */
 export function nextOpenStep(flow: Flow, draft: Draft, from = 0): FormStep | undefined {
   const steps = formSteps(flow);
+  const answered = answeredSteps(flow, draft);
   for (let i = 0; i < steps.length; i++) {
-    const step = steps[(from + i) % steps.length];
-    if (step && !isAnswered(step, draft)) return step;
+    const at = (from + i) % steps.length;
+    const step = steps[at];
+    if (step && !answered[at]) return step;
   }
   return undefined;
 }
@@ -54,7 +93,8 @@ export interface SectionProgress {
 export function sectionProgress(flow: Flow, draft: Draft): SectionProgress[] {
   return flow.sections.map((section) => {
     const steps = formSteps(flow).filter((s) => s.section === section);
-    return { section, answered: steps.filter((s) => isAnswered(s, draft)).length, total: steps.length };
+    const answered = answeredSteps(flow, draft);
+    return { section, answered: steps.filter((s) => answered[s.index]).length, total: steps.length };
   });
 }
 

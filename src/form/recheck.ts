@@ -1,3 +1,4 @@
+import { cellArrayOf, cellIndex } from "./cell-array.js";
 import { type CheckUnit, checkInput, checkUnits, type Previous } from "./check-report.js";
 import { type Draft, NARRATIVE_IDS, type NarrativeId } from "./draft.js";
 import type { Finding } from "./finding.js";
@@ -24,35 +25,55 @@ const NONE: readonly Finding[] = Object.freeze([]);
 /** Every unit on the draft: what checkReport does, kept per unit. */
 export function checkAll(flow: Flow, draft: Draft, previous: Previous | undefined): Checked {
   const all = checkUnits(flow);
-  return recheckUnits(flow, draft, previous, all, new Set(all.keys()), []);
+  return recheckUnits(flow, draft, previous, all, new Dirty(all.length, true), []);
 }
 
 /** The findings of `draft`, re-running only the units of `base` that read a changed cell, part, name or last year. */
 export function recheck(base: Checked, draft: Draft, previous: Previous | undefined): Checked {
   if (base.draft.format !== draft.format)
     throw new Error(`recheck across formats (${base.draft.format} → ${draft.format}): use checkAll`);
-  const dirty = new Set<number>();
+  const all = checkUnits(base.flow);
+  const dirty = new Dirty(all.length);
   const reads = readTable(base.flow);
   const a = base.draft;
   // Only cells some unit reads can make a unit dirty, and units read a cell by its value alone (an
-  // empty cell and a missing one read alike), so the read cells' values are compared, nothing else:
-  // no scan of every key of two large records on each answer.
+  // empty cell and a missing one read alike), so the read cells' values are compared, nothing else.
+  // They are compared in the drafts' cell arrays (cell-array.ts: kept per draft, so the base's is
+  // already there), not by looking each id up in two freshly copied records.
   if (a.cells !== draft.cells) {
-    const before = a.cells;
-    const after = draft.cells;
-    for (const { id, units } of reads.cells) if (before[id] !== after[id]) addAll(dirty, units);
+    const before = cellArrayOf(base.flow, a);
+    const after = cellArrayOf(base.flow, draft);
+    for (const { id, slot, units } of reads.cells) {
+      const changed = slot === undefined ? a.cells[id] !== draft.cells[id] : before[slot] !== after[slot];
+      if (changed) dirty.add(units);
+    }
   }
   if (a.narrative !== draft.narrative)
-    for (const { id, units } of reads.parts) if (a.narrative[id] !== draft.narrative[id]) addAll(dirty, units);
-  if (a.org !== draft.org) addAll(dirty, reads.org);
-  if (a.year !== draft.year || a.date !== draft.date || a.contact !== draft.contact) addAll(dirty, reads.fields);
+    for (const { id, units } of reads.parts) if (a.narrative[id] !== draft.narrative[id]) dirty.add(units);
+  if (a.org !== draft.org) dirty.add(reads.org);
+  if (a.year !== draft.year || a.date !== draft.date || a.contact !== draft.contact) dirty.add(reads.fields);
   if (!sameDraft(base.previous?.draft, previous?.draft) || base.previous?.flow !== previous?.flow)
-    addAll(dirty, reads.previous);
-  return recheckUnits(base.flow, draft, previous, checkUnits(base.flow), dirty, base.byUnit);
+    dirty.add(reads.previous);
+  return recheckUnits(base.flow, draft, previous, all, dirty, base.byUnit);
 }
 
-function addAll(set: Set<number>, items: readonly number[] | undefined): void {
-  if (items) for (const i of items) set.add(i);
+/** The units to run, by index: a flag per unit (asked of every unit on every answer) and how many are set. */
+class Dirty {
+  readonly marked: Uint8Array;
+  size: number;
+
+  constructor(length: number, all = false) {
+    this.marked = new Uint8Array(length).fill(all ? 1 : 0);
+    this.size = all ? length : 0;
+  }
+
+  add(units: readonly number[]): void {
+    for (const i of units) {
+      if (this.marked[i] === 1) continue;
+      this.marked[i] = 1;
+      this.size++;
+    }
+  }
 }
 
 function recheckUnits(
@@ -60,7 +81,7 @@ function recheckUnits(
   draft: Draft,
   previous: Previous | undefined,
   all: readonly CheckUnit[],
-  dirty: ReadonlySet<number>,
+  dirty: Dirty,
   before: readonly (readonly Finding[])[],
 ): Checked {
   const input = dirty.size > 0 ? checkInput(flow, draft, previous) : undefined;
@@ -69,12 +90,12 @@ function recheckUnits(
   const findings: Finding[] = [];
   for (let i = 0; i < all.length; i++) {
     let found = before[i] ?? NONE;
-    if (input && dirty.has(i)) {
+    if (input && dirty.marked[i] === 1) {
       const ran = all[i]!.run(input);
       found = ran.length === 0 ? NONE : ran;
     }
     byUnit[i] = found;
-    for (const f of found) findings.push(f);
+    for (let k = 0; k < found.length; k++) findings.push(found[k]!);
   }
   return { flow, draft, previous, byUnit, findings, ran: dirty.size };
 }
@@ -86,7 +107,8 @@ const partKey = (id: string) => `p:${id}`;
 
 /** Who reads what: each cell and part some unit reads, with those units; the units reading the rest. */
 interface ReadTable {
-  cells: readonly { id: string; units: readonly number[] }[];
+  /** `slot`: the cell's index in cellIndex(flow), when the flow knows the id. */
+  cells: readonly { id: string; slot: number | undefined; units: readonly number[] }[];
   parts: readonly { id: NarrativeId; units: readonly number[] }[];
   org: readonly number[];
   fields: readonly number[];
@@ -116,7 +138,7 @@ function readTable(flow: Flow): ReadTable {
   });
   const made: ReadTable = {
     ...table,
-    cells: [...cells].map(([id, units]) => ({ id, units })),
+    cells: [...cells].map(([id, units]) => ({ id, slot: cellIndex(flow).slot.get(id), units })),
     parts: [...parts].map(([id, units]) => ({ id, units })),
   };
   tables.set(flow, made);

@@ -1,3 +1,4 @@
+import { cellArray } from "./cell-array.js";
 import type { Draft } from "./draft.js";
 import type { Flow } from "./flow-schema.js";
 
@@ -5,11 +6,17 @@ import type { Flow } from "./flow-schema.js";
 export type Values = ReadonlyMap<string, number>;
 
 export function computeValues(flow: Flow, cells: Draft["cells"]): Map<string, number> {
+  return valuesFrom(flow, cellArray(flow, cells));
+}
+
+/** computeValues from the cells' array (cell-array.ts): a draft's is kept, so checks reuse it. */
+export function valuesFrom(flow: Flow, slots: readonly (number | undefined)[]): Map<string, number> {
   const { leaves, totals } = planOf(flow);
   const values = new Map<string, number>();
-  for (const id of leaves) {
-    const v = cells[id];
-    if (v !== undefined) values.set(id, v);
+  // The leaves are the flow's cells, slots 0… of its cell array: one walk over the record, not a lookup per cell.
+  for (let i = 0; i < leaves.length; i++) {
+    const v = slots[i];
+    if (v !== undefined) values.set(leaves[i]!, v);
   }
   for (const { id, of } of totals) {
     // A cell's own value wins over a total of the same id (load-flow refuses such a flow).

@@ -3,7 +3,7 @@ import { type Draft, PART_LIMIT } from "../../form/draft.js";
 import { type FormStep, formSteps, nextOpenStep } from "../../form/form-steps.js";
 import { parseRow } from "../../form/parse-answer.js";
 import { hasVisibleText, visibleLength, visibleText } from "../../form/visible-text.js";
-import { formatNumber } from "../../report/format-number.js";
+import { cellDefs, formatNumber } from "../../report/format-number.js";
 import type { AuditEntry, Position, StoredReport } from "../../store/store.js";
 import { rowAck } from "../ack-text.js";
 import { askCurrent, sendFinish } from "../ask.js";
@@ -168,7 +168,8 @@ async function answerRow(
   seen: Seen,
 ): Promise<void> {
   const flow = flowOf(ctx.deps, report);
-  const kinds = step.row.cells.map((id) => flow.cells.find((c) => c.id === id)?.kind ?? "count");
+  const defs = cellDefs(flow);
+  const kinds = step.row.cells.map((id) => defs.get(id)?.kind ?? "count");
   const parsed = parseRow(text, kinds);
   if (!parsed.ok) {
     await ctx.reply(rowRetryText(step, parsed.reason), { reply_markup: questionView(flow, report, step).keyboard });

@@ -5,7 +5,7 @@ import type { Flow } from "../../form/flow-schema.js";
 import type { FormStep } from "../../form/form-steps.js";
 import { valuesOf } from "../../form/totals.js";
 import { hasVisibleText, visibleLength } from "../../form/visible-text.js";
-import { formatNumber } from "../../report/format-number.js";
+import { cellDefs, formatNumber } from "../../report/format-number.js";
 import type { StoredReport } from "../../store/store.js";
 import { encodeCallback } from "../callback-data.js";
 import { escapeHtml } from "../html.js";
@@ -53,7 +53,8 @@ export function questionView(flow: Flow, report: StoredReport, step: FormStep): 
 
 function rowQuestion(flow: Flow, report: StoredReport, step: Extract<FormStep, { kind: "row" }>): View {
   const { row, table } = step;
-  const cells = flow.cells.filter((c) => row.cells.includes(c.id));
+  const defs = cellDefs(flow);
+  const kinds = row.cells.map((id) => defs.get(id)?.kind);
   const saved = row.cells.map((id) => report.draft.cells[id]);
   const lines = [
     `<b>${escapeHtml(step.section.heading)}</b>`,
@@ -64,8 +65,8 @@ function rowQuestion(flow: Flow, report: StoredReport, step: Extract<FormStep, {
       : `请按顺序发 ${row.cells.length} 个数：${escapeHtml(row.columns.join("、"))}`,
     `例如：<code>${row.cells.map(() => "0").join(" ")}</code>`,
   ];
-  if (cells.some((c) => c.kind === "money")) lines.push("金额按万元填，也可以写 2.35万 或 3000元。");
-  if (cells.some((c) => c.kind === "signed")) lines.push("减少时写负数，如 -8。");
+  if (kinds.includes("money")) lines.push("金额按万元填，也可以写 2.35万 或 3000元。");
+  if (kinds.includes("signed")) lines.push("减少时写负数，如 -8。");
   if (saved.some((v) => v !== undefined))
     lines.push(`已填：${saved.map((v) => (v === undefined ? "空" : formatNumber(v))).join(" ")}`);
   const prefilled = prefilledRow(report, row.cells);

@@ -13,6 +13,32 @@ export function boundCell(cell: string, each: LinearBinding): string {
   return each ? cell.replaceAll("{col}", each.key) : cell;
 }
 
+/** A term with `{col}` bound: the cell id, its coefficient, whether it is last year's. */
+interface BoundTerm {
+  id: string;
+  coef: number;
+  previous: boolean;
+}
+
+const boundByRule = new WeakMap<LinearRule, Map<LinearBinding, { left: BoundTerm[]; right: BoundTerm[] }>>();
+
+/** The rule's terms bound to one forEach value, worked out once per rule and value (checks run on every answer). */
+function boundTerms(rule: LinearRule, each: LinearBinding): { left: BoundTerm[]; right: BoundTerm[] } {
+  let byEach = boundByRule.get(rule);
+  if (!byEach) {
+    byEach = new Map();
+    boundByRule.set(rule, byEach);
+  }
+  let terms = byEach.get(each);
+  if (!terms) {
+    const bind = (list: LinearRule["left"]) =>
+      list.map((t) => ({ id: boundCell(t.cell, each), coef: t.coef, previous: t.of === "previous" }));
+    terms = { left: bind(rule.left), right: bind(rule.right) };
+    byEach.set(each, terms);
+  }
+  return terms;
+}
+
 /**
  * Σ left (= | >=) Σ right for one forEach value. Checked only when every
  * operand is answered, so a relation naming last year's cells only when it is given.
@@ -23,17 +49,18 @@ export function checkLinearAt(
   values: Values,
   previous: Values | undefined,
 ): Finding[] {
-  const sum = (terms: LinearRule["left"]): number | undefined => {
+  const terms = boundTerms(rule, each);
+  const sum = (list: readonly BoundTerm[]): number | undefined => {
     let total = 0;
-    for (const t of terms) {
-      const v = (t.of === "previous" ? previous : values)?.get(boundCell(t.cell, each));
+    for (const t of list) {
+      const v = (t.previous ? previous : values)?.get(t.id);
       if (v === undefined) return undefined;
       total += t.coef * v;
     }
     return roundSum(total);
   };
-  const left = sum(rule.left);
-  const right = sum(rule.right);
+  const left = sum(terms.left);
+  const right = sum(terms.right);
   if (left === undefined || right === undefined) return [];
   const holds = rule.op === "=" ? Math.abs(left - right) < EPSILON : left >= right - EPSILON;
   if (holds) return [];
@@ -41,7 +68,7 @@ export function checkLinearAt(
     {
       severity: rule.severity,
       rule: rule.id,
-      cells: [...rule.left, ...rule.right].filter((t) => t.of === "this").map((t) => boundCell(t.cell, each)),
+      cells: [...terms.left, ...terms.right].filter((t) => !t.previous).map((t) => t.id),
       numbers: [left, right],
       message: rule.message
         .replaceAll("{col}", each?.name ?? "")
