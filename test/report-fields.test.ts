@@ -21,10 +21,12 @@ import {
   applyChange,
   auditValue,
   newReport,
+  recordDiff,
   SCHEMA_VERSION,
   type Store,
   StoreDataError,
   type StoredReport,
+  validateChange,
 } from "../src/store/store.js";
 import { commandsSent } from "./support/redis-commands.js";
 
@@ -216,6 +218,46 @@ describe("audit entries as Redis keeps them", () => {
  * start from the stored text, several per write), and wherever the trim cut
  * the list, the trail reads back exactly as it was written.
  */
+/**
+ * A write works out which cells changed once (validateChange) and writes their
+ * rows from that (changedFields): the shortcut must find exactly what looking
+ * every key up in both records finds, for copies made as the bot makes them
+ * (some cells set, some added, some dropped) and for unrelated records.
+ */
+describe("the cells a write changes, worked out once", () => {
+  const ids = ["a.x", "a.y", "b.x", "b.y", "b.z", "c", "d.q", "e.r"];
+  const cells = fc.dictionary(fc.constantFrom(...ids), fc.integer({ min: 0, max: 3 }));
+  const edits = fc.array(fc.tuple(fc.constantFrom(...ids), fc.option(fc.integer({ min: 0, max: 3 }))), {
+    maxLength: 6,
+  });
+  const naive = (before: Record<string, number>, after: Record<string, number>) => ({
+    changed: Object.keys(after).filter((id) => !Object.hasOwn(before, id) || !Object.is(before[id], after[id])),
+    drops: Object.keys(before).some((id) => !Object.hasOwn(after, id)),
+  });
+
+  it("finds the changed and dropped cells as a lookup of every key does, and the same fields", () => {
+    fc.assert(
+      fc.property(cells, edits, cells, fc.boolean(), (before, changes, other, unrelated) => {
+        const after: Record<string, number> = unrelated ? other : { ...before };
+        if (!unrelated)
+          for (const [id, value] of changes) {
+            if (value === null) delete after[id];
+            else after[id] = value;
+          }
+        const diff = recordDiff(before, after);
+        const expected = naive(before, after);
+        expect([...diff.changed].sort()).toEqual([...expected.changed].sort());
+        expect(diff.drops).toBe(expected.drops);
+        const current = { ...full(), draft: { ...fixture, cells: before } };
+        const change = { draft: { ...current.draft, cells: after } };
+        const { cells: worked } = validateChange("k", current, change);
+        const next = applyChange(current, change, later);
+        expect(changedFields(current, next, worked)).toEqual(changedFields(current, next));
+      }),
+    );
+  });
+});
+
 describe("narrative texts referred to, over any sequence of writes", () => {
   const parts = ["overview.intro", "problems"] as const;
   const texts = ["", "短", "甲".repeat(150), "乙".repeat(250), "乙".repeat(260), "丙".repeat(201)];

@@ -301,10 +301,10 @@ export class EmbeddedStore implements Store {
     // A JSON row, or fields of another schema version, are written again whole.
     const whole = head.legacy === 1 || head.v !== String(SCHEMA_VERSION);
     const current = !whole && basis?.id === id && basis.version === expectedVersion ? basis : this.readAt(id, head);
-    validateChange(`reports/${id}`, current, change);
+    const { cells } = validateChange(`reports/${id}`, current, change);
     const next = applyChange(current, change, this.now());
     if (whole) this.sql.deleteFields.run(id);
-    this.writeFields(id, whole ? { set: allFields(next), del: [] } : changedFields(current, next));
+    this.writeFields(id, whole ? { set: allFields(next), del: [] } : changedFields(current, next, cells));
     this.sql.setVersion.run(next.version, id, expectedVersion);
     this.reminders.touch(id, this.now().getTime());
     for (const json of entries) this.sql.addAudit.run(id, json);

@@ -523,7 +523,7 @@ export class RedisStore implements Store {
 
   /** The write of `change` onto `current` (at the version the script will expect). */
   private updateWrite(id: string, current: StoredReport, change: ReportChange, audit: AuditEntry[]): ReportWrite {
-    validateChange(this.key("report", id), current, change);
+    const { cells } = validateChange(this.key("report", id), current, change);
     const next = applyChange(current, change, this.now());
     const entries = encodeAudit(this.key("audit", id), audit, current, next);
     // The script re-checks the version, so the member diff computed from
@@ -533,7 +533,7 @@ export class RedisStore implements Store {
     return {
       mode: "update",
       next,
-      fields: whole ? { set: allFields(next), del: [] } : changedFields(current, next),
+      fields: whole ? { set: allFields(next), del: [] } : changedFields(current, next, cells),
       whole,
       names: nameFields(audit),
       expectedVersion: current.version,

@@ -1,6 +1,16 @@
 import { z } from "zod";
 import { NARRATIVE_IDS } from "../form/draft.js";
-import { AuditEntry, auditValue, decode, decodeReport, SCHEMA_VERSION, StoreDataError, StoredReport } from "./store.js";
+import {
+  AuditEntry,
+  auditValue,
+  decode,
+  decodeReport,
+  type RecordDiff,
+  recordDiff,
+  SCHEMA_VERSION,
+  StoreDataError,
+  StoredReport,
+} from "./store.js";
 
 /**
  * A report as fields (schema v4), so that a write sends only what changed:
@@ -61,30 +71,21 @@ function packRow(cells: [string, number][]): string {
 /** The cell fields (`r:` and `c:`) of these cells. */
 function cellFields(cells: Record<string, number>): Map<string, string> {
   const fields = new Map<string, string>();
-  for (const [field, ids] of groupCells(cells).byField) fields.set(field, fieldValue(field, ids, cells));
+  for (const [field, ids] of groupCells(cells)) fields.set(field, fieldValue(field, ids, cells));
   return fields;
 }
 
-/**
- * The cells' ids by the field that holds them and, given `before`, the
- * fields with a cell that is new or differs from it: one pass, with
- * Object.keys rather than Object.entries (five times dearer on a report's
- * cells, a large dictionary-mode object).
- */
-function groupCells(
-  cells: Record<string, number>,
-  before?: Record<string, number>,
-): { byField: Map<string, string[]>; changed: Set<string> } {
+/** The cells' ids by the field that holds them, or only of the fields in `only`. */
+function groupCells(cells: Record<string, number>, only?: ReadonlySet<string>): Map<string, string[]> {
   const byField = new Map<string, string[]>();
-  const changed = new Set<string>();
   for (const id of Object.keys(cells)) {
     const field = cellField(id);
+    if (only && !only.has(field)) continue;
     const ids = byField.get(field);
     if (ids) ids.push(id);
     else byField.set(field, [id]);
-    if (before && (!Object.is(cells[id], before[id]) || !Object.hasOwn(before, id))) changed.add(field);
   }
-  return { byField, changed };
+  return byField;
 }
 
 /** The value of a cell field holding these cells: a row's packed cells, or one cell's number. */
@@ -107,8 +108,12 @@ export function allFields(report: StoredReport): Map<string, string> {
   return set;
 }
 
-/** The fields that differ between two versions of a report: its size follows the change, not the report. */
-export function changedFields(before: StoredReport, after: StoredReport): FieldWrite {
+/**
+ * The fields that differ between two versions of a report: its size follows
+ * the change, not the report. `cellsDiff`: the diff of their cells, when the
+ * caller worked it out already (validateChange).
+ */
+export function changedFields(before: StoredReport, after: StoredReport, cellsDiff?: RecordDiff): FieldWrite {
   const set = new Map<string, string>();
   const del: string[] = [];
   const names = new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof StoredReport>;
@@ -126,8 +131,10 @@ export function changedFields(before: StoredReport, after: StoredReport): FieldW
     if (headJson !== JSON.stringify(beforeHead)) set.set("d", headJson);
     if (beforeCells !== cells) {
       // A changed cell writes its whole row (a few cells), a row left empty is deleted.
-      const { byField, changed: rows } = groupCells(cells, beforeCells);
-      for (const id of Object.keys(beforeCells)) if (!Object.hasOwn(cells, id)) rows.add(cellField(id));
+      const { changed, drops } = cellsDiff ?? recordDiff(beforeCells, cells);
+      const rows = new Set(changed.map(cellField));
+      if (drops) for (const id of Object.keys(beforeCells)) if (!Object.hasOwn(cells, id)) rows.add(cellField(id));
+      const byField = groupCells(cells, rows);
       for (const field of rows) {
         const ids = byField.get(field);
         if (ids) set.set(field, fieldValue(field, ids, cells));

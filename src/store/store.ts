@@ -497,40 +497,64 @@ export function serialiseReport(report: StoredReport): string {
  * Validates what a write changes, not the whole report: the fields the change
  * sets, and of a new draft its name, year and format plus only the cells and
  * parts that differ from `current` (which was validated when it was read or
- * written). Throws StoreDataError naming `key`.
+ * written). Throws StoreDataError naming `key`. Returns the diff of the
+ * draft's cells it worked out, for the write to use again (changedFields).
  */
-export function validateChange(key: string, current: StoredReport, change: ReportChange): void {
+export function validateChange(key: string, current: StoredReport, change: ReportChange): { cells?: RecordDiff } {
   const problems: string[] = [];
+  let cells: RecordDiff | undefined;
   for (const field of Object.keys(change) as (keyof ReportChange)[]) {
     const value = change[field];
     if (value === current[field]) continue;
-    const result =
-      field === "draft" && value !== undefined
-        ? Draft.safeParse({
-            ...(value as Draft),
-            narrative: changedEntries(current.draft.narrative, (value as Draft).narrative),
-            cells: changedEntries(current.draft.cells, (value as Draft).cells),
-          })
-        : StoredReport.shape[field].safeParse(value);
-    if (!result.success) problems.push(`${field}: ${z.prettifyError(result.error)}`);
+    let result: { success: boolean; error?: z.core.$ZodError };
+    if (field === "draft" && value !== undefined) {
+      const draft = value as Draft;
+      if (isRecord(draft.cells) && draft.cells !== current.draft.cells)
+        cells = recordDiff(current.draft.cells, draft.cells);
+      result = Draft.safeParse({
+        ...draft,
+        narrative: changedEntries(current.draft.narrative, draft.narrative),
+        cells: changedEntries(current.draft.cells, draft.cells, cells),
+      });
+    } else result = StoredReport.shape[field].safeParse(value);
+    if (result.error) problems.push(`${field}: ${z.prettifyError(result.error)}`);
   }
   if (problems.length > 0) throw new StoreDataError(key, `refused to write invalid data: ${problems.join("; ")}`);
+  return cells ? { cells } : {};
 }
 
-/**
- * The entries of `after` that are new or differ from `before`; anything not a
- * plain record as it is, for the schema to refuse. Object.keys, not
- * Object.entries: a report's cells are a large dictionary-mode object, where
- * entries cost five times as much.
- */
-function changedEntries(before: Record<string, unknown>, after: unknown): unknown {
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/** The entries of `after` that are new or differ from `before` (`diff` when known); anything not a plain record as it is, for the schema to refuse. */
+function changedEntries(before: Record<string, unknown>, after: unknown, diff?: RecordDiff): unknown {
   if (after === before) return {};
-  if (typeof after !== "object" || after === null || Array.isArray(after)) return after;
-  const record = after as Record<string, unknown>;
+  if (!isRecord(after)) return after;
   const changed: Record<string, unknown> = {};
-  for (const id of Object.keys(record))
-    if (!Object.is(record[id], before[id]) || !Object.hasOwn(before, id)) changed[id] = record[id];
+  for (const id of (diff ?? recordDiff(before, after)).changed) changed[id] = after[id];
   return changed;
+}
+
+/** What a write does to a record (a draft's cells): the keys it adds or sets to another value, and whether it drops any. */
+export type RecordDiff = { changed: string[]; drops: boolean };
+
+/**
+ * The diff of two records, looking each of `after`'s keys up in `before` once
+ * (Object.keys, not Object.entries: a report's cells are some 170 keys, where
+ * entries cost five times as much), and counting instead of looking `before`'s
+ * keys up in `after`.
+ */
+export function recordDiff(before: Record<string, unknown>, after: Record<string, unknown>): RecordDiff {
+  const keys = Object.keys(after);
+  const changed: string[] = [];
+  let added = 0;
+  for (const id of keys) {
+    if (!Object.hasOwn(before, id)) {
+      changed.push(id);
+      added++;
+    } else if (!Object.is(after[id], before[id])) changed.push(id);
+  }
+  // `after` keeps keys.length - added of `before`'s keys: fewer than all of them, and some were dropped.
+  return { changed, drops: Object.keys(before).length !== keys.length - added };
 }
 
 /**
