@@ -15,6 +15,7 @@ import { openStore } from "../src/store/open-store.js";
 import { RedisInbox } from "../src/store/redis-inbox.js";
 import type { Store } from "../src/store/store.js";
 import { botInfo as makeBotInfo } from "./support/bot-info.js";
+import { pressUpdate as press, stubBotApi, textUpdate as text } from "./support/private-chat-api.js";
 
 /**
  * Issue "Speed" 1 and 2: an answer costs the commit's script and the inbox
@@ -32,72 +33,9 @@ const steps = formSteps(flow);
 const rowSteps = steps.filter((s) => s.kind === "row");
 const draft = { format: "2021" as const, org: "某某局", year: 2025, narrative: {}, cells: {} };
 
-let updateIds = 0;
-/** One sequence for both directions, as in a private chat (a text sent before a question has a lower id). */
-let messageIds = 1;
-
-type Sent = { method: string; chatId: number; text: string; data: string[]; messageId: number };
-
-/** The Bot API at the client's fetch: every call succeeds and is kept. */
-function stubTelegram() {
-  const calls: Sent[] = [];
-  const fetch = async (url: string, init: { body?: unknown }) => {
-    const method = url.slice(url.lastIndexOf("/") + 1);
-    const p = typeof init.body === "string" ? (JSON.parse(init.body) as Record<string, unknown>) : {};
-    const markup = p.reply_markup as { inline_keyboard?: { callback_data?: string }[][] } | undefined;
-    const data = (markup?.inline_keyboard ?? []).flat().flatMap((b) => (b.callback_data ? [b.callback_data] : []));
-    const chatId = Number(p.chat_id);
-    const messageId = ++messageIds;
-    calls.push({ method, chatId, text: String(p.text ?? ""), data, messageId });
-    const result =
-      method === "sendMessage"
-        ? {
-            message_id: messageId,
-            date: Math.floor(Date.now() / 1000),
-            chat: { id: chatId, type: "private", first_name: "官员" },
-            text: String(p.text ?? ""),
-          }
-        : true;
-    return { ok: true, status: 200, json: async () => ({ ok: true, result }) };
-  };
-  return { calls, fetch };
-}
-
-function text(userId: number, body: string): Update {
-  const command = body.match(/^\/\w+/)?.[0];
-  return {
-    update_id: ++updateIds,
-    message: {
-      message_id: ++messageIds,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: userId, type: "private", first_name: "官员" },
-      from: { id: userId, is_bot: false, first_name: "官员" },
-      text: body,
-      ...(command ? { entities: [{ type: "bot_command" as const, offset: 0, length: command.length }] } : {}),
-    },
-  };
-}
-function press(userId: number, messageId: number, data: string): Update {
-  return {
-    update_id: ++updateIds,
-    callback_query: {
-      id: `cq${updateIds}`,
-      from: { id: userId, is_bot: false, first_name: "官员" },
-      chat_instance: `ci${userId}`,
-      data,
-      message: {
-        message_id: messageId,
-        date: Math.floor(Date.now() / 1000),
-        chat: { id: userId, type: "private", first_name: "官员" },
-        text: "…",
-      },
-    },
-  };
-}
-
 /** A bot instance as src/main.ts builds it: its own store client, an inbox consumer, the reply records deferred. */
 async function instance(prefix: string, name: string) {
-  const telegram = stubTelegram();
+  const telegram = stubBotApi();
   const store = await openStore({ redisUrl: REDIS_URL, redisPrefix: prefix, dataDir: "" });
   const sent = new SentReplies();
   const deps: Deps = {
@@ -309,6 +247,7 @@ describe("a partition taken over from another consumer", () => {
     const update = (id: number): InboxEntry => ({ id: String(id), partition: 0, update: text(4200 + id, "x") });
     let handovers = 1;
     const queued = [[update(1)], [update(2)], [update(3)]];
+    const [a, b, c] = queued.map(([entry]) => entry!.update.update_id);
     const events: string[] = [];
     const inbox = {
       append: async () => undefined,
@@ -330,7 +269,7 @@ describe("a partition taken over from another consumer", () => {
       async (u) => {
         events.push(`handle ${u.update_id}`);
         // Between the first and the second update, this consumer takes a partition again.
-        if (u.update_id === updateIds - 2) handovers = 2;
+        if (u.update_id === a) handovers = 2;
       },
       pino({ level: "silent" }),
       { onHandover: () => events.push("forget") },
@@ -338,7 +277,6 @@ describe("a partition taken over from another consumer", () => {
     consumer.start();
     while (events.filter((e) => e.startsWith("handle")).length < 3) await new Promise((r) => setTimeout(r, 10));
     await consumer.stop();
-    const [a, b, c] = [updateIds - 2, updateIds - 1, updateIds];
     expect(events).toEqual(["forget", `handle ${a}`, "forget", `handle ${b}`, `handle ${c}`]);
   });
 });

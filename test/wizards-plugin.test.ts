@@ -10,6 +10,7 @@ import { createBot } from "../src/bot/create-bot.js";
 import { wizardStateKey } from "../src/bot/wizards.js";
 import { openStore } from "../src/store/open-store.js";
 import { botInfo as makeBotInfo } from "./support/bot-info.js";
+import { messageUpdate, pressUpdate as press, stubBotApi, textUpdate as text } from "./support/private-chat-api.js";
 
 /**
  * Issue "Speed" 2: the conversations plugin runs only for the updates that
@@ -55,28 +56,9 @@ const TOKEN = "123456789:AAWizardsPluginTokenForTestsOnly_0123";
 const botInfo = makeBotInfo({ id: 123456789, first_name: "年报助手", username: "nianbao_test_bot" });
 const prefix = `nianbao-test:${randomBytes(6).toString("hex")}:`;
 
-let updateIds = 0;
-let messageIds = 1;
-
-type Sent = { text: string; data: string[]; messageId: number };
-
 /** A bot instance with its own store client (a process of its own), the Bot API stubbed at its fetch. */
 async function instance() {
-  const sent: Sent[] = [];
-  const fetch = async (url: string, init: { body?: unknown }) => {
-    const method = url.slice(url.lastIndexOf("/") + 1);
-    const p = typeof init.body === "string" ? (JSON.parse(init.body) as Record<string, unknown>) : {};
-    const markup = p.reply_markup as { inline_keyboard?: { callback_data?: string }[][] } | undefined;
-    const data = (markup?.inline_keyboard ?? []).flat().flatMap((b) => (b.callback_data ? [b.callback_data] : []));
-    const messageId = ++messageIds;
-    if (method === "sendMessage") sent.push({ text: String(p.text ?? ""), data, messageId });
-    const chat = { id: Number(p.chat_id), type: "private", first_name: "官员" };
-    const result =
-      method === "sendMessage"
-        ? { message_id: messageId, date: Math.floor(Date.now() / 1000), chat, text: String(p.text ?? "") }
-        : true;
-    return { ok: true, status: 200, json: async () => ({ ok: true, result }) };
-  };
+  const api = stubBotApi();
   const store = await openStore({ redisUrl: REDIS_URL, redisPrefix: prefix, dataDir: "" });
   const deps: Deps = {
     store,
@@ -87,71 +69,35 @@ async function instance() {
     renderHtml: async () => "",
     downloadFile: async () => new Uint8Array(),
   };
-  const bot = createBot(TOKEN, deps, { botInfo, client: { fetch: fetch as never } });
+  const bot = createBot(TOKEN, deps, { botInfo, client: { fetch: api.fetch as never } });
+  const messages = () => api.calls.filter((c) => c.method === "sendMessage");
   return {
     store,
     /** Handles the update; the texts of the messages it sent. */
     async handle(update: Update): Promise<string[]> {
-      const before = sent.length;
+      const before = messages().length;
       await bot.handleUpdate(update);
-      return sent.slice(before).map((s) => s.text);
+      return messages()
+        .slice(before)
+        .map((s) => s.text);
     },
-    last: () => sent.at(-1),
+    last: () => messages().at(-1),
     close: () => store.close(),
   };
 }
 
-const chat = (userId: number) => ({ id: userId, type: "private" as const, first_name: "官员" });
-const from = (userId: number) => ({ id: userId, is_bot: false, first_name: "官员" });
-
-function text(userId: number, body: string): Update {
-  const command = body.match(/^\/\w+/)?.[0];
-  return {
-    update_id: ++updateIds,
-    message: {
-      message_id: ++messageIds,
-      date: Math.floor(Date.now() / 1000),
-      chat: chat(userId),
-      from: from(userId),
-      text: body,
-      ...(command ? { entities: [{ type: "bot_command" as const, offset: 0, length: command.length }] } : {}),
+const sticker = (userId: number): Update =>
+  messageUpdate(userId, {
+    sticker: {
+      file_id: "s",
+      file_unique_id: "s",
+      type: "regular",
+      width: 512,
+      height: 512,
+      is_animated: false,
+      is_video: false,
     },
-  };
-}
-
-function sticker(userId: number): Update {
-  return {
-    update_id: ++updateIds,
-    message: {
-      message_id: ++messageIds,
-      date: Math.floor(Date.now() / 1000),
-      chat: chat(userId),
-      from: from(userId),
-      sticker: {
-        file_id: "s",
-        file_unique_id: "s",
-        type: "regular",
-        width: 512,
-        height: 512,
-        is_animated: false,
-        is_video: false,
-      },
-    },
-  };
-}
-
-function press(userId: number, messageId: number, data: string): Update {
-  return {
-    update_id: ++updateIds,
-    callback_query: {
-      id: `cq${updateIds}`,
-      from: from(userId),
-      chat_instance: `ci${userId}`,
-      data,
-      message: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: chat(userId), text: "…" },
-    },
-  };
-}
+  });
 
 /** Whether the plugin ran for the update, and read its storage. */
 const ranFor = (update: Update) => plugin.ran.includes(update.update_id);
