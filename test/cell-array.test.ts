@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { flowFor } from "../flows/index.js";
-import { cellArray, cellArrayOf, cellIndex, cellReader } from "../src/form/cell-array.js";
+import { cellArray, cellArrayOf, cellIndex, cellReader, withCells } from "../src/form/cell-array.js";
 import type { Draft } from "../src/form/draft.js";
 import { answeredSteps, formSteps, isAnswered, nextOpenStep, sectionProgress } from "../src/form/form-steps.js";
 import { fixture } from "./support/fixtures.js";
@@ -49,6 +49,32 @@ describe("a draft's cell array", () => {
           const read = cellReader(flow, draft);
           for (const id of [...ids, "not.a.cell"]) expect(read(id)).toBe(draft.cells[id]);
         }),
+      );
+    });
+
+    it(`${format}: withCells sets the cells on a new record, and the array it keeps reads what the new record reads`, () => {
+      const ids = [...cellIndex(flow).ids, "not.a.cell"];
+      fc.assert(
+        fc.property(
+          draftOf(format),
+          fc.boolean(),
+          fc.uniqueArray(fc.constantFrom(...ids), { maxLength: 6 }),
+          fc.array(fc.nat(99), { maxLength: 6 }),
+          (draft, arrayKept, changed, values) => {
+            const before = { ...draft.cells };
+            if (arrayKept) cellArrayOf(flow, draft);
+            const after = withCells(flow, draft, changed, values);
+            expect(draft.cells).toEqual(before);
+            expect(after.cells).not.toBe(draft.cells);
+            expect(after.cells).toEqual({
+              ...before,
+              ...Object.fromEntries(changed.map((id, i) => [id, values[i] ?? 0])),
+            });
+            expect({ ...after, cells: draft.cells }).toEqual(draft);
+            expect(cellArrayOf(flow, after)).toEqual(cellArray(flow, after.cells));
+            expect(cellArrayOf(flow, draft)).toEqual(cellArray(flow, draft.cells));
+          },
+        ),
       );
     });
 

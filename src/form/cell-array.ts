@@ -70,3 +70,26 @@ export function cellReader(flow: Flow, draft: Pick<Draft, "cells">): (id: string
     return i === undefined ? draft.cells[id] : values[i];
   };
 }
+
+/**
+ * `draft` with the cells `ids` set to `values` (0 where a value is missing):
+ * a new draft with a new cells record, the old one untouched. When the old
+ * record's cell array is kept, the new record's is that array with those
+ * slots changed, kept at once: the checks and the next-step search after an
+ * answer then never walk the new ~170-key record (cellArray).
+ */
+export function withCells(flow: Flow, draft: Draft, ids: readonly string[], values: readonly number[]): Draft {
+  const cells = { ...draft.cells };
+  for (let i = 0; i < ids.length; i++) cells[ids[i]!] = values[i] ?? 0;
+  const index = cellIndex(flow);
+  const known = arrays.get(draft.cells);
+  if (known?.index === index) {
+    const array = known.values.slice();
+    for (const id of ids) {
+      const at = index.slot.get(id);
+      if (at !== undefined) array[at] = cells[id];
+    }
+    arrays.set(cells, { index, values: array });
+  }
+  return { ...draft, cells };
+}

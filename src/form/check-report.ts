@@ -1,4 +1,4 @@
-import { cellArrayOf, cellReader } from "./cell-array.js";
+import { cellArrayOf, cellIndex, cellReader } from "./cell-array.js";
 import { cellName, describeCell } from "./cell-names.js";
 import { type Draft, NARRATIVE_IDS, type NarrativeId } from "./draft.js";
 import type { Finding } from "./finding.js";
@@ -18,10 +18,12 @@ export interface Previous {
   draft: Draft;
 }
 
-/** What a check unit is given: the draft, its values with totals, last year's report and values. */
+/** What a check unit is given: the draft, its cell array, its values with totals, last year's report and values. */
 export interface CheckInput {
   flow: Flow;
   draft: Draft;
+  /** The draft's cells in cellIndex(flow) order (cell-array.ts): read by slot, not by id on the record. */
+  cells: readonly (number | undefined)[];
   values: Values;
   previous: Previous | undefined;
   previousValues: Values | undefined;
@@ -58,10 +60,12 @@ export function checkReport(flow: Flow, draft: Draft, previous?: Previous): Find
 }
 
 export function checkInput(flow: Flow, draft: Draft, previous: Previous | undefined): CheckInput {
+  const cells = cellArrayOf(flow, draft);
   return {
     flow,
     draft,
-    values: valuesFrom(flow, cellArrayOf(flow, draft)),
+    cells,
+    values: valuesFrom(flow, cells),
     previous,
     previousValues: previous && valuesFrom(previous.flow, cellArrayOf(previous.flow, previous.draft)),
   };
@@ -89,13 +93,15 @@ export function checkUnits(flow: Flow): readonly CheckUnit[] {
     ...flow.sections.map((section) => missingUnit(flow, section, reads)),
     { reads: reads({ fields: true }), run: ({ draft }) => reportFields(draft) },
     ...flow.cells.map((cell) => valueDomainUnit(flow, cell, reads)),
-    ...flow.totals.map(
-      (total): CheckUnit => ({
+    ...flow.totals.map((total): CheckUnit => {
+      // Totals have slots of their own, after the flow's cells (cellIndex).
+      const slot = cellIndex(flow).slot.get(total.id) ?? -1;
+      return {
         // The written total itself and the leaves it is compared with.
         reads: { cells: [total.id, ...leaves(total.id)], parts: [], org: false, fields: false, previous: false },
-        run: ({ draft, values }) => givenTotal(flow, total, draft, values),
-      }),
-    ),
+        run: ({ cells, values }) => givenTotal(flow, total, cells[slot], values),
+      };
+    }),
     ...flow.rules.flatMap((rule) => ruleUnits(flow, rule, reads)),
   ];
   units.set(flow, made);
@@ -276,6 +282,7 @@ function reportFields(draft: Draft): Finding[] {
 
 /** A6: counts are whole numbers ≥ 0, only 本年增/减 may be negative, money ≥ 0. */
 function valueDomainUnit(flow: Flow, cell: CellDef, reads: Reads): CheckUnit {
+  const slot = cellIndex(flow).slot.get(cell.id);
   const problem = (v: number): string | undefined => {
     if (!Number.isFinite(v)) return "不是有效的数";
     if (cell.kind !== "money" && !Number.isInteger(v)) return "应为整数";
@@ -284,8 +291,8 @@ function valueDomainUnit(flow: Flow, cell: CellDef, reads: Reads): CheckUnit {
   };
   return {
     reads: reads({ cells: [cell.id] }),
-    run: ({ draft }) => {
-      const v = draft.cells[cell.id];
+    run: ({ draft, cells }) => {
+      const v = slot === undefined ? draft.cells[cell.id] : cells[slot];
       const why = v === undefined ? undefined : problem(v);
       if (v === undefined || !why) return [];
       return [
@@ -302,8 +309,7 @@ function valueDomainUnit(flow: Flow, cell: CellDef, reads: Reads): CheckUnit {
 }
 
 /** A total written in an imported file that differs from the sum of its parts (A2, A3, A5). */
-function givenTotal(flow: Flow, total: Flow["totals"][number], draft: Draft, values: Values): Finding[] {
-  const given = draft.cells[total.id];
+function givenTotal(flow: Flow, total: Flow["totals"][number], given: number | undefined, values: Values): Finding[] {
   const computed = values.get(total.id);
   if (given === undefined || computed === undefined || Math.abs(given - computed) < 1e-9) return [];
   return [

@@ -1,4 +1,5 @@
 import type { Composer } from "grammy";
+import { withCells } from "../../form/cell-array.js";
 import { type Draft, PART_LIMIT } from "../../form/draft.js";
 import { type FormStep, formSteps, nextOpenStep } from "../../form/form-steps.js";
 import { parseRow } from "../../form/parse-answer.js";
@@ -75,14 +76,6 @@ function cellAudit(ctx: BotContext, before: Draft, after: Draft, ids: readonly s
     .map((id) => auditEntry(ctx, id, before.cells[id], after.cells[id]));
 }
 
-function withCells(draft: Draft, ids: readonly string[], values: readonly number[]): Draft {
-  const cells = { ...draft.cells };
-  ids.forEach((id, i) => {
-    cells[id] = values[i] ?? 0;
-  });
-  return { ...draft, cells };
-}
-
 /**
  * The acknowledgement of a row: `head` (e.g. whose figures it overwrote), the
  * values, the row's total and the findings the answer caused; stored by
@@ -115,7 +108,7 @@ function saveRow(
 ) {
   const flow = flowOf(ctx.deps, report);
   return commitAt(ctx, report, step, async (r) => {
-    const draft = withCells(r.draft, step.row.cells, values);
+    const draft = withCells(flow, r.draft, step.row.cells, values);
     const overwritten = await overwrittenNote(ctx, r, step, draft, seen);
     return {
       change: { draft, cursor: cursorAfter(flow, draft, step.index) },
@@ -303,7 +296,7 @@ async function onButton(
         // Confirms what the officer was shown: every cell still pre-filled and unanswered.
         const { values, complete } = prefilledRow(r, step.row.cells);
         if (!complete) return STALE_BUTTON;
-        const draft = withCells(r.draft, step.row.cells, values as number[]);
+        const draft = withCells(flow, r.draft, step.row.cells, values as number[]);
         const audit = cellAudit(ctx, r.draft, draft, step.row.cells).map((e) => {
           const from = r.prefilled?.[e.target]?.from;
           return from ? { ...e, source: `来自去年：${from.year}年度报告 ${from.cells.join("+")}` } : e;
@@ -319,7 +312,7 @@ async function onButton(
       const ids = step.table.steps.flatMap((s) => s.cells);
       const last = index + step.table.steps.length - 1;
       return commitAt(ctx, report, step, (r) => {
-        const draft = withCells(r.draft, ids, []);
+        const draft = withCells(flow, r.draft, ids, []);
         return {
           change: { draft, cursor: cursorAfter(flow, draft, last) },
           audit: cellAudit(ctx, r.draft, draft, ids),

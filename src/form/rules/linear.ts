@@ -40,6 +40,21 @@ function boundTerms(rule: LinearRule, each: LinearBinding): { left: BoundTerm[];
 }
 
 /**
+ * Σ coef × value over the terms, undefined while any is unanswered. A module
+ * function, not a closure per check: tsx (esbuild keepNames) names a closure
+ * on every call, and this runs for every rule an answer touches.
+ */
+function sumOf(list: readonly BoundTerm[], values: Values, previous: Values | undefined): number | undefined {
+  let total = 0;
+  for (const t of list) {
+    const v = (t.previous ? previous : values)?.get(t.id);
+    if (v === undefined) return undefined;
+    total += t.coef * v;
+  }
+  return roundSum(total);
+}
+
+/**
  * Σ left (= | >=) Σ right for one forEach value. Checked only when every
  * operand is answered, so a relation naming last year's cells only when it is given.
  */
@@ -50,17 +65,8 @@ export function checkLinearAt(
   previous: Values | undefined,
 ): Finding[] {
   const terms = boundTerms(rule, each);
-  const sum = (list: readonly BoundTerm[]): number | undefined => {
-    let total = 0;
-    for (const t of list) {
-      const v = (t.previous ? previous : values)?.get(t.id);
-      if (v === undefined) return undefined;
-      total += t.coef * v;
-    }
-    return roundSum(total);
-  };
-  const left = sum(terms.left);
-  const right = sum(terms.right);
+  const left = sumOf(terms.left, values, previous);
+  const right = sumOf(terms.right, values, previous);
   if (left === undefined || right === undefined) return [];
   const holds = rule.op === "=" ? Math.abs(left - right) < EPSILON : left >= right - EPSILON;
   if (holds) return [];
