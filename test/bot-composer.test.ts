@@ -183,7 +183,7 @@ describe("BotComposer behaves as grammY's Composer", () => {
  * (the case above covers the check).
  */
 type Node =
-  | { kind: "use"; children: Node[] }
+  | { kind: "use"; built: boolean; children: Node[] }
   | { kind: "filter"; when: "yes" | "no" | "async yes" | "async no" | "throws"; children: Node[] }
   | { kind: "handler"; calls: "next" | "stop" | "throws"; async: boolean };
 
@@ -195,7 +195,12 @@ const tree = fc.letrec<{ node: Node; nodes: Node[] }>((tie) => ({
       calls: fc.constantFrom("next" as const, "next" as const, "next" as const, "stop" as const, "throws" as const),
       async: fc.boolean(),
     }),
-    fc.record({ kind: fc.constant("use" as const), children: tie("nodes") as fc.Arbitrary<Node[]> }),
+    // `built`: a composer made on its own and then passed to use (a feature), else the one use() returns.
+    fc.record({
+      kind: fc.constant("use" as const),
+      built: fc.boolean(),
+      children: tie("nodes") as fc.Arbitrary<Node[]>,
+    }),
     fc.record({
       kind: fc.constant("filter" as const),
       when: fc.constantFrom(
@@ -213,10 +218,14 @@ const tree = fc.letrec<{ node: Node; nodes: Node[] }>((tie) => ({
 }));
 
 /** Installs the tree on a composer; every handler and predicate writes its path to the trace. */
-function install(composer: Composer<Context>, nodes: Node[], trace: string[], path: string): void {
+function install(composer: Composer<Context>, make: Make, nodes: Node[], trace: string[], path: string): void {
   nodes.forEach((node, i) => {
     const at = `${path}.${i}`;
-    if (node.kind === "use") install(composer.use(), node.children, trace, at);
+    if (node.kind === "use" && node.built) {
+      const feature = make();
+      install(feature, make, node.children, trace, at);
+      composer.use(feature);
+    } else if (node.kind === "use") install(composer.use(), make, node.children, trace, at);
     else if (node.kind === "filter") {
       const when = node.when;
       const predicate = (): boolean | Promise<boolean> => {
@@ -225,7 +234,7 @@ function install(composer: Composer<Context>, nodes: Node[], trace: string[], pa
         if (when === "yes" || when === "no") return when === "yes";
         return Promise.resolve(when === "async yes");
       };
-      install(composer.filter(predicate), node.children, trace, at);
+      install(composer.filter(predicate), make, node.children, trace, at);
     } else {
       composer.use(async (_ctx, next) => {
         trace.push(at);
@@ -247,7 +256,7 @@ describe("BotComposer on random middleware trees", () => {
           makers.map(async ([, make]) => {
             const composer = make();
             const trace: string[] = [];
-            install(composer, nodes, trace, "");
+            install(composer, make, nodes, trace, "");
             return { outcome: await run(composer, text("x"), trace), trace };
           }),
         );
