@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { flowFor } from "../flows/index.js";
-import { checkReport } from "../src/form/check-report.js";
+import { checkInput, checkReport } from "../src/form/check-report.js";
 import type { Draft } from "../src/form/draft.js";
 import { fixture, withCells } from "./support/fixtures.js";
 
@@ -313,5 +313,19 @@ describe("across years", () => {
   });
   it("checks nothing across years without last year's report", () => {
     expect(rules(check2021(withoutTotals(report)))).toEqual([]);
+  });
+});
+
+describe("last year's values", () => {
+  it("are worked out once per last year's draft, not again on every answer's checks", () => {
+    const flow = flowFor("2021");
+    const previous = { flow, draft: fixture("report-2022") };
+    const draft = fixture("report-2022");
+    const first = checkInput(flow, draft, previous).previousValues;
+    const again = checkInput(flow, withCells(draft, { "apply.new.natural": 9 }), previous).previousValues;
+    expect(again).toBe(first);
+    expect(first?.get("apply.new.natural")).toBe(previous.draft.cells["apply.new.natural"]);
+    const other = { flow, draft: withCells(previous.draft, { "apply.new.natural": 1234 }) };
+    expect(checkInput(flow, draft, other).previousValues?.get("apply.new.natural")).toBe(1234);
   });
 });

@@ -67,8 +67,23 @@ export function checkInput(flow: Flow, draft: Draft, previous: Previous | undefi
     cells,
     values: valuesFrom(flow, cells),
     previous,
-    previousValues: previous && valuesFrom(previous.flow, cellArrayOf(previous.flow, previous.draft)),
+    previousValues: previous && keptValues(previous.flow, cellArrayOf(previous.flow, previous.draft)),
   };
+}
+
+const valuesByArray = new WeakMap<readonly (number | undefined)[], Values>();
+
+/**
+ * Last year's values, worked out once per its draft (through the cell array
+ * kept for that draft): last year's report does not change while this one is
+ * answered, and every answer's checks read it.
+ */
+function keptValues(flow: Flow, cells: readonly (number | undefined)[]): Values {
+  const known = valuesByArray.get(cells);
+  if (known) return known;
+  const made = valuesFrom(flow, cells);
+  valuesByArray.set(cells, made);
+  return made;
 }
 
 export function partName(sectionHeading: string, partHeading: string | undefined): string {
