@@ -33,6 +33,20 @@ export const IsoDate = z.string().refine((s) => {
 export const PART_LIMIT = 20_000;
 
 /**
+ * Whether a typed part is longer than PART_LIMIT characters (code points).
+ * Counted only when its UTF-16 length is over the limit: a code point takes
+ * one or two units, so a text within the limit in units is within it in
+ * characters, and an answer appended to a long part is not copied into an
+ * array of characters to be counted.
+ */
+export function overPartLimit(text: string): boolean {
+  if (text.length <= PART_LIMIT) return false;
+  let count = 0;
+  for (const _ of text) if (++count > PART_LIMIT) return true;
+  return false;
+}
+
+/**
  * One unit's report for one year: the interchange file's content and the
  * draft the bot fills. Cells hold numbers only; whether they are sensible
  * (negative, fractional) is a finding of the checks, not a load error.

@@ -1,6 +1,6 @@
 import type { Composer } from "grammy";
 import { withCells } from "../../form/cell-array.js";
-import { type Draft, PART_LIMIT } from "../../form/draft.js";
+import { type Draft, overPartLimit, PART_LIMIT } from "../../form/draft.js";
 import { type FormStep, formSteps, nextOpenStep } from "../../form/form-steps.js";
 import { parseRow } from "../../form/parse-answer.js";
 import { hasVisibleText, visibleLength, visibleText } from "../../form/visible-text.js";
@@ -187,13 +187,13 @@ async function appendToPart(ctx: BotContext, report: StoredReport, step: PartSte
     });
     return;
   }
-  if ([...appended(report)].length > PART_LIMIT) {
+  if (overPartLimit(appended(report))) {
     await ctx.reply(tooLong(), { reply_markup: partKeyboard(report, step) });
     return;
   }
   const result = await mutateReport(ctx, report, (r) => {
     const next = appended(r);
-    if ([...next].length > PART_LIMIT) return tooLong();
+    if (overPartLimit(next)) return tooLong();
     return {
       change: { draft: { ...r.draft, narrative: { ...r.draft.narrative, [id]: next } } },
       audit: [auditEntry(ctx, id, r.draft.narrative[id], next)],
