@@ -9,7 +9,7 @@ import { mentions } from "./rules/mention.js";
 import { checkNarrativeClaims, checkNarrativeSums, claimsFor } from "./rules/narrative.js";
 import { checkOrgLevel } from "./rules/org-level.js";
 import { diceSimilarity } from "./rules/similarity.js";
-import { type Values, valuesFrom } from "./totals.js";
+import { LazyValues, type ValueReader, type Values, valuesFrom } from "./totals.js";
 import { hasVisibleText } from "./visible-text.js";
 
 /** Last year's report, with the flow of its own format. */
@@ -24,7 +24,8 @@ export interface CheckInput {
   draft: Draft;
   /** The draft's cells in cellIndex(flow) order (cell-array.ts): read by slot, not by id on the record. */
   cells: readonly (number | undefined)[];
-  values: Values;
+  /** Read on demand (LazyValues): a check reads few of them. */
+  values: ValueReader;
   previous: Previous | undefined;
   previousValues: Values | undefined;
 }
@@ -65,7 +66,7 @@ export function checkInput(flow: Flow, draft: Draft, previous: Previous | undefi
     flow,
     draft,
     cells,
-    values: valuesFrom(flow, cells),
+    values: new LazyValues(flow, cells),
     previous,
     previousValues: previous && keptValues(previous.flow, cellArrayOf(previous.flow, previous.draft)),
   };
@@ -324,7 +325,12 @@ function valueDomainUnit(flow: Flow, cell: CellDef, reads: Reads): CheckUnit {
 }
 
 /** A total written in an imported file that differs from the sum of its parts (A2, A3, A5). */
-function givenTotal(flow: Flow, total: Flow["totals"][number], given: number | undefined, values: Values): Finding[] {
+function givenTotal(
+  flow: Flow,
+  total: Flow["totals"][number],
+  given: number | undefined,
+  values: ValueReader,
+): Finding[] {
   const computed = values.get(total.id);
   if (given === undefined || computed === undefined || Math.abs(given - computed) < 1e-9) return [];
   return [

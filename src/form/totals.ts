@@ -5,6 +5,11 @@ import type { Flow } from "./flow-schema.js";
 /** Cell values with every total computed from its parts; a total is absent while any part is. */
 export type Values = ReadonlyMap<string, number>;
 
+/** What the checks read of Values: one value by id. */
+export interface ValueReader {
+  get(id: string): number | undefined;
+}
+
 export function computeValues(flow: Flow, cells: Draft["cells"]): Map<string, number> {
   return valuesFrom(flow, cellArray(flow, cells));
 }
@@ -37,38 +42,42 @@ export function valuesFrom(flow: Flow, slots: readonly (number | undefined)[]): 
 }
 
 /**
- * Some of the values computeValues gives (those of `ids`; absent ones left
- * out), working out only the totals they need: a row's acknowledgement shows
- * its cells and its total, not the whole table's.
+ * The values valuesFrom gives, read on demand from a draft's cell array: a
+ * leaf is its slot, a total is worked out from its parts when first read and
+ * kept. An answer's checks read a few dozen values; building all of them (a
+ * map of every cell and total) cost more than the checks that read them.
  */
-export function valuesOf(flow: Flow, cells: Draft["cells"], ids: readonly string[]): Map<string, number> {
-  const { isLeaf, partsOf } = planOf(flow);
-  const known = new Map<string, number | undefined>();
-  const resolve = (id: string): number | undefined => {
-    if (known.has(id)) return known.get(id);
-    let value = isLeaf.has(id) ? cells[id] : undefined;
-    const parts = value === undefined ? partsOf.get(id) : undefined;
-    if (parts) {
-      let sum: number | undefined = 0;
-      for (const part of parts) {
-        const v = resolve(part);
-        if (v === undefined) {
-          sum = undefined;
-          break;
-        }
-        sum += v;
-      }
-      value = sum === undefined ? undefined : roundSum(sum);
-    }
-    known.set(id, value);
-    return value;
-  };
-  const values = new Map<string, number>();
-  for (const id of ids) {
-    const v = resolve(id);
-    if (v !== undefined) values.set(id, v);
+export class LazyValues implements ValueReader {
+  private readonly plan: ValuesPlan;
+  private readonly totals = new Map<string, number | undefined>();
+
+  constructor(
+    flow: Flow,
+    private readonly slots: readonly (number | undefined)[],
+  ) {
+    this.plan = planOf(flow);
   }
-  return values;
+
+  get(id: string): number | undefined {
+    // The leaves are the flow's cells, slots 0… of its cell array (a leaf's value wins over a total of its id).
+    const leaf = this.plan.leafSlot.get(id);
+    if (leaf !== undefined) return this.slots[leaf];
+    const parts = this.plan.partsOf.get(id);
+    if (parts === undefined) return undefined;
+    if (this.totals.has(id)) return this.totals.get(id);
+    let sum: number | undefined = 0;
+    for (const part of parts) {
+      const v = this.get(part);
+      if (v === undefined) {
+        sum = undefined;
+        break;
+      }
+      sum += v;
+    }
+    const value = sum === undefined ? undefined : roundSum(sum);
+    this.totals.set(id, value);
+    return value;
+  }
 }
 
 /**
@@ -79,7 +88,8 @@ export function valuesOf(flow: Flow, cells: Draft["cells"], ids: readonly string
 export interface ValuesPlan {
   leaves: readonly string[];
   totals: readonly { id: string; of: readonly string[] }[];
-  isLeaf: ReadonlySet<string>;
+  /** Each leaf's index in `leaves` (its slot in the cell array), by id. */
+  leafSlot: ReadonlyMap<string, number>;
   /** Each total's parts, by the total's id. */
   partsOf: ReadonlyMap<string, readonly string[]>;
 }
@@ -105,7 +115,12 @@ export function planOf(flow: Flow): ValuesPlan {
     ordered.push({ id, of: total.of });
   };
   for (const t of flow.totals) place(t.id);
-  const plan = { leaves, totals: ordered, isLeaf: new Set(leaves), partsOf: new Map(ordered.map((t) => [t.id, t.of])) };
+  const plan = {
+    leaves,
+    totals: ordered,
+    leafSlot: new Map(leaves.map((id, i) => [id, i])),
+    partsOf: new Map(ordered.map((t) => [t.id, t.of])),
+  };
   plans.set(flow, plan);
   return plan;
 }

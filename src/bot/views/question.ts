@@ -1,9 +1,10 @@
 import { InlineKeyboard } from "grammy";
+import { cellArrayOf } from "../../form/cell-array.js";
 import type { Draft } from "../../form/draft.js";
 import type { Finding } from "../../form/finding.js";
 import type { Flow } from "../../form/flow-schema.js";
 import type { FormStep } from "../../form/form-steps.js";
-import { valuesOf } from "../../form/totals.js";
+import { LazyValues } from "../../form/totals.js";
 import { hasVisibleText, visibleLength } from "../../form/visible-text.js";
 import { cellDefs, formatNumber } from "../../report/format-number.js";
 import type { StoredReport } from "../../store/store.js";
@@ -128,7 +129,8 @@ export function rowSavedText(
 /** The numbers a row's acknowledgement shows: its cells, then its total when it has one. */
 export function rowSavedNumbers(flow: Flow, draft: Draft, step: Extract<FormStep, { kind: "row" }>): number[] {
   const totalId = `${step.row.id}.total`;
-  const values = valuesOf(flow, draft.cells, [...step.row.cells, totalId]);
+  // From the draft's kept cell array: the answer's checks made it, so nothing is looked up on the record.
+  const values = new LazyValues(flow, cellArrayOf(flow, draft));
   const shown = step.row.cells.map((id) => values.get(id) ?? 0);
   const total = values.get(totalId);
   return total === undefined ? shown : [...shown, total];

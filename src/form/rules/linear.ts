@@ -1,6 +1,6 @@
 import type { Finding } from "../finding.js";
 import type { LinearRule } from "../flow-schema.js";
-import type { Values } from "../totals.js";
+import type { ValueReader } from "../totals.js";
 import { roundSum } from "../totals.js";
 
 const EPSILON = 1e-9;
@@ -44,7 +44,7 @@ function boundTerms(rule: LinearRule, each: LinearBinding): { left: BoundTerm[];
  * function, not a closure per check: tsx (esbuild keepNames) names a closure
  * on every call, and this runs for every rule an answer touches.
  */
-function sumOf(list: readonly BoundTerm[], values: Values, previous: Values | undefined): number | undefined {
+function sumOf(list: readonly BoundTerm[], values: ValueReader, previous: ValueReader | undefined): number | undefined {
   let total = 0;
   for (const t of list) {
     const v = (t.previous ? previous : values)?.get(t.id);
@@ -61,8 +61,8 @@ function sumOf(list: readonly BoundTerm[], values: Values, previous: Values | un
 export function checkLinearAt(
   rule: LinearRule,
   each: LinearBinding,
-  values: Values,
-  previous: Values | undefined,
+  values: ValueReader,
+  previous: ValueReader | undefined,
 ): Finding[] {
   const terms = boundTerms(rule, each);
   const left = sumOf(terms.left, values, previous);

@@ -3,7 +3,7 @@ import type { NarrativeId } from "../draft.js";
 import type { Finding } from "../finding.js";
 import type { Claim, NarrativeClaimsRule, NarrativeSumsRule } from "../flow-schema.js";
 import { ofWhichMismatches, readsOf, type Statement, statedValues, statedZeros } from "../narrative-numbers.js";
-import type { Values } from "../totals.js";
+import type { ValueReader } from "../totals.js";
 import { roundSum } from "../totals.js";
 
 /** The claims of a rule that apply to a part, longest pattern first (see checkNarrativeClaims). */
@@ -24,7 +24,7 @@ export function checkNarrativeClaims(
   claims: readonly Claim[],
   part: NarrativeId,
   text: string,
-  values: Values,
+  values: ValueReader,
   label: string,
   tableOf: (cell: string) => string,
 ): Finding[] {

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Finding } from "../finding.js";
 import type { OrgLevelRule } from "../flow-schema.js";
-import type { Values } from "../totals.js";
+import type { ValueReader } from "../totals.js";
 
 type Rule = z.infer<typeof OrgLevelRule>;
 
@@ -27,7 +27,7 @@ export function orgLevel(org: string, rule: Rule): { level: string; blocked: boo
   return best && { level: best.level, blocked: best.blocked };
 }
 
-export function checkOrgLevel(rule: Rule, org: string, values: Values): Finding[] {
+export function checkOrgLevel(rule: Rule, org: string, values: ValueReader): Finding[] {
   const level = orgLevel(org, rule);
   if (!level?.blocked) return [];
   const nonZero = rule.cells.filter((id) => (values.get(id) ?? 0) !== 0);
