@@ -55,6 +55,20 @@ describe("missing answers", () => {
       "三、收到和处理政府信息公开申请情况：未填写一、本年新收政府信息公开申请数量",
     ]);
   });
+  it("names the first three open rows and counts them all, listing every open cell", () => {
+    const section = f2021.sections.find((s) => s.heading.startsWith("三、"));
+    const rows = section?.tables.flatMap((t) => t.steps).slice(0, 5) ?? [];
+    const open = rows.flatMap((r) => r.cells);
+    const findings = check2021(withCells(report, Object.fromEntries(open.map((id) => [id, undefined]))));
+    expect(findings).toHaveLength(1);
+    const names = rows.slice(0, 3).map((r) => (r.group ?? "") + r.label);
+    expect(findings[0]).toMatchObject({
+      rule: "missing",
+      cells: open,
+      numbers: [5],
+      message: `${section?.heading}：未填写${names.join("、")}等5项`,
+    });
+  });
   it("names missing narrative parts but not the optional lead paragraph", () => {
     const narrative = { ...report.narrative };
     delete narrative["overview.intro"];

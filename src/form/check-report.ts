@@ -253,14 +253,15 @@ function missingUnit(flow: Flow, section: SectionDef, reads: Reads): CheckUnit {
       const open = steps.filter((s) => !answered[s.index]);
       if (open.length === 0) return [];
       const cell = cellReader(flow, draft);
-      const names = open.map((s) => {
+      // Only the first three are named (the rest are counted): this runs on every answer in the section.
+      const names = open.slice(0, 3).map((s) => {
         if (s.kind === "part") return s.part.heading ?? "正文";
         const row = (s.row.group ?? "") + s.row.label;
         // A row partly answered names the columns still open.
         const columns = s.row.columns.filter((_, i) => cell(s.row.cells[i]!) === undefined);
         return columns.length < s.row.cells.length ? `${row}（${columns.join("、")}）` : row;
       });
-      const shown = names.slice(0, 3).join("、") + (names.length > 3 ? `等${names.length}项` : "");
+      const shown = names.join("、") + (open.length > 3 ? `等${open.length}项` : "");
       // A plain loop: this runs on every answer, over every open step of the answer's section.
       const cells: string[] = [];
       for (const s of open) {
