@@ -5,9 +5,10 @@ import {
   conversations,
   createConversation,
 } from "@grammyjs/conversations";
-import type { Context, MiddlewareFn } from "grammy";
+import type { Composer, Context, MiddlewareFn } from "grammy";
 import type { Store } from "../store/store.js";
 import type { Action } from "./callback-data.js";
+import { BotComposer } from "./composer.js";
 import type { BotContext } from "./context.js";
 import type { SettingField } from "./report-settings.js";
 
@@ -109,15 +110,17 @@ export const NO_WIZARD: ConversationControls = {
 
 /**
  * A dialogue, registered for the updates that run the conversations plugin
- * (wizardsPlugin); the others pass by it.
+ * (wizardsPlugin); the others pass by it. A filter rather than a middleware
+ * that calls `next`: the feature's composer walks past it without a call
+ * (composer.ts), and every plain answer passes five of them.
  */
-export function registerWizard(
-  builder: ConversationBuilder<BotContext, Context>,
-  id: WizardId,
-): MiddlewareFn<BotContext> {
-  const registration = createConversation<BotContext, Context>(builder, id);
-  return (ctx, next) => (ctx.conversation === NO_WIZARD ? next() : registration(ctx, next));
+export function registerWizard(builder: ConversationBuilder<BotContext, Context>, id: WizardId): Composer<BotContext> {
+  const composer = new BotComposer<BotContext>();
+  composer.filter(inWizardPlugin, createConversation<BotContext, Context>(builder, id));
+  return composer;
 }
+
+const inWizardPlugin = (ctx: BotContext): boolean => ctx.conversation !== NO_WIZARD;
 
 /** How the officer knows each dialogue, e.g. when a command leaves it. */
 export const WIZARD_NAMES: Record<WizardId, string> = {
