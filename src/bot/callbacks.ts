@@ -27,9 +27,16 @@ export function onReportAction<A extends Action>(
   actions: readonly A[],
   handler: (ctx: BotContext, callback: CallbackOf<A>, report: StoredReport) => Promise<unknown>,
 ): void {
-  composer.on("callback_query:data", async (ctx, next) => {
+  const wanted: ReadonlySet<Action> = new Set(actions);
+  // A filter, not a handler that calls next for other buttons: the composer walks past it without a
+  // call (composer.ts), and a button passes every feature's handler before its own.
+  const ours = (ctx: BotContext) => {
+    const action = decodeEnvelope(ctx.callbackQuery?.data)?.action;
+    return action !== undefined && wanted.has(action);
+  };
+  composer.on("callback_query:data").filter(ours, async (ctx) => {
     const envelope = decodeEnvelope(ctx.callbackQuery.data);
-    if (!envelope || !(actions as readonly Action[]).includes(envelope.action)) return next();
+    if (!envelope) return;
     const report = await memberReport(ctx, envelope.reportId);
     if (!report) {
       await ctx.answerCallbackQuery({ text: NOT_MEMBER });
