@@ -92,6 +92,32 @@ describe("the fields of a change", () => {
     expect(del).toEqual(["r:review"]);
   });
 
+  it("equal copies are not written; a changed, added or dropped header value or field is", () => {
+    const before = full();
+    const keys = (change: Parameters<typeof applyChange>[1]) => {
+      const { set, del } = changedFields(before, applyChange(before, change, later));
+      return { set: [...set.keys()].filter((k) => k !== "f:updatedAt").sort(), del: del.sort() };
+    };
+    const { date, ...undated } = before.draft;
+    expect(date).toBeDefined();
+    expect(keys({ draft: { ...before.draft }, members: [101, 102], previous: { ...fixture } })).toEqual({
+      set: [],
+      del: [],
+    });
+    expect(keys({ draft: undated })).toEqual({ set: ["d"], del: [] });
+    expect(keys({ draft: { ...before.draft, year: before.draft.year + 1 } })).toEqual({ set: ["d"], del: [] });
+    expect(keys({ draft: { ...before.draft, date: undefined } })).toEqual({ set: ["d"], del: [] });
+    expect(keys({ members: [101], muted: [102], cursor: 0, dueDate: undefined })).toEqual({
+      set: ["f:members", "f:muted"],
+      del: [],
+    });
+    expect(keys({ previous: undefined, deadline: "2026-02-01" })).toEqual({ set: ["f:deadline"], del: ["f:previous"] });
+    const { draft: _, ...withoutDraft } = before;
+    expect(changedFields({ ...withoutDraft, draft: undated }, before).set.get("d")).toBe(
+      JSON.stringify((({ cells: __, narrative: ___, ...head }) => head)(before.draft)),
+    );
+  });
+
   it("all fields read back as the same report; an unknown schema version is refused", () => {
     const report = full();
     const fields = { version: String(report.version), ...Object.fromEntries(allFields(report)) };
@@ -139,11 +165,18 @@ describe("the fields of a change", () => {
   });
 
   it("splits the fields at Redis' compact value size: the narrative parts are large, the rows small", () => {
-    const { small, large } = bySize(allFields(full()));
-    expect(large.every(([, v]) => Buffer.byteLength(v) > SMALL_VALUE)).toBe(true);
-    expect(small.every(([, v]) => Buffer.byteLength(v) <= SMALL_VALUE)).toBe(true);
-    expect(large.map(([f]) => f)).toEqual(expect.arrayContaining(["n:overview.active", "f:previous"]));
-    expect(small.map(([f]) => f)).toEqual(expect.arrayContaining(["r:apply.new", "f:cursor", "v"]));
+    const fields = allFields(full());
+    const { small, large } = bySize(fields, new Map([["w:1", "张 三"]]));
+    const pairs = (flat: string[]) =>
+      Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, flat[2 * i + 1]!]);
+    expect(large.length + small.length).toBe(2 * (fields.size + 1));
+    expect(pairs(large).every(([, v]) => Buffer.byteLength(v!) > SMALL_VALUE)).toBe(true);
+    expect(pairs(small).every(([, v]) => Buffer.byteLength(v!) <= SMALL_VALUE)).toBe(true);
+    expect(new Map([...pairs(small), ...pairs(large)] as [string, string][])).toEqual(
+      new Map([...fields, ["w:1", "张 三"]]),
+    );
+    expect(pairs(large).map(([f]) => f)).toEqual(expect.arrayContaining(["n:overview.active", "f:previous"]));
+    expect(pairs(small).map(([f]) => f)).toEqual(expect.arrayContaining(["r:apply.new", "f:cursor", "v", "w:1"]));
   });
 });
 

@@ -16,6 +16,7 @@ import {
   decode,
   decodeReport,
   encode,
+  encodeAck,
   HANDLED_LIMIT,
   memberDiff,
   type NewReport,
@@ -25,7 +26,6 @@ import {
   PENDING_ACK_LIMIT,
   PendingAck,
   type Position,
-  pendingAck,
   type ReportChange,
   SCHEMA_VERSION,
   StateRecord,
@@ -323,7 +323,7 @@ export class EmbeddedStore implements Store {
     if (commit.create && commit.update) throw new Error("a commit creates or updates a report, not both");
     const { userId, updateId } = origin;
     const entries = commit.update ? this.auditJson(commit.update.id, commit.update.audit) : [];
-    const ack = origin.ack || origin.ackRef ? encode(PendingAck, `acks/${userId}`, pendingAck(origin, this.now())) : "";
+    const ack = origin.ack || origin.ackRef ? encodeAck(origin, this.now()) : "";
     // One IMMEDIATE transaction: the once-only check, the change, the update id and the acknowledgement.
     const result = this.db
       .transaction((): CommitResult => {

@@ -27,6 +27,7 @@ import {
   campaignWith,
   decode,
   encode,
+  encodeAck,
   HANDLED_LIMIT,
   MEMBER_FRESH_MS,
   memberDiff,
@@ -36,8 +37,7 @@ import {
   type Origin,
   PENDING_ACK_LIMIT,
   PendingAck,
-  Position,
-  pendingAck,
+  type Position,
   type ReportChange,
   SCHEMA_VERSION,
   StaleMember,
@@ -442,14 +442,13 @@ export class RedisStore implements Store {
     const userKey = user ? this.key("user", user.id) : this.key("user", "-");
     const id = write?.next.id ?? "-";
     const reportKey = this.key("report", id);
-    const setKeys = write ? [...write.added, ...write.removed].map((u) => this.key("member", u)) : [];
     const campaignKey = this.key("campaign", campaign?.id ?? "-");
-    const { small, large } = bySize(write ? new Map([...write.fields.set, ...write.names]) : new Map());
+    const { small, large } = write ? bySize(write.fields.set, write.names) : { small: [], large: [] };
     const dels = write?.fields.del ?? [];
     // The copy of the member this process handles the update from: the script checks it is current.
     const expected = origin ? this.members.get(origin.userId)?.version : undefined;
-    const reply = await this.redis.nbCommit(
-      10 + setKeys.length,
+    // One array, no intermediate ones: a row answer's command has some 40 arguments.
+    const args: Arg[] = [
       handledKey,
       acksKey,
       userKey,
@@ -460,7 +459,13 @@ export class RedisStore implements Store {
       this.campaignsKey,
       this.key("text", id),
       owner === undefined ? this.key("mver", "-") : this.key("mver", owner),
-      ...setKeys,
+    ];
+    if (write) {
+      for (const u of write.added) args.push(this.key("member", u));
+      for (const u of write.removed) args.push(this.key("member", u));
+    }
+    const numKeys = args.length;
+    args.push(
       origin ? origin.updateId : "",
       ackJson,
       this.now().getTime(),
@@ -476,15 +481,16 @@ export class RedisStore implements Store {
       campaign?.version ?? "",
       campaign ? encode(Campaign, campaignKey, campaign) : "",
       campaign?.id ?? "",
-      small.length * 2,
-      large.length * 2,
+      small.length,
+      large.length,
       dels.length,
       expected ?? "",
-      ...small.flat(),
-      ...large.flat(),
+      ...small,
+      ...large,
       ...dels,
       ...(write?.audit ?? []),
     );
+    const reply = await this.redis.nbCommit(numKeys, ...args);
     const [status, ack] = reply;
     if (status === "repeat") return ack ? { status, unsent: decode(PendingAck, acksKey, ack) } : { status };
     // The report as it is now: what the caller plans the change again on, without another read.
@@ -560,7 +566,7 @@ export class RedisStore implements Store {
       const user = commit.user && { id: origin.userId, state: userWith(commit.user, created) };
       if (user) this.firstUsers.delete(user.id);
       const campaign = commit.campaign && campaignWith(commit.campaign.next, created);
-      const ackJson = origin.ack || origin.ackRef ? this.ackJson(origin) : "";
+      const ackJson = origin.ack || origin.ackRef ? encodeAck(origin, this.now()) : "";
       const result = await this.runWrite(origin, write, user, campaign, ackJson);
       if (result.status === "repeat") return result;
       if (result.status === "stale") {
@@ -600,11 +606,6 @@ export class RedisStore implements Store {
     );
   }
 
-  /** The acknowledgement record of `origin`, validated. */
-  private ackJson(origin: Origin): string {
-    return encode(PendingAck, this.key("acks", origin.userId), pendingAck(origin, this.now()));
-  }
-
   /** The report a refused write found: from the script's reply, else read. */
   private async currentOf(
     write: ReportWrite | undefined,
@@ -620,10 +621,9 @@ export class RedisStore implements Store {
     if (updateIds.length === 0 && !position && !inboxAck) return;
     let json = "";
     if (position) {
-      const parsed = Position.safeParse(position);
-      if (!parsed.success)
-        throw new StoreDataError(userKey, `refused to write invalid data: ${z.prettifyError(parsed.error)}`);
-      json = JSON.stringify(parsed.data);
+      // Not parsed with Position again (as encodeAck): the bot builds it, typed, when it shows
+      // a question, and every update reads the member's record back through UserState.
+      json = JSON.stringify(position);
       this.firstUsers.delete(userId);
     }
     const [version, written] = await this.redis.nbMarkSent(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NARRATIVE_IDS } from "../form/draft.js";
+import { type Draft, NARRATIVE_IDS } from "../form/draft.js";
 import {
   AuditEntry,
   auditValue,
@@ -116,19 +116,27 @@ export function allFields(report: StoredReport): Map<string, string> {
 export function changedFields(before: StoredReport, after: StoredReport, cellsDiff?: RecordDiff): FieldWrite {
   const set = new Map<string, string>();
   const del: string[] = [];
-  const names = new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof StoredReport>;
-  for (const name of names) {
+  for (const name of Object.keys(after) as (keyof StoredReport)[]) {
     if (name === "version" || name === "draft") continue;
     const [a, b] = [before[name], after[name]];
     if (a === b) continue;
     if (b === undefined) del.push(`f:${name}`);
-    else if (a === undefined || JSON.stringify(a) !== JSON.stringify(b)) set.set(`f:${name}`, JSON.stringify(b));
+    else {
+      const json = JSON.stringify(b);
+      // A primitive that is not === differs; an object may be an equal copy.
+      if (typeof a !== "object" || a === null || JSON.stringify(a) !== json) set.set(`f:${name}`, json);
+    }
   }
+  for (const name of Object.keys(before) as (keyof StoredReport)[])
+    if (before[name] !== undefined && !Object.hasOwn(after, name)) del.push(`f:${name}`);
   if (before.draft !== after.draft) {
-    const { cells: beforeCells, narrative: beforeParts, ...beforeHead } = before.draft;
-    const { cells, narrative, ...head } = after.draft;
-    const headJson = JSON.stringify(head);
-    if (headJson !== JSON.stringify(beforeHead)) set.set("d", headJson);
+    const { cells, narrative } = after.draft;
+    const beforeCells = before.draft.cells;
+    const beforeParts = before.draft.narrative;
+    if (headChanged(before.draft, after.draft)) {
+      const { cells: _, narrative: __, ...head } = after.draft;
+      set.set("d", JSON.stringify(head));
+    }
     if (beforeCells !== cells) {
       // A changed cell writes its whole row (a few cells), a row left empty is deleted.
       const { changed, drops } = cellsDiff ?? recordDiff(beforeCells, cells);
@@ -150,15 +158,32 @@ export function changedFields(before: StoredReport, after: StoredReport, cellsDi
   return { set, del };
 }
 
+/** Whether a draft's head (all but its cells and narrative: name, year, format, …, plain values) differs. */
+function headChanged(before: Draft, after: Draft): boolean {
+  let keys = 0;
+  for (const name of Object.keys(after) as (keyof Draft)[]) {
+    if (name === "cells" || name === "narrative") continue;
+    if (after[name] === undefined) continue;
+    keys++;
+    if (after[name] !== before[name]) return true;
+  }
+  for (const name of Object.keys(before) as (keyof Draft)[])
+    if (name !== "cells" && name !== "narrative" && before[name] !== undefined) keys--;
+  return keys !== 0;
+}
+
 /**
  * The fields to write, split by where the Redis store keeps them: up to
  * SMALL_VALUE bytes in the report's hash, longer in its second hash (the
  * store removes each written field from the other hash, and deletes from both).
+ * Each as the script takes them: name, value, name, value, …; `groups` hold
+ * different fields (a report's fields and its authors' names).
  */
-export function bySize(fields: Map<string, string>): { small: [string, string][]; large: [string, string][] } {
-  const small: [string, string][] = [];
-  const large: [string, string][] = [];
-  for (const field of fields) (Buffer.byteLength(field[1]) > SMALL_VALUE ? large : small).push(field);
+export function bySize(...groups: ReadonlyMap<string, string>[]): { small: string[]; large: string[] } {
+  const small: string[] = [];
+  const large: string[] = [];
+  for (const fields of groups)
+    for (const [name, value] of fields) (Buffer.byteLength(value) > SMALL_VALUE ? large : small).push(name, value);
   return { small, large };
 }
 

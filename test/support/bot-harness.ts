@@ -83,13 +83,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await bot.init();
   // The runner calls bot.handleUpdate for each update: noting each one handled tells a test when a reply is complete.
   const handled = new Set<number>();
+  // The runner's stop() does not wait for the updates it handed out: close() does, so no
+  // handler is still writing (e.g. a wizard's state after its last reply) when the store closes.
+  const inFlight = new Set<Promise<void>>();
   const handleUpdate = bot.handleUpdate.bind(bot);
   bot.handleUpdate = async (update, envelope) => {
-    try {
-      return await handleUpdate(update, envelope);
-    } finally {
+    const handling = handleUpdate(update, envelope).finally(() => {
       handled.add(update.update_id);
-    }
+      inFlight.delete(handling);
+    });
+    inFlight.add(handling);
+    return handling;
   };
   const runner: RunnerHandle = run(bot, { runner: { fetch: { timeout: 1 } } });
 
@@ -114,6 +118,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async close() {
       if (runner.isRunning()) await runner.stop();
+      await Promise.allSettled(inFlight);
       await fake.close();
       await renderer.close();
       if (options.store === "redis" && !options.redisUrl) await deleteKeys(redisUrl, prefix);
