@@ -1,10 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { type AckRef, decode, encode, encodeAck, type Origin, PendingAck, pendingAck } from "../src/store/store.js";
+import {
+  type AckRef,
+  decode,
+  encodeAck,
+  type Origin,
+  PendingAck,
+  pendingAck,
+  StoreDataError,
+} from "../src/store/store.js";
 
 /**
- * The acknowledgement record a commit stores is serialised without parsing
- * it again (encodeAck): it must be exactly what the validated encoding
- * writes, and read back as the record pendingAck built.
+ * The acknowledgement record a commit stores (encodeAck, both stores): it
+ * reads back as the record pendingAck built, and one the schema refuses is
+ * refused when written, not on the member's every later update.
  */
 describe("the stored acknowledgement record", () => {
   const at = new Date("2026-01-10T02:00:05.123Z");
@@ -21,11 +29,15 @@ describe("the stored acknowledgement record", () => {
     { userId: 101, updateId: 10, ack: "", ackRef: { row: ["2021", 0, []] } },
   ];
 
-  it("is what encode(PendingAck) writes, and reads back as pendingAck's record", () => {
+  it("reads back as pendingAck's record", () => {
     for (const origin of origins) {
-      const json = encodeAck(origin, at);
-      expect(json).toBe(encode(PendingAck, "acks:101", pendingAck(origin, at)));
+      const json = encodeAck("acks:101", origin, at);
       expect(decode(PendingAck, "acks:101", json)).toEqual(pendingAck(origin, at));
     }
+  });
+
+  it("is refused when the schema refuses it", () => {
+    const bad: Origin = { userId: 101, updateId: 11, ack: "✅ 已保存", next: { reportId: "", step: -1 } };
+    expect(() => encodeAck("acks:101", bad, at)).toThrow(StoreDataError);
   });
 });

@@ -637,6 +637,18 @@ describe.each([
       expect((await store.unsentAcks(2)).map((a) => a.text)).toEqual(["✅ 2"]);
     });
 
+    it("refuses a position or an acknowledgement the schema refuses, and the member's record stays readable", async () => {
+      const report = await store.createReport({ draft: draft(), members: [4] });
+      await store.commit({ userId: 4, updateId: 12, ack: "✅ 4" }, { user: { currentReportId: report.id } });
+      await expect(store.markSent(4, [12], { reportId: report.id, step: -1, messageId: 0 })).rejects.toThrow(
+        StoreDataError,
+      );
+      const badAck = { userId: 4, updateId: 13, ack: "✅", next: { reportId: "", step: 1 } };
+      await expect(store.commit(badAck, { user: { currentReportId: report.id } })).rejects.toThrow(StoreDataError);
+      expect(await store.getUser(4)).toEqual({ currentReportId: report.id });
+      expect((await store.unsentAcks(4)).map((a) => a.updateId)).toEqual([12]);
+    });
+
     it("a dialogue left by a command stays noted until a question of the form is shown again", async () => {
       const report = await store.createReport({ draft: draft(), members: [3] });
       await store.setUser(3, { currentReportId: report.id, interrupted: "修改设置" });

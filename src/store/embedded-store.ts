@@ -323,7 +323,7 @@ export class EmbeddedStore implements Store {
     if (commit.create && commit.update) throw new Error("a commit creates or updates a report, not both");
     const { userId, updateId } = origin;
     const entries = commit.update ? this.auditJson(commit.update.id, commit.update.audit) : [];
-    const ack = origin.ack || origin.ackRef ? encodeAck(origin, this.now()) : "";
+    const ack = origin.ack || origin.ackRef ? encodeAck(`acks/${origin.userId}`, origin, this.now()) : "";
     // One IMMEDIATE transaction: the once-only check, the change, the update id and the acknowledgement.
     const result = this.db
       .transaction((): CommitResult => {

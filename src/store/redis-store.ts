@@ -37,7 +37,7 @@ import {
   type Origin,
   PENDING_ACK_LIMIT,
   PendingAck,
-  type Position,
+  Position,
   type ReportChange,
   SCHEMA_VERSION,
   StaleMember,
@@ -566,7 +566,7 @@ export class RedisStore implements Store {
       const user = commit.user && { id: origin.userId, state: userWith(commit.user, created) };
       if (user) this.firstUsers.delete(user.id);
       const campaign = commit.campaign && campaignWith(commit.campaign.next, created);
-      const ackJson = origin.ack || origin.ackRef ? encodeAck(origin, this.now()) : "";
+      const ackJson = origin.ack || origin.ackRef ? encodeAck(this.key("acks", origin.userId), origin, this.now()) : "";
       const result = await this.runWrite(origin, write, user, campaign, ackJson);
       if (result.status === "repeat") return result;
       if (result.status === "stale") {
@@ -621,9 +621,10 @@ export class RedisStore implements Store {
     if (updateIds.length === 0 && !position && !inboxAck) return;
     let json = "";
     if (position) {
-      // Not parsed with Position again (as encodeAck): the bot builds it, typed, when it shows
-      // a question, and every update reads the member's record back through UserState.
-      json = JSON.stringify(position);
+      const parsed = Position.safeParse(position);
+      if (!parsed.success)
+        throw new StoreDataError(userKey, `refused to write invalid data: ${z.prettifyError(parsed.error)}`);
+      json = JSON.stringify(parsed.data);
       this.firstUsers.delete(userId);
     }
     const [version, written] = await this.redis.nbMarkSent(

@@ -108,17 +108,12 @@ export const Position = z.strictObject({
 export type Position = z.infer<typeof Position>;
 
 /**
- * The acknowledgement record of an update as stored: pendingAck's record with
- * the schema version in front, as `encode(PendingAck, …)` writes it. Not parsed
- * with PendingAck first (it was 1–2% of the CPU of an answer): unlike what
- * a store reads, this record is built right here, typed, from the update's id,
- * this process's clock and the bot's own acknowledgement (its text, or the
- * reference the bot rebuilds it from), and every update a member sends reads
- * their unsent records back through PendingAck, so a builder that made one
- * the schema refuses fails the first test that answers twice.
+ * The acknowledgement record of an update as stored, validated: every update a
+ * member sends reads their unsent records back, so a record the schema refuses
+ * must fail this write (the officer is told) rather than every later one.
  */
-export function encodeAck(origin: Origin, at: Date): string {
-  return JSON.stringify({ v: SCHEMA_VERSION, ...pendingAck(origin, at) });
+export function encodeAck(key: string, origin: Origin, at: Date): string {
+  return encode(PendingAck, key, pendingAck(origin, at));
 }
 
 /** The acknowledgement record of an update (see Origin). */
