@@ -57,6 +57,8 @@ const ANSWERS = 150;
 const WARM_UP_OFFICERS = 3;
 const CONCURRENT = 50;
 const ROUNDS = 3;
+/** The least time a throughput round measures, in seconds (passes are repeated until it is reached). */
+const ROUND_SECONDS = 1;
 /** The row answers the issue compares (answer 13 is in the form, 149 after it, both rows of the 2021 format). */
 const EARLY_ROW = 13;
 const LATE_ROW = 149;
@@ -667,13 +669,24 @@ try {
   );
 
   // --- Row answers of some officers while another officer's chat builds its .docx again and again.
-  /** /report, then its 确认生成 or 生成草稿 button when the checks ask for one: one render. Returns renders done. */
+  /**
+   * /report, then its 确认生成 or 生成草稿 button when the checks ask for one: one render. Returns renders done.
+   * The report's name changes before each loop: the bot sends no second document for unchanged content
+   * within a minute, and a loop that renders nothing would measure a chat sending /report, not rendering.
+   */
   async function renderLoop(handleUpdate: Handle, stop: () => boolean): Promise<number> {
     const id = ++userId;
     const report = await store.createReport({ draft: fixture, members: [id] });
     await store.setUser(id, { currentReportId: report.id });
     let loops = 0;
     while (!stop()) {
+      // As it is after the bot's last loop (finalizing writes it).
+      const current = await store.getReport(report.id);
+      if (loops > 0 && current) {
+        const draft = { ...current.draft, org: `${fixture.org}${loops}` };
+        if (!(await store.updateReport(report.id, current.version, { draft }, [])).ok)
+          throw new Error("could not rename the rendered report");
+      }
       telegram.take(id);
       await handleUpdate(textUpdate(id, "/report"));
       const ask = telegram.take(id).find((m) => m.markup);
@@ -746,9 +759,9 @@ try {
   const perOfficer = formAnswers;
   const total = CONCURRENT * perOfficer;
 
-  async function botRound(): Promise<number> {
+  /** Seconds for one pass of 50 officers through the form (creating their reports is not timed). */
+  async function botPass(): Promise<number> {
     const officers = Array.from({ length: CONCURRENT }, () => new Officer(++userId, handle, telegram));
-    // Creating the reports is not part of the count.
     await Promise.all(officers.map((o) => o.create()));
     let updates = 0;
     const start = performance.now();
@@ -761,10 +774,11 @@ try {
     );
     const seconds = (performance.now() - start) / 1000;
     if (updates !== total) throw new Error(`expected ${total} updates, counted ${updates}`);
-    return total / seconds;
+    return seconds;
   }
 
-  async function floorRound(floor: Inboxed): Promise<number> {
+  /** Seconds for one pass of a floor: as many updates as a bot pass. */
+  async function floorPass(floor: Inboxed): Promise<number> {
     const users = Array.from({ length: CONCURRENT }, () => ++userId);
     const start = performance.now();
     await Promise.all(
@@ -776,8 +790,25 @@ try {
         }
       }),
     );
-    return total / ((performance.now() - start) / 1000);
+    return (performance.now() - start) / 1000;
   }
+
+  /**
+   * Updates per second over passes run until they took ROUND_SECONDS: a floor's pass is
+   * over in a tenth of a second, where one collection or a busy moment of the machine
+   * would decide the round.
+   */
+  async function rate(pass: () => Promise<number>): Promise<number> {
+    let seconds = 0;
+    let passes = 0;
+    while (seconds < ROUND_SECONDS) {
+      seconds += await pass();
+      passes++;
+    }
+    return (passes * total) / seconds;
+  }
+  const botRound = () => rate(botPass);
+  const floorRound = (floor: Inboxed) => rate(() => floorPass(floor));
 
   // The bot is warm from the answers above; the floors get one round untimed, so that
   // no round compares a warm bot with a floor still being compiled.
@@ -802,8 +833,9 @@ try {
       `and one reply per update)`,
   );
   console.log(
-    `  (${CONCURRENT} concurrent officers × ${perOfficer} answers per round, every update through its own Redis ` +
-      `inbox; ratios are the median of ${ROUNDS} rounds, the range in brackets; each floor had one untimed round first)`,
+    `  (${CONCURRENT} concurrent officers × ${perOfficer} answers per pass, passes repeated until a round took ` +
+      `${ROUND_SECONDS} s, every update through its own Redis inbox; ratios are the median of ${ROUNDS} rounds, the ` +
+      `range in brackets; each floor had one untimed round first)`,
   );
 } finally {
   for (const inbox of Object.values(inboxes)) await inbox.close();

@@ -38,7 +38,7 @@ export function renderPool(options: RenderPoolOptions = {}): RenderPool {
     idleTimeout: 60_000,
     // Renders run at a lower CPU priority (Linux, through piscina's optional @napi-rs/nice): on a small
     // machine a render then takes longer rather than slowing every officer's answer on the main thread.
-    niceIncrement: 10,
+    niceIncrement: 19,
   });
   const timeoutMs = options.timeoutMs ?? 60_000;
   const run = (job: RenderJob) => pool.run(job, { signal: AbortSignal.timeout(timeoutMs) });
