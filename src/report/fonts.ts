@@ -68,13 +68,17 @@ export function fontTableXml(): string {
 }
 
 /**
- * A fontconfig file giving each official face (and its alternative names) its
- * generic family, so a machine with only Noto CJK renders the body in a serif
- * face and 黑体 in a sans one. Use it with FONTCONFIG_FILE, or copy it into
- * /etc/fonts/conf.d (README, "What the document looks like").
+ * A fontconfig file giving each official face (and its alternative names, and
+ * the Latin face) its generic family, and Noto CJK as the face of each family,
+ * so the document renders in Noto CJK only: the body in a serif face and 黑体
+ * in a sans one, digits and Latin letters too. Without the second part a
+ * machine that also has DejaVu (LibreOffice's packages bring it) sets every
+ * run not marked Chinese in DejaVu Serif. Use it with FONTCONFIG_FILE, or copy
+ * it into /etc/fonts/conf.d (README, "What the document looks like").
  */
 export function fontconfigXml(): string {
-  const aliases = FONT_DECLS.flatMap((f) =>
+  const faces = [...FONT_DECLS, { ...LATIN, alt: [], family: "roman" as const }];
+  const aliases = faces.flatMap((f) =>
     [f.name, ...f.alt].map(
       (name) =>
         `  <alias binding="same"><family>${escapeXml(name)}</family>` +
@@ -85,8 +89,11 @@ export function fontconfigXml(): string {
     `<?xml version="1.0"?>`,
     `<!DOCTYPE fontconfig SYSTEM "fonts.dtd">`,
     `<fontconfig>`,
-    // Before the system rules: those append sans-serif to any family they do not know.
+    // Before the system rules: those append sans-serif to any family they do not know, and put
+    // DejaVu first in each generic family.
     ...aliases,
+    `  <alias binding="strong"><family>serif</family><prefer><family>Noto Serif CJK SC</family></prefer></alias>`,
+    `  <alias binding="strong"><family>sans-serif</family><prefer><family>Noto Sans CJK SC</family></prefer></alias>`,
     `  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>`,
     `</fontconfig>`,
     ``,
