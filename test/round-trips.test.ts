@@ -5,7 +5,6 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flows } from "../flows/index.js";
 import { decodeCallback } from "../src/bot/callback-data.js";
-import type { Deps } from "../src/bot/context.js";
 import { createBot } from "../src/bot/create-bot.js";
 import { formSteps } from "../src/form/form-steps.js";
 import { InboxConsumer } from "../src/intake/inbox-consumer.js";
@@ -15,7 +14,7 @@ import { openStore } from "../src/store/open-store.js";
 import { RedisInbox } from "../src/store/redis-inbox.js";
 import type { Store } from "../src/store/store.js";
 import { botInfo as makeBotInfo } from "./support/bot-info.js";
-import { pressUpdate as press, stubBotApi, textUpdate as text } from "./support/private-chat-api.js";
+import { pressUpdate as press, quietDeps, stubBotApi, textUpdate as text } from "./support/private-chat-api.js";
 
 /**
  * Issue "Speed" 1 and 2: an answer costs the commit's script and the inbox
@@ -38,17 +37,7 @@ async function instance(prefix: string, name: string) {
   const telegram = stubBotApi();
   const store = await openStore({ redisUrl: REDIS_URL, redisPrefix: prefix, dataDir: "" });
   const sent = new SentReplies();
-  const deps: Deps = {
-    store,
-    logger: pino({ level: "silent" }),
-    now: () => new Date(),
-    flows,
-    renderDocx: async () => new Uint8Array(),
-    renderHtml: async () => "",
-    downloadFile: async () => new Uint8Array(),
-    sent,
-  };
-  const bot = createBot(TOKEN, deps, { botInfo, client: { fetch: telegram.fetch as never } });
+  const bot = createBot(TOKEN, quietDeps(store, sent), { botInfo, client: { fetch: telegram.fetch as never } });
   const inbox = await RedisInbox.connect(REDIS_URL, prefix, name);
   const waiting = new Map<number, () => void>();
   const ack = inbox.ack.bind(inbox);

@@ -2,15 +2,18 @@ import { randomBytes } from "node:crypto";
 import type { Context } from "grammy";
 import type { Update } from "grammy/types";
 import { Redis } from "ioredis";
-import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { flows } from "../flows/index.js";
-import type { Deps } from "../src/bot/context.js";
 import { createBot } from "../src/bot/create-bot.js";
 import { wizardStateKey } from "../src/bot/wizards.js";
 import { openStore } from "../src/store/open-store.js";
 import { botInfo as makeBotInfo } from "./support/bot-info.js";
-import { messageUpdate, pressUpdate as press, stubBotApi, textUpdate as text } from "./support/private-chat-api.js";
+import {
+  messageUpdate,
+  pressUpdate as press,
+  quietDeps,
+  stubBotApi,
+  textUpdate as text,
+} from "./support/private-chat-api.js";
 
 /**
  * Issue "Speed" 2: the conversations plugin runs only for the updates that
@@ -60,16 +63,7 @@ const prefix = `nianbao-test:${randomBytes(6).toString("hex")}:`;
 async function instance() {
   const api = stubBotApi();
   const store = await openStore({ redisUrl: REDIS_URL, redisPrefix: prefix, dataDir: "" });
-  const deps: Deps = {
-    store,
-    logger: pino({ level: "silent" }),
-    now: () => new Date(),
-    flows,
-    renderDocx: async () => new Uint8Array(),
-    renderHtml: async () => "",
-    downloadFile: async () => new Uint8Array(),
-  };
-  const bot = createBot(TOKEN, deps, { botInfo, client: { fetch: api.fetch as never } });
+  const bot = createBot(TOKEN, quietDeps(store), { botInfo, client: { fetch: api.fetch as never } });
   const messages = () => api.calls.filter((c) => c.method === "sendMessage");
   return {
     store,

@@ -23,20 +23,12 @@ export function valuesFrom(flow: Flow, slots: readonly (number | undefined)[]): 
     const v = slots[i];
     if (v !== undefined) values.set(leaves[i]!, v);
   }
-  for (const { id, of } of totals) {
-    // A cell's own value wins over a total of the same id (load-flow refuses such a flow).
+  // A cell's own value wins over a total of the same id (load-flow refuses such a flow).
+  const lazy = new LazyValues(flow, slots);
+  for (const { id } of totals) {
     if (values.has(id)) continue;
-    let sum = 0;
-    let complete = true;
-    for (const part of of) {
-      const v = values.get(part);
-      if (v === undefined) {
-        complete = false;
-        break;
-      }
-      sum += v;
-    }
-    if (complete) values.set(id, roundSum(sum));
+    const v = lazy.get(id);
+    if (v !== undefined) values.set(id, v);
   }
   return values;
 }

@@ -1,4 +1,9 @@
 import type { Message, Update } from "grammy/types";
+import pino from "pino";
+import { flows } from "../../flows/index.js";
+import type { Deps } from "../../src/bot/context.js";
+import type { SentReplies } from "../../src/intake/sent-replies.js";
+import type { Store } from "../../src/store/store.js";
 
 type PrivateMessage = NonNullable<Update["message"]>;
 
@@ -72,5 +77,19 @@ export function pressUpdate(userId: number, messageId: number, data: string): Up
       data,
       message: { message_id: messageId, date: now(), chat: chat(userId), text: "…" },
     },
+  };
+}
+
+/** What createBot needs besides `store`, doing nothing: silent logs, empty renders and downloads. */
+export function quietDeps(store: Store, sent?: SentReplies): Deps {
+  return {
+    store,
+    logger: pino({ level: "silent" }),
+    now: () => new Date(),
+    flows,
+    renderDocx: async () => new Uint8Array(),
+    renderHtml: async () => "",
+    downloadFile: async () => new Uint8Array(),
+    ...(sent ? { sent } : {}),
   };
 }
