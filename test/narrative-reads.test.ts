@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { flows } from "../flows/index.js";
 import { NARRATIVE_IDS } from "../src/form/draft.js";
 import type { Claim } from "../src/form/flow-schema.js";
-import { checkNarrativeClaims, claimsFor, statementsOf } from "../src/form/rules/narrative.js";
+import { checkNarrativeClaim, checkNarrativeClaims, claimsFor, statementsOf } from "../src/form/rules/narrative.js";
+import type { ValueReader } from "../src/form/totals.js";
 import { fixture } from "./support/fixtures.js";
 
 /**
@@ -65,5 +66,28 @@ describe("narrative claims read once per text", () => {
         .map((s) => s.value);
     const before = stated("本年度共收到政府信息公开申请12件。");
     expect(stated("本年度共收到政府信息公开申请13件。")).not.toEqual(before);
+  });
+
+  it("reads no table figure for a claim the text states no figure for", () => {
+    const rule = flows.flowFor("2021").rules.find((r) => r.kind === "narrative-claims");
+    if (rule?.kind !== "narrative-claims") throw new Error("no narrative-claims rule in the 2021 flow");
+    const claims = claimsFor(rule, NARRATIVE_IDS[0]);
+    const read: string[] = [];
+    const values: ValueReader = {
+      get: (id) => {
+        read.push(id);
+        return 1;
+      },
+    };
+    const check = (text: string, i: number) =>
+      checkNarrativeClaim(rule, claims, i, NARRATIVE_IDS[0], text, values, "一", (cell) => cell);
+    const plain = claims.flatMap((_, i) => check("本年度认真贯彻落实条例，主动公开各类信息，工作取得较好成效。", i));
+    expect(plain).toEqual([]);
+    expect(read).toEqual([]);
+    const stating = "本年度共收到政府信息公开申请12件。";
+    const asked = claims.findIndex((_, i) => (statementsOf(claims, stating)[i] ?? []).length > 0);
+    expect(asked).toBeGreaterThanOrEqual(0);
+    expect(check(stating, asked)).toHaveLength(1);
+    expect(read).toEqual(claims[asked]?.cells);
   });
 });

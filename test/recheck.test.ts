@@ -6,6 +6,7 @@ import { checkReport, checkUnits, type Previous } from "../src/form/check-report
 import { type Draft, type FormatId, NARRATIVE_IDS } from "../src/form/draft.js";
 import { type Checked, checkAll, recheck } from "../src/form/recheck.js";
 import { checkCounts, reportFindings } from "../src/form/report-findings.js";
+import { claimsFor } from "../src/form/rules/narrative.js";
 import { applyChange, newReport } from "../src/store/store.js";
 import { fixture } from "./support/fixtures.js";
 
@@ -223,5 +224,22 @@ describe("findings kept per report", () => {
     expect(checkCounts.full).toBe(counted.full);
     expect(checkCounts.passes).toBe(counted.passes + 1);
     expect(checkCounts.units - counted.units).toBeLessThan(checkUnits(flowFor("2021")).length / 4);
+  });
+});
+
+describe("A9 claims as check units", () => {
+  it("are one unit per claim of each part, so an answer re-runs only the claims that read its cells", () => {
+    const flow = flowFor("2021");
+    const rule = flow.rules.find((r) => r.kind === "narrative-claims");
+    if (rule?.kind !== "narrative-claims") throw new Error("no narrative-claims rule in the 2021 flow");
+    const claimUnits = checkUnits(flow).filter((u) => u.reads.parts.length === 1 && u.reads.cells.length > 0);
+    const claims = NARRATIVE_IDS.flatMap((part) => claimsFor(rule, part));
+    expect(claimUnits).toHaveLength(claims.length);
+    // Each unit reads the leaves of its one claim (a total's leaves), not those of all its part's claims.
+    for (const part of NARRATIVE_IDS) {
+      const ofPart = claimUnits.filter((u) => u.reads.parts[0] === part).map((u) => u.reads.cells);
+      const allOfPart = new Set(ofPart.flat()).size;
+      expect(Math.max(...ofPart.map((cells) => cells.length))).toBeLessThan(allOfPart);
+    }
   });
 });

@@ -6,7 +6,7 @@ import type { CellDef, Flow, SectionDef } from "./flow-schema.js";
 import { answeredSteps, formSteps, writtenAsOneText } from "./form-steps.js";
 import { boundCell, checkLinearAt } from "./rules/linear.js";
 import { mentions } from "./rules/mention.js";
-import { checkNarrativeClaims, checkNarrativeSums, claimsFor } from "./rules/narrative.js";
+import { checkNarrativeClaim, checkNarrativeSums, claimsFor } from "./rules/narrative.js";
 import { checkOrgLevel } from "./rules/org-level.js";
 import { diceSimilarity } from "./rules/similarity.js";
 import { LazyValues, type ValueReader, type Values, valuesFrom } from "./totals.js";
@@ -150,18 +150,18 @@ function ruleUnits(flow: Flow, rule: Flow["rules"][number], reads: Reads): Check
         },
       ];
     case "narrative-claims":
-      return NARRATIVE_IDS.map((part) => {
+      // A unit per claim of each part: an answer re-runs the claims that read its cells, not all of them.
+      return NARRATIVE_IDS.flatMap((part) => {
         const claims = claimsFor(rule, part);
         const label = partLabel(flow, part);
-        return {
-          reads: reads({ cells: claims.flatMap((c) => c.cells), parts: [part] }),
+        const tableOf = (cell: string) => cellName(flow, cell).section;
+        return claims.map((claim, i) => ({
+          reads: reads({ cells: claim.cells, parts: [part] }),
           run: ({ draft, values }) => {
             const text = draft.narrative[part];
-            return text === undefined
-              ? []
-              : checkNarrativeClaims(rule, claims, part, text, values, label, (cell) => cellName(flow, cell).section);
+            return text === undefined ? [] : checkNarrativeClaim(rule, claims, i, part, text, values, label, tableOf);
           },
-        };
+        }));
       });
     case "narrative-sums":
       return NARRATIVE_IDS.map((part) => {

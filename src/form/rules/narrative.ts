@@ -28,32 +28,50 @@ export function checkNarrativeClaims(
   label: string,
   tableOf: (cell: string) => string,
 ): Finding[] {
-  const findings: Finding[] = [];
-  const stated = statementsOf(claims, text);
-  claims.forEach((claim, i) => {
-    const statements = stated[i] ?? [];
-    let table = 0;
-    for (const id of claim.cells) {
-      const v = values.get(id);
-      if (v === undefined) return;
-      table += v;
-    }
-    table = roundSum(table);
-    const wrong = statements.find((s: Statement) => s.value !== table);
-    if (!wrong) return;
-    // Both sides in the officer's words: 一（一）写现行有效的行政规范性文件120件，表二为135件.
-    const unit = wrong.unit ?? claim.units?.[0] ?? "件";
-    const said = wrong.unit ? `${wrong.value}${unit}` : `没有（“${wrong.quote}”）`;
-    const quoted = wrong.unit ? `（“${wrong.quote}”）` : "";
-    findings.push({
+  return claims.flatMap((_, i) => checkNarrativeClaim(rule, claims, i, part, text, values, label, tableOf));
+}
+
+/**
+ * checkNarrativeClaims for the claim `claims[index]` alone: a check unit of
+ * its own (check-report.ts), so a changed cell re-runs only the claims that
+ * read it, not every claim of every part.
+ */
+export function checkNarrativeClaim(
+  rule: z.infer<typeof NarrativeClaimsRule>,
+  claims: readonly Claim[],
+  index: number,
+  part: NarrativeId,
+  text: string,
+  values: ValueReader,
+  label: string,
+  tableOf: (cell: string) => string,
+): Finding[] {
+  const statements = statementsOf(claims, text)[index] ?? [];
+  const claim = claims[index];
+  // A claim the text states no figure for has nothing to compare: the table is not read.
+  if (!claim || statements.length === 0) return [];
+  let table = 0;
+  for (const id of claim.cells) {
+    const v = values.get(id);
+    if (v === undefined) return [];
+    table += v;
+  }
+  table = roundSum(table);
+  const wrong = statements.find((s: Statement) => s.value !== table);
+  if (!wrong) return [];
+  // Both sides in the officer's words: 一（一）写现行有效的行政规范性文件120件，表二为135件.
+  const unit = wrong.unit ?? claim.units?.[0] ?? "件";
+  const said = wrong.unit ? `${wrong.value}${unit}` : `没有（“${wrong.quote}”）`;
+  const quoted = wrong.unit ? `（“${wrong.quote}”）` : "";
+  return [
+    {
       severity: rule.severity,
       rule: rule.id,
       cells: [part, ...claim.cells],
       numbers: [wrong.value, table],
       message: `${label}写${claim.name}${said}${quoted}，表${tableOf(claim.cells[0]!)}为${table}${unit}`,
-    });
-  });
-  return findings;
+    },
+  ];
 }
 
 /**
