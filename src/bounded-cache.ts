@@ -6,6 +6,8 @@
  */
 export class BoundedCache<K, V> {
   private readonly entries = new Map<K, V>();
+  /** The most recently used key: reading it again needs no reordering (the checks read one text many times). */
+  private newest: K | undefined;
 
   constructor(readonly max: number) {
     if (!(max >= 1)) throw new Error(`a bounded cache needs room for at least one entry, got ${max}`);
@@ -18,9 +20,10 @@ export class BoundedCache<K, V> {
   /** The value, now the most recently used. */
   get(key: K): V | undefined {
     const value = this.entries.get(key);
-    if (value === undefined) return undefined;
+    if (value === undefined || key === this.newest) return value;
     this.entries.delete(key);
     this.entries.set(key, value);
+    this.newest = key;
     return value;
   }
 
@@ -28,6 +31,7 @@ export class BoundedCache<K, V> {
     this.entries.delete(key);
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as K);
     this.entries.set(key, value);
+    this.newest = key;
     return value;
   }
 

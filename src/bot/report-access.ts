@@ -112,8 +112,22 @@ export async function replyRefusal(ctx: BotContext, result: Extract<Mutated, { o
   if (!result.repeat) await ctx.reply(escapeHtml(result.reason));
 }
 
-/** When an update's changes were made: one time for all its entries, which the store then keeps together. */
-const updateTimes = new WeakMap<BotContext, string>();
+/**
+ * Who made an update's changes and when: one time for all its entries, which
+ * the store then keeps together; worked out once per update (a row answer
+ * makes an entry per cell).
+ */
+const updateAuthors = new WeakMap<BotContext, Pick<AuditEntry, "at" | "by" | "byName">>();
+
+function authorOf(ctx: BotContext): Pick<AuditEntry, "at" | "by" | "byName"> {
+  const known = updateAuthors.get(ctx);
+  if (known) return known;
+  const from = ctx.from;
+  const name = from ? [from.first_name, from.last_name].filter(Boolean).join(" ") : undefined;
+  const author = { at: ctx.deps.now().toISOString(), by: from?.id ?? 0, ...(name ? { byName: name } : {}) };
+  updateAuthors.set(ctx, author);
+  return author;
+}
 
 /** An audit entry by the user of this update; empty texts are recorded as null, long ones clipped. */
 export function auditEntry(
@@ -122,19 +136,5 @@ export function auditEntry(
   old: number | string | null | undefined,
   next: number | string | null | undefined,
 ): AuditEntry {
-  const from = ctx.from;
-  const name = from ? [from.first_name, from.last_name].filter(Boolean).join(" ") : undefined;
-  let at = updateTimes.get(ctx);
-  if (at === undefined) {
-    at = ctx.deps.now().toISOString();
-    updateTimes.set(ctx, at);
-  }
-  return {
-    at,
-    by: from?.id ?? 0,
-    ...(name ? { byName: name } : {}),
-    target,
-    old: auditValue(old),
-    new: auditValue(next),
-  };
+  return { ...authorOf(ctx), target, old: auditValue(old), new: auditValue(next) };
 }
