@@ -227,6 +227,20 @@ describe("findings kept per report", () => {
   });
 });
 
+describe("kept findings", () => {
+  it("an answer whose checks find what they found before keeps the base's lists", () => {
+    const flow = flowFor("2021");
+    const base = checkAll(flow, report2022, undefined);
+    const longer = `${report2022.narrative.other ?? ""}本单位将继续做好相关工作。`;
+    const draft = { ...report2022, narrative: { ...report2022.narrative, other: longer } };
+    const checked = recheck(base, draft, undefined);
+    expect(checked.ran).toBeGreaterThan(0);
+    expect(checked.findings).toEqual(checkReport(flow, draft));
+    expect(checked.findings).toBe(base.findings);
+    expect(checked.byUnit).toBe(base.byUnit);
+  });
+});
+
 describe("A9 claims as check units", () => {
   it("are one unit per claim of each part, so an answer re-runs only the claims that read its cells", () => {
     const flow = flowFor("2021");

@@ -25,7 +25,7 @@ const NONE: readonly Finding[] = Object.freeze([]);
 /** Every unit on the draft: what checkReport does, kept per unit. */
 export function checkAll(flow: Flow, draft: Draft, previous: Previous | undefined): Checked {
   const all = checkUnits(flow);
-  return recheckUnits(flow, draft, previous, all, new Dirty(all.length, true), []);
+  return recheckUnits(flow, draft, previous, all, new Dirty(all.length, true));
 }
 
 /** The findings of `draft`, re-running only the units of `base` that read a changed cell, part, name or last year. */
@@ -54,7 +54,7 @@ export function recheck(base: Checked, draft: Draft, previous: Previous | undefi
   if (a.year !== draft.year || a.date !== draft.date || a.contact !== draft.contact) dirty.add(reads.fields);
   if (!sameDraft(base.previous?.draft, previous?.draft) || base.previous?.flow !== previous?.flow)
     dirty.add(reads.previous);
-  return recheckUnits(base.flow, draft, previous, all, dirty, base.byUnit);
+  return recheckUnits(base.flow, draft, previous, all, dirty, base);
 }
 
 /** The units to run, by index: a flag per unit (asked of every unit on every answer) and how many are set. */
@@ -82,22 +82,30 @@ function recheckUnits(
   previous: Previous | undefined,
   all: readonly CheckUnit[],
   dirty: Dirty,
-  before: readonly (readonly Finding[])[],
+  base?: Pick<Checked, "byUnit" | "findings">,
 ): Checked {
   const input = dirty.size > 0 ? checkInput(flow, draft, previous) : undefined;
-  // Plain loops: this runs on every answer over all of the flow's units, most of them kept and empty.
-  const byUnit: (readonly Finding[])[] = new Array(all.length);
+  const before = base?.byUnit ?? [];
+  // Most answers change no unit's findings (a unit re-run finds nothing, as before): the base's lists are
+  // then kept as they are, and only a unit whose findings change makes new ones.
+  let byUnit: (readonly Finding[])[] | undefined;
+  for (let i = 0; input && i < all.length; i++) {
+    if (dirty.marked[i] !== 1) continue;
+    const ran = all[i]!.run(input);
+    const was = before[i] ?? NONE;
+    if (ran.length === 0 && was.length === 0 && base) continue;
+    byUnit ??= base ? before.slice() : new Array(all.length).fill(NONE);
+    byUnit[i] = ran.length === 0 ? NONE : ran;
+  }
+  if (!byUnit && base) return { flow, draft, previous, byUnit: base.byUnit, findings: base.findings, ran: dirty.size };
+  const units = byUnit ?? new Array(all.length).fill(NONE);
+  // Plain loops: a unit's list is read on every answer that changes any findings.
   const findings: Finding[] = [];
-  for (let i = 0; i < all.length; i++) {
-    let found = before[i] ?? NONE;
-    if (input && dirty.marked[i] === 1) {
-      const ran = all[i]!.run(input);
-      found = ran.length === 0 ? NONE : ran;
-    }
-    byUnit[i] = found;
+  for (let i = 0; i < units.length; i++) {
+    const found = units[i]!;
     for (let k = 0; k < found.length; k++) findings.push(found[k]!);
   }
-  return { flow, draft, previous, byUnit, findings, ran: dirty.size };
+  return { flow, draft, previous, byUnit: units, findings, ran: dirty.size };
 }
 
 const ORG = "org";

@@ -179,6 +179,8 @@ export function findingLine(severity: Finding["severity"], message: string): str
 
 /** Findings present after a change that were not there before (unanswered cells aside). */
 export function newFindings(before: Finding[], after: Finding[]): Finding[] {
+  // The checks keep the list when an answer changed no findings (form/recheck.ts).
+  if (before === after) return [];
   const known = new Set(before.map((f) => f.message));
   return after.filter((f) => f.rule !== "missing" && !known.has(f.message));
 }
