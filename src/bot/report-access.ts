@@ -136,5 +136,9 @@ export function auditEntry(
   old: number | string | null | undefined,
   next: number | string | null | undefined,
 ): AuditEntry {
-  return { ...authorOf(ctx), target, old: auditValue(old), new: auditValue(next) };
+  const { at, by, byName } = authorOf(ctx);
+  // Literals of one shape each, not a spread of the kept author record.
+  return byName === undefined
+    ? { at, by, target, old: auditValue(old), new: auditValue(next) }
+    : { at, by, byName, target, old: auditValue(old), new: auditValue(next) };
 }
