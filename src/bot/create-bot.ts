@@ -159,14 +159,15 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
 function contextClass(deps: Deps): new (...args: ConstructorParameters<typeof Context>) => BotContext {
   return class extends Context {
     readonly deps = deps;
-    readonly log: Logger;
     /** No dialogue until the conversations plugin, for an update that needs it, puts its controls here (wizards.ts). */
     conversation: ConversationControls = NO_WIZARD;
     override match: string | RegExpMatchArray | undefined = undefined;
+    #log: Logger | undefined;
 
-    constructor(...args: ConstructorParameters<typeof Context>) {
-      super(...args);
-      this.log = deps.logger.child({ update_id: this.update.update_id });
+    /** The update's logger, made when first used: most updates log nothing. */
+    get log(): Logger {
+      this.#log ??= deps.logger.child({ update_id: this.update.update_id });
+      return this.#log;
     }
   };
 }
