@@ -27,7 +27,6 @@ import {
   campaignWith,
   decode,
   encode,
-  encodeAck,
   HANDLED_LIMIT,
   MEMBER_FRESH_MS,
   memberDiff,
@@ -38,6 +37,7 @@ import {
   PENDING_ACK_LIMIT,
   PendingAck,
   Position,
+  pendingAck,
   type ReportChange,
   SCHEMA_VERSION,
   StaleMember,
@@ -51,6 +51,7 @@ import {
   UserState,
   userWith,
   validateChange,
+  validated,
 } from "./store.js";
 
 /*
@@ -303,7 +304,7 @@ const FIRST_READ_MS = 1000;
 const FIRST_READS = 10_000;
 
 /** This process's copy of a member (RedisStore.members): raw JSON as stored, '' for a missing key. */
-type Member = { version: number; at: number; user: string; acks: string[]; states: Map<string, string> };
+type Member = { version: number; at: number; user: string; acks: PendingAck[]; states: Map<string, string> };
 
 /** The current report id in a member's record (raw JSON), without validating the rest. */
 function currentReportIdOf(json: string): string | undefined {
@@ -427,7 +428,7 @@ export class RedisStore implements Store {
   private async runCommit(
     origin: Origin | undefined,
     write: ReportWrite | undefined,
-    user: { id: number; state: UserState } | undefined,
+    user: { id: number; json: string } | undefined,
     campaign?: Campaign,
     ackJson = "",
   ): Promise<
@@ -471,7 +472,7 @@ export class RedisStore implements Store {
       this.now().getTime(),
       this.handledLimit,
       PENDING_ACK_LIMIT,
-      user ? encode(UserState, userKey, user.state) : "",
+      user ? user.json : "",
       write?.mode ?? "",
       write?.expectedVersion ?? 0,
       write?.whole ? "1" : "0",
@@ -563,10 +564,14 @@ export class RedisStore implements Store {
     for (let attempt = 1; ; attempt++) {
       if (commit.create) write = this.newWrite(commit.create);
       const created = commit.create ? write?.next.id : undefined;
-      const user = commit.user && { id: origin.userId, state: userWith(commit.user, created) };
+      const user = commit.user && {
+        id: origin.userId,
+        json: encode(UserState, this.key("user", origin.userId), userWith(commit.user, created)),
+      };
       if (user) this.firstUsers.delete(user.id);
       const campaign = commit.campaign && campaignWith(commit.campaign.next, created);
-      const ackJson = origin.ack || origin.ackRef ? encodeAck(this.key("acks", origin.userId), origin, this.now()) : "";
+      const ack = origin.ack || origin.ackRef ? pendingAck(origin, this.now()) : undefined;
+      const ackJson = ack ? encode(PendingAck, this.key("acks", origin.userId), ack) : "";
       const result = await this.runWrite(origin, write, user, campaign, ackJson);
       if (result.status === "repeat") return result;
       if (result.status === "stale") {
@@ -575,8 +580,8 @@ export class RedisStore implements Store {
       }
       if (result.status === "ok") {
         this.wrote(origin.userId, result.memberVersion, (m) => {
-          if (user) m.user = encode(UserState, this.key("user", user.id), user.state);
-          if (ackJson) m.acks = [...m.acks, ackJson].slice(-PENDING_ACK_LIMIT);
+          if (user) m.user = user.json;
+          if (ack) m.acks = [...m.acks, ack].slice(-PENDING_ACK_LIMIT);
         });
         if (!write) return { status: "applied" };
         return { status: "applied", report: this.remember(this.key("report", write.next.id), write.next) };
@@ -591,7 +596,7 @@ export class RedisStore implements Store {
   private async runWrite(
     origin: Origin | undefined,
     write: ReportWrite | undefined,
-    user?: { id: number; state: UserState },
+    user?: { id: number; json: string },
     campaign?: Campaign,
     ackJson = "",
   ): ReturnType<RedisStore["runCommit"]> {
@@ -621,10 +626,7 @@ export class RedisStore implements Store {
     if (updateIds.length === 0 && !position && !inboxAck) return;
     let json = "";
     if (position) {
-      const parsed = Position.safeParse(position);
-      if (!parsed.success)
-        throw new StoreDataError(userKey, `refused to write invalid data: ${z.prettifyError(parsed.error)}`);
-      json = JSON.stringify(parsed.data);
+      json = JSON.stringify(validated(Position, userKey, position));
       this.firstUsers.delete(userId);
     }
     const [version, written] = await this.redis.nbMarkSent(
@@ -639,9 +641,8 @@ export class RedisStore implements Store {
       inboxAck?.id ?? "",
       ...updateIds,
     );
-    const sent = new Set(updateIds);
     this.wrote(userId, version ? Number(version) : undefined, (m) => {
-      m.acks = m.acks.filter((json) => !sent.has((JSON.parse(json) as { updateId: number }).updateId));
+      if (m.acks.length > 0) m.acks = m.acks.filter((a) => !updateIds.includes(a.updateId));
       if (written) m.user = written;
     });
   }
@@ -680,8 +681,7 @@ export class RedisStore implements Store {
     const copy = reportId === undefined ? undefined : this.known.get(this.key("report", reportId));
     if (reportId !== undefined && copy && this.isFresh(this.key("report", reportId)))
       keepFirst(this.firstVersions, reportId, copy.version);
-    const key = this.key("acks", userId);
-    return m.acks.map((json) => decode(PendingAck, key, json));
+    return m.acks.slice();
   }
 
   forget(userId?: number): void {
@@ -727,18 +727,19 @@ export class RedisStore implements Store {
       updateId,
       `${this.prefix}report:`,
     );
+    const unsent = pending.map((json) => decode(PendingAck, key, json));
     if (this.members.size >= FIRST_READS) this.members.clear();
     this.members.set(userId, {
       version: Number(memberVersion),
       at: Date.now(),
       user,
-      acks: pending,
+      acks: unsent,
       states: new Map(stateKey === undefined ? [] : [[stateKey, state]]),
     });
     keepFirst(this.firstUsers, userId, user);
     if (stateKey !== undefined) keepFirst(this.firstStates, stateKey, state);
     if (reportId && version) keepFirst(this.firstVersions, reportId, Number(version));
-    return { handled: handled === 1, unsent: pending.map((json) => decode(PendingAck, key, json)) };
+    return { handled: handled === 1, unsent: unsent.slice() };
   }
 
   async createReport(input: NewReport): Promise<StoredReport> {

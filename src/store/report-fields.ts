@@ -1,15 +1,17 @@
 import { z } from "zod";
-import { type Draft, NARRATIVE_IDS } from "../form/draft.js";
+import { NARRATIVE_IDS } from "../form/draft.js";
 import {
   AuditEntry,
   auditValue,
   decode,
   decodeReport,
+  headChanged,
   type RecordDiff,
   recordDiff,
   SCHEMA_VERSION,
   StoreDataError,
   StoredReport,
+  validated,
 } from "./store.js";
 
 /**
@@ -158,20 +160,6 @@ export function changedFields(before: StoredReport, after: StoredReport, cellsDi
   return { set, del };
 }
 
-/** Whether a draft's head (all but its cells and narrative: name, year, format, …, plain values) differs. */
-function headChanged(before: Draft, after: Draft): boolean {
-  let keys = 0;
-  for (const name of Object.keys(after) as (keyof Draft)[]) {
-    if (name === "cells" || name === "narrative") continue;
-    if (after[name] === undefined) continue;
-    keys++;
-    if (after[name] !== before[name]) return true;
-  }
-  for (const name of Object.keys(before) as (keyof Draft)[])
-    if (name !== "cells" && name !== "narrative" && before[name] !== undefined) keys--;
-  return keys !== 0;
-}
-
 /**
  * The fields to write, split by where the Redis store keeps them: up to
  * SMALL_VALUE bytes in the report's hash, longer in its second hash (the
@@ -278,13 +266,23 @@ const partText = (report: StoredReport | undefined, part: string): AuditValue =>
 
 const PARTS: ReadonlySet<string> = new Set(NARRATIVE_IDS);
 
-/** The longest start of every target that ends with a dot ("" for one target). */
-function commonPrefix(targets: string[]): string {
-  if (targets.length < 2) return "";
-  let prefix = targets[0]!;
-  for (const t of targets) while (!t.startsWith(prefix)) prefix = prefix.slice(0, -1);
-  return prefix.slice(0, prefix.lastIndexOf(".") + 1);
+/** The longest start ending with a dot of the targets of entries[from, to) ("" for one target). */
+function commonPrefix(entries: readonly AuditEntry[], from: number, to: number): string {
+  if (to - from < 2) return "";
+  const first = entries[from]!.target;
+  let length = first.length;
+  for (let j = from + 1; j < to; j++) {
+    const t = entries[j]!.target;
+    let k = 0;
+    while (k < length && k < t.length && t.charCodeAt(k) === first.charCodeAt(k)) k++;
+    length = k;
+  }
+  return length === 0 ? "" : first.slice(0, first.lastIndexOf(".", length - 1) + 1);
 }
+
+/** Whether two entries share time, author and source (one list element holds them). */
+const sameHead = (a: AuditEntry, b: AuditEntry): boolean =>
+  a.at === b.at && a.by === b.by && (a.byName === undefined) === (b.byName === undefined) && a.source === b.source;
 
 /**
  * The list elements of one write's audit entries (oldest first), anchors
@@ -297,29 +295,33 @@ export function encodeAudit(
   before: StoredReport | undefined,
   after: StoredReport,
 ): string[] {
-  const valid = entries.map((entry) => {
-    const parsed = AuditEntry.safeParse(entry);
-    if (!parsed.success)
-      throw new StoreDataError(key, `refused to write invalid data: ${z.prettifyError(parsed.error)}`);
-    return parsed.data;
-  });
+  const valid = entries.map((entry) => validated(AuditEntry, key, entry));
   const out: string[] = [];
+  // The first entry of each narrative part the write has entries for (a row answer has none).
+  let firsts: Map<string, AuditEntry> | undefined;
+  for (const e of valid) {
+    if (!PARTS.has(e.target)) continue;
+    firsts ??= new Map();
+    if (!firsts.has(e.target)) firsts.set(e.target, e);
+  }
   // The same narrative object is the same texts: only a part with an entry can need an anchor.
   const partsKept = before?.draft.narrative === after.draft.narrative;
-  if (before)
+  if (before && (firsts || !partsKept))
     for (const part of PARTS) {
-      const first = valid.find((e) => e.target === part);
+      const first = firsts?.get(part);
       if (!first && partsKept) continue;
       const was = partText(before, part);
       const changed = partText(after, part) !== was;
       if (first ? !Object.is(first.old, was) : changed) out.push(JSON.stringify([[], part, was]));
     }
   // Each entry's `new` as written: `true` when the next entry of its part, or the report, has that text.
-  const news: unknown[] = valid.map((e, i) => {
-    if (!PARTS.has(e.target) || typeof e.new !== "string") return e.new;
-    const next = valid.slice(i + 1).find((later) => later.target === e.target);
-    return Object.is(next ? next.old : partText(after, e.target), e.new) ? true : e.new;
-  });
+  const news: unknown[] = firsts
+    ? valid.map((e, i) => {
+        if (!PARTS.has(e.target) || typeof e.new !== "string") return e.new;
+        const next = valid.slice(i + 1).find((later) => later.target === e.target);
+        return Object.is(next ? next.old : partText(after, e.target), e.new) ? true : e.new;
+      })
+    : valid.map((e) => e.new);
   let i = 0;
   while (i < valid.length) {
     const e = valid[i]!;
@@ -327,10 +329,8 @@ export function encodeAudit(
     const head: unknown[] = [new Date(ms).toISOString() === e.at ? ms : e.at, e.by, e.byName === undefined ? 0 : 1];
     if (e.source !== undefined) head.push(e.source);
     let end = i + 1;
-    const same = (o: AuditEntry) =>
-      o.at === e.at && o.by === e.by && (o.byName === undefined) === (e.byName === undefined) && o.source === e.source;
-    while (end < valid.length && same(valid[end]!)) end++;
-    const prefix = commonPrefix(valid.slice(i, end).map((o) => o.target));
+    while (end < valid.length && sameHead(valid[end]!, e)) end++;
+    const prefix = commonPrefix(valid, i, end);
     const element: unknown[] = [head, prefix];
     for (let j = i; j < end; j++) element.push(valid[j]!.target.slice(prefix.length), valid[j]!.old, news[j]);
     out.push(JSON.stringify(element));

@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { type Campaign, CampaignLink } from "../campaign/campaign.js";
 import { DEFAULT_PLAN, ReminderPlan } from "../form/deadline.js";
-import { Draft } from "../form/draft.js";
+import { Draft, NARRATIVE_IDS } from "../form/draft.js";
 import { Review } from "../form/review.js";
+import { isAuditEntry, isPendingAck, isPosition, isUserState } from "./fast-checks.js";
 
 /**
  * The persistence contract shared by the Redis and the embedded store
@@ -490,11 +491,34 @@ export class StoreDataError extends Error {
   }
 }
 
-/** Validates `value` and serialises it with the schema version in front. */
-export function encode<T extends object>(schema: z.ZodType<T>, key: string, value: T): string {
+/**
+ * The hand-written checks of the small records every answer writes or reads
+ * (fast-checks.ts): true only for a value the schema accepts as it is; the
+ * schema decides on any other value.
+ */
+const FAST_CHECKS = new Map<z.ZodType, (value: unknown) => boolean>([
+  [AuditEntry, isAuditEntry],
+  [Position, isPosition],
+  [UserState, isUserState],
+  [PendingAck, isPendingAck],
+]);
+
+/** `value` when the schema accepts it (as it is, or as zod's copy); throws StoreDataError naming `key` when it refuses. */
+export function validated<T>(schema: z.ZodType<T>, key: string, value: T): T {
+  if (FAST_CHECKS.get(schema)?.(value)) return value;
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new StoreDataError(key, `refused to write invalid data: ${z.prettifyError(parsed.error)}`);
-  return JSON.stringify({ v: SCHEMA_VERSION, ...parsed.data });
+  return parsed.data;
+}
+
+/** Validates `value` and serialises it with the schema version in front. */
+export function encode<T extends object>(schema: z.ZodType<T>, key: string, value: T): string {
+  return withVersion(JSON.stringify(validated(schema, key, value)));
+}
+
+/** A JSON object with the schema version as its first key, without copying the object to put it there. */
+function withVersion(json: string): string {
+  return json === "{}" ? `{"v":${SCHEMA_VERSION}}` : `{"v":${SCHEMA_VERSION},${json.slice(1)}`;
 }
 
 /** Serialises a report the caller has validated (see validateChange), with the schema version in front. */
@@ -520,16 +544,63 @@ export function validateChange(key: string, current: StoredReport, change: Repor
       const draft = value as Draft;
       if (isRecord(draft.cells) && draft.cells !== current.draft.cells)
         cells = recordDiff(current.draft.cells, draft.cells);
+      // An answer changes cells or a part only: a number or a text each is checked here, not by zod.
+      if (draftChangeFits(current.draft, draft, cells)) continue;
       result = Draft.safeParse({
         ...draft,
         narrative: changedEntries(current.draft.narrative, draft.narrative),
         cells: changedEntries(current.draft.cells, draft.cells, cells),
       });
-    } else result = StoredReport.shape[field].safeParse(value);
+    } else if (field === "cursor" && isCursor(value)) continue;
+    else result = StoredReport.shape[field].safeParse(value);
     if (result.error) problems.push(`${field}: ${z.prettifyError(result.error)}`);
   }
   if (problems.length > 0) throw new StoreDataError(key, `refused to write invalid data: ${problems.join("; ")}`);
   return cells ? { cells } : {};
+}
+
+/** StoredReport's cursor, without zod's machinery (the field every answer moves). */
+const isCursor = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0;
+
+const NARRATIVE: ReadonlySet<string> = new Set(NARRATIVE_IDS);
+const DRAFT_KEYS: ReadonlySet<string> = new Set(Object.keys(Draft.shape));
+
+/**
+ * Whether a new draft is valid because it differs from `current` (valid) only
+ * in cells that are now finite numbers and in known parts that are now texts:
+ * what Draft accepts. False sends it to the schema, which decides (a draft
+ * whose head changed, a cells or narrative value that is not a record, …).
+ */
+export function draftChangeFits(current: Draft, draft: Draft, cells: RecordDiff | undefined): boolean {
+  if (!isRecord(draft) || headChanged(current, draft)) return false;
+  for (const name in draft) if (!DRAFT_KEYS.has(name)) return false;
+  if (draft.cells !== current.cells) {
+    if (!cells) return false;
+    for (const id of cells.changed) {
+      const v = draft.cells[id];
+      if (typeof v !== "number" || !Number.isFinite(v)) return false;
+    }
+  }
+  const parts = draft.narrative as Record<string, unknown>;
+  if (parts !== current.narrative) {
+    if (!isRecord(parts)) return false;
+    for (const id in parts) if (!NARRATIVE.has(id) || typeof parts[id] !== "string") return false;
+  }
+  return true;
+}
+
+/** Whether a draft's head (all but its cells and narrative: name, year, format, …, plain values) differs. */
+export function headChanged(before: Draft, after: Draft): boolean {
+  let keys = 0;
+  for (const name of Object.keys(after) as (keyof Draft)[]) {
+    if (name === "cells" || name === "narrative") continue;
+    if (after[name] === undefined) continue;
+    keys++;
+    if (after[name] !== before[name]) return true;
+  }
+  for (const name of Object.keys(before) as (keyof Draft)[])
+    if (name !== "cells" && name !== "narrative" && before[name] !== undefined) keys--;
+  return keys !== 0;
 }
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
@@ -594,6 +665,7 @@ export function decode<T>(
     );
   }
   if (v < SCHEMA_VERSION) migrate?.(rest, v);
+  if (FAST_CHECKS.get(schema)?.(rest)) return rest as T;
   const parsed = schema.safeParse(rest);
   if (!parsed.success)
     throw new StoreDataError(key, `stored value does not match the schema: ${z.prettifyError(parsed.error)}`);
