@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
-import type { Redis } from "ioredis";
+import { type Command, type Redis, ReplyError } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectRedis } from "../src/store/redis-connection.js";
+import { connectRedis, luaScript } from "../src/store/redis-connection.js";
+import { commandsSent } from "./support/redis-commands.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -63,5 +65,30 @@ describe("the Redis connection", () => {
     const count = countWrites(client);
     expect(await Promise.all([client.ping(), client.ping("again")])).toEqual(["PONG", "again"]);
     expect(count).toEqual({ writes: 1, chunks: 2 });
+  });
+
+  it("calls a script in full on a connection's first call, by its hash after, and in full again when Redis lost it", async () => {
+    client = await connectRedis(REDIS_URL);
+    // A script no other test loaded, so Redis does not know it yet.
+    const script = luaScript(client, `-- ${randomBytes(8).toString("hex")}\nreturn {KEYS[1], ARGV[1], ARGV[2]}`);
+    const key = `nianbao-test-script:${process.pid}`;
+    const first = await commandsSent(() => script(1, [key, "a", 2]));
+    expect(first).toMatchObject({ result: [key, "a", "2"], commands: ["eval"] });
+    const second = await commandsSent(() => script(1, [key, "b", 3]));
+    expect(second).toMatchObject({ result: [key, "b", "3"], commands: ["evalsha"] });
+    // Redis answers NOSCRIPT (as after a restart, or SCRIPT FLUSH): the call goes again in full.
+    const c = client;
+    const send = c.sendCommand.bind(c);
+    let refused = false;
+    c.sendCommand = ((command: Command) => {
+      if (refused || command.name !== "evalsha") return send(command);
+      refused = true;
+      command.reject(new ReplyError("NOSCRIPT No matching script. Please use EVAL."));
+      return command.promise;
+    }) as typeof c.sendCommand;
+    const third = await commandsSent(() => script(1, [key, "c", 4]));
+    expect(refused).toBe(true);
+    expect(third).toMatchObject({ result: [key, "c", "4"], commands: ["eval"] });
+    expect((await commandsSent(() => script(1, [key, "d", 5]))).commands).toEqual(["evalsha"]);
   });
 });

@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { BoundedCache } from "../bounded-cache.js";
 import { Campaign } from "../campaign/campaign.js";
-import { connectRedis } from "./redis-connection.js";
+import { connectRedis, luaScript } from "./redis-connection.js";
 import { RedisReminderLedger } from "./redis-reminders.js";
 import {
   allFields,
@@ -289,13 +289,15 @@ if tonumber(ARGV[1]) > 0 then audit = redis.call('LRANGE', KEYS[3], -tonumber(AR
 return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]), audit}`;
 
 type Arg = string | number;
+type Call<R> = (numKeys: number, args: readonly Arg[]) => Promise<R>;
+/** The scripts, by what they return (redis-connection.ts luaScript). */
 type Scripts = {
-  nbCommit(numKeys: number, ...args: Arg[]): Promise<string[]>;
-  nbMarkSent(numKeys: number, ...args: Arg[]): Promise<[string, string]>;
-  nbSetMember(numKeys: number, ...args: Arg[]): Promise<string>;
-  nbSeen(numKeys: number, ...args: Arg[]): Promise<[number, string[], string, string, string, string, string]>;
-  nbDelete(numKeys: number, ...args: Arg[]): Promise<number>;
-  nbRead(numKeys: number, ...args: Arg[]): Promise<[string[], string[], string[]]>;
+  commit: Call<string[]>;
+  markSent: Call<[string, string]>;
+  setMember: Call<string>;
+  seen: Call<[number, string[], string, string, string, string, string]>;
+  delete: Call<number>;
+  read: Call<[string[], string[], string[]]>;
 };
 
 const KNOWN_REPORTS = 1000;
@@ -350,7 +352,8 @@ type ReportWrite = {
 };
 
 export class RedisStore implements Store {
-  private readonly redis: Redis & Scripts;
+  private readonly redis: Redis;
+  private readonly scripts: Scripts;
   private readonly handledLimit: number;
   readonly reminders: RedisReminderLedger;
 
@@ -361,13 +364,15 @@ export class RedisStore implements Store {
     private readonly now: () => Date = () => new Date(),
     limits: StoreLimits = {},
   ) {
-    client.defineCommand("nbCommit", { lua: COMMIT });
-    client.defineCommand("nbMarkSent", { lua: MARK_SENT });
-    client.defineCommand("nbSetMember", { lua: SET_MEMBER });
-    client.defineCommand("nbSeen", { lua: SEEN });
-    client.defineCommand("nbDelete", { lua: DELETE });
-    client.defineCommand("nbRead", { lua: READ });
-    this.redis = client as Redis & Scripts;
+    this.scripts = {
+      commit: luaScript(client, COMMIT) as Scripts["commit"],
+      markSent: luaScript(client, MARK_SENT) as Scripts["markSent"],
+      setMember: luaScript(client, SET_MEMBER) as Scripts["setMember"],
+      seen: luaScript(client, SEEN) as Scripts["seen"],
+      delete: luaScript(client, DELETE) as Scripts["delete"],
+      read: luaScript(client, READ) as Scripts["read"],
+    };
+    this.redis = client;
     this.reminders = new RedisReminderLedger(client, prefix);
     this.handledLimit = limits.handledLimit ?? HANDLED_LIMIT;
   }
@@ -491,7 +496,7 @@ export class RedisStore implements Store {
       ...dels,
       ...(write?.audit ?? []),
     );
-    const reply = await this.redis.nbCommit(numKeys, ...args);
+    const reply = await this.scripts.commit(numKeys, args);
     const [status, ack] = reply;
     if (status === "repeat") return ack ? { status, unsent: decode(PendingAck, acksKey, ack) } : { status };
     // The report as it is now: what the caller plans the change again on, without another read.
@@ -629,8 +634,7 @@ export class RedisStore implements Store {
       json = JSON.stringify(validated(Position, userKey, position));
       this.firstUsers.delete(userId);
     }
-    const [version, written] = await this.redis.nbMarkSent(
-      4,
+    const args: Arg[] = [
       this.key("acks", userId),
       userKey,
       this.key("mver", userId),
@@ -639,8 +643,9 @@ export class RedisStore implements Store {
       SCHEMA_VERSION,
       inboxAck?.group ?? "",
       inboxAck?.id ?? "",
-      ...updateIds,
-    );
+    ];
+    for (const id of updateIds) args.push(id);
+    const [version, written] = await this.scripts.markSent(4, args);
     this.wrote(userId, version ? Number(version) : undefined, (m) => {
       if (m.acks.length > 0) m.acks = m.acks.filter((a) => !updateIds.includes(a.updateId));
       if (written) m.user = written;
@@ -717,8 +722,7 @@ export class RedisStore implements Store {
 
   async seen(userId: number, updateId: number, stateKey?: string): Promise<{ handled: boolean; unsent: PendingAck[] }> {
     const key = this.key("acks", userId);
-    const [handled, pending, user, state, reportId, version, memberVersion] = await this.redis.nbSeen(
-      5,
+    const [handled, pending, user, state, reportId, version, memberVersion] = await this.scripts.seen(5, [
       this.key("handled", userId),
       key,
       this.key("user", userId),
@@ -726,7 +730,7 @@ export class RedisStore implements Store {
       this.key("mver", userId),
       updateId,
       `${this.prefix}report:`,
-    );
+    ]);
     const unsent = pending.map((json) => decode(PendingAck, key, json));
     if (this.members.size >= FIRST_READS) this.members.clear();
     this.members.set(userId, {
@@ -801,7 +805,7 @@ export class RedisStore implements Store {
         return copy;
       }
     }
-    const [small, large] = await this.redis.nbRead(3, key, this.key("text", id), this.key("audit", id), 0);
+    const [small, large] = await this.scripts.read(3, [key, this.key("text", id), this.key("audit", id), 0]);
     if (small.length === 0) {
       this.known.delete(key);
       return undefined;
@@ -837,8 +841,7 @@ export class RedisStore implements Store {
       const current = await this.getReport(id);
       if (!current) return false;
       const setKeys = current.members.map((u) => this.key("member", u));
-      const result = await this.redis.nbDelete(
-        5 + setKeys.length,
+      const result = await this.scripts.delete(5 + setKeys.length, [
         key,
         this.key("audit", id),
         this.reminders.indexKey,
@@ -847,7 +850,7 @@ export class RedisStore implements Store {
         ...setKeys,
         current.version,
         id,
-      );
+      ]);
       if (result !== 0) return result === 1;
       // Changed between the read and the script: read the members again.
     }
@@ -859,13 +862,12 @@ export class RedisStore implements Store {
     const key = this.key("audit", id);
     // An element holds one write's entries (an anchor none): read more elements while they hold too few.
     for (let elements = wanted; ; elements *= 2) {
-      const [small, large, raws] = await this.redis.nbRead(
-        3,
+      const [small, large, raws] = await this.scripts.read(3, [
         this.key("report", id),
         this.key("text", id),
         key,
         elements,
-      );
+      ]);
       const entries = decodeAudit(key, raws.reverse(), { ...fieldsOf(large), ...fieldsOf(small) });
       if (entries.length >= wanted || raws.length < elements) return entries.slice(0, wanted);
     }
@@ -897,7 +899,7 @@ export class RedisStore implements Store {
     const key = this.key("user", userId);
     this.firstUsers.delete(userId);
     const json = encode(UserState, key, state);
-    const version = await this.redis.nbSetMember(2, key, this.key("mver", userId), json);
+    const version = await this.scripts.setMember(2, [key, this.key("mver", userId), json]);
     this.wrote(userId, Number(version), (m) => {
       m.user = json;
     });
@@ -922,7 +924,7 @@ export class RedisStore implements Store {
   private async setState(key: string, json: string, owner: number | undefined): Promise<void> {
     this.firstStates.delete(key);
     const mver = owner === undefined ? "-" : this.key("mver", owner);
-    const version = await this.redis.nbSetMember(2, this.key("state", key), mver, json);
+    const version = await this.scripts.setMember(2, [this.key("state", key), mver, json]);
     if (owner === undefined) {
       // A state of no member: any copy holding it is dropped.
       for (const [id, m] of this.members) if (m.states.has(key)) this.members.delete(id);
