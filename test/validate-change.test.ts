@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { newReport, StoreDataError, validateChange } from "../src/store/store.js";
+import { newReport, recordDiff, StoreDataError, validateChange } from "../src/store/store.js";
 import { fixture } from "./support/fixtures.js";
 
 describe("validateChange", () => {
@@ -20,5 +21,39 @@ describe("validateChange", () => {
     expect(() =>
       validateChange("reports/v1", report, { draft: { ...report.draft, narrative: { other: 1 as never } } }),
     ).toThrow(/draft/);
+  });
+});
+
+describe("recordDiff", () => {
+  /** The diff by definition: keys of `after` new or with another value, and whether any key of `before` is gone. */
+  const reference = (before: Record<string, number>, after: Record<string, number>) => ({
+    changed: Object.keys(after).filter((k) => !Object.hasOwn(before, k) || !Object.is(before[k], after[k])),
+    drops: Object.keys(before).some((k) => !Object.hasOwn(after, k)),
+  });
+  const key = fc.constantFrom("a.x", "a.y", "b.x", "b.y", "c", "d.e", "10", "2");
+  const value = fc.oneof(fc.integer({ min: -2, max: 2 }), fc.constant(-0), fc.constant(Number.NaN));
+
+  it("finds what a copy with cells set, added or removed changed, whatever the order of its keys", () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(key, value),
+        fc.array(fc.tuple(key, fc.option(value)), { maxLength: 4 }),
+        fc.boolean(),
+        (before, edits, rebuild) => {
+          let after: Record<string, number> = { ...before };
+          for (const [k, v] of edits) {
+            if (v === null) delete after[k];
+            else after[k] = v;
+          }
+          // A record built again in another key order, as a read from the store gives.
+          if (rebuild) after = Object.fromEntries(Object.entries(after).reverse());
+          const diff = recordDiff(before, after);
+          const expected = reference(before, after);
+          expect(diff.drops).toBe(expected.drops);
+          expect([...diff.changed].sort()).toEqual([...expected.changed].sort());
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -305,19 +305,18 @@ const KNOWN_REPORTS = 1000;
 const FIRST_READ_MS = 1000;
 const FIRST_READS = 10_000;
 
-/** This process's copy of a member (RedisStore.members): raw JSON as stored, '' for a missing key. */
-type Member = { version: number; at: number; user: string; acks: PendingAck[]; states: Map<string, string> };
-
-/** The current report id in a member's record (raw JSON), without validating the rest. */
-function currentReportIdOf(json: string): string | undefined {
-  if (!json) return undefined;
-  try {
-    const id = (JSON.parse(json) as { currentReportId?: unknown }).currentReportId;
-    return typeof id === "string" ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/**
+ * This process's copy of a member (RedisStore.members): raw JSON as stored, '' for a missing key,
+ * and the current report id in `user` (kept with it, so recall does not parse it every update).
+ */
+type Member = {
+  version: number;
+  at: number;
+  user: string;
+  reportId: string | undefined;
+  acks: PendingAck[];
+  states: Map<string, string>;
+};
 
 /** A value `seen` read beside its answer ('' for a missing key), and when. */
 type FirstRead<T> = { at: number; value: T };
@@ -569,10 +568,8 @@ export class RedisStore implements Store {
     for (let attempt = 1; ; attempt++) {
       if (commit.create) write = this.newWrite(commit.create);
       const created = commit.create ? write?.next.id : undefined;
-      const user = commit.user && {
-        id: origin.userId,
-        json: encode(UserState, this.key("user", origin.userId), userWith(commit.user, created)),
-      };
+      const state = commit.user && userWith(commit.user, created);
+      const user = state && { id: origin.userId, json: encode(UserState, this.key("user", origin.userId), state) };
       if (user) this.firstUsers.delete(user.id);
       const campaign = commit.campaign && campaignWith(commit.campaign.next, created);
       const ack = origin.ack || origin.ackRef ? pendingAck(origin, this.now()) : undefined;
@@ -585,7 +582,10 @@ export class RedisStore implements Store {
       }
       if (result.status === "ok") {
         this.wrote(origin.userId, result.memberVersion, (m) => {
-          if (user) m.user = user.json;
+          if (user) {
+            m.user = user.json;
+            m.reportId = state?.currentReportId;
+          }
           if (ack) m.acks = [...m.acks, ack].slice(-PENDING_ACK_LIMIT);
         });
         if (!write) return { status: "applied" };
@@ -648,6 +648,7 @@ export class RedisStore implements Store {
     const [version, written] = await this.scripts.markSent(4, args);
     this.wrote(userId, version ? Number(version) : undefined, (m) => {
       if (m.acks.length > 0) m.acks = m.acks.filter((a) => !updateIds.includes(a.updateId));
+      // The script set the position only: the current report stays.
       if (written) m.user = written;
     });
   }
@@ -682,7 +683,7 @@ export class RedisStore implements Store {
     if (state === undefined) return undefined;
     keepFirst(this.firstUsers, userId, m.user);
     if (stateKey !== undefined) keepFirst(this.firstStates, stateKey, state);
-    const reportId = currentReportIdOf(m.user);
+    const reportId = m.reportId;
     const copy = reportId === undefined ? undefined : this.known.get(this.key("report", reportId));
     if (reportId !== undefined && copy && this.isFresh(this.key("report", reportId)))
       keepFirst(this.firstVersions, reportId, copy.version);
@@ -737,6 +738,8 @@ export class RedisStore implements Store {
       version: Number(memberVersion),
       at: Date.now(),
       user,
+      // The script read the current report's id from the record.
+      reportId: reportId || undefined,
       acks: unsent,
       states: new Map(stateKey === undefined ? [] : [[stateKey, state]]),
     });
@@ -902,6 +905,7 @@ export class RedisStore implements Store {
     const version = await this.scripts.setMember(2, [key, this.key("mver", userId), json]);
     this.wrote(userId, Number(version), (m) => {
       m.user = json;
+      m.reportId = state.currentReportId;
     });
   }
 

@@ -6,6 +6,7 @@ import {
   decode,
   decodeReport,
   headChanged,
+  isoTime,
   type RecordDiff,
   recordDiff,
   SCHEMA_VERSION,
@@ -326,7 +327,7 @@ export function encodeAudit(
   while (i < valid.length) {
     const e = valid[i]!;
     const ms = Date.parse(e.at);
-    const head: unknown[] = [new Date(ms).toISOString() === e.at ? ms : e.at, e.by, e.byName === undefined ? 0 : 1];
+    const head: unknown[] = [isoTime(ms) === e.at ? ms : e.at, e.by, e.byName === undefined ? 0 : 1];
     if (e.source !== undefined) head.push(e.source);
     let end = i + 1;
     while (end < valid.length && sameHead(valid[end]!, e)) end++;

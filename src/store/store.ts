@@ -120,8 +120,8 @@ export function encodeAck(key: string, origin: Origin, at: Date): string {
 /** The acknowledgement record of an update (see Origin). */
 export function pendingAck(origin: Origin, at: Date): PendingAck {
   const ack: PendingAck = origin.ackRef
-    ? { updateId: origin.updateId, ref: origin.ackRef, at: at.toISOString() }
-    : { updateId: origin.updateId, text: origin.ack, at: at.toISOString() };
+    ? { updateId: origin.updateId, ref: origin.ackRef, at: isoTime(at.getTime()) }
+    : { updateId: origin.updateId, text: origin.ack, at: isoTime(at.getTime()) };
   if (origin.next) ack.next = origin.next;
   return ack;
 }
@@ -618,13 +618,24 @@ function changedEntries(before: Record<string, unknown>, after: unknown, diff?: 
 export type RecordDiff = { changed: string[]; drops: boolean };
 
 /**
- * The diff of two records, looking each of `after`'s keys up in `before` once
- * (Object.keys, not Object.entries: a report's cells are some 170 keys, where
- * entries cost five times as much), and counting instead of looking `before`'s
- * keys up in `after`.
+ * The diff of two records. A draft's new cells are the old record copied
+ * with some cells set, so its keys are the old ones in the same order, then
+ * any added: the two are then compared position by position (Object.keys and
+ * Object.values of each, some 170 entries, no lookup by key). Otherwise each
+ * of `after`'s keys is looked up in `before` (a keyed read of a ~170-key
+ * record misses the engine's caches: some 0.2 µs each).
  */
 export function recordDiff(before: Record<string, unknown>, after: Record<string, unknown>): RecordDiff {
   const keys = Object.keys(after);
+  const kept = Object.keys(before);
+  if (kept.length <= keys.length && samePrefix(kept, keys)) {
+    const was = Object.values(before);
+    const now = Object.values(after);
+    const changed: string[] = [];
+    for (let i = 0; i < kept.length; i++) if (!Object.is(now[i], was[i])) changed.push(keys[i]!);
+    for (let i = kept.length; i < keys.length; i++) changed.push(keys[i]!);
+    return { changed, drops: false };
+  }
   const changed: string[] = [];
   let added = 0;
   for (const id of keys) {
@@ -634,7 +645,13 @@ export function recordDiff(before: Record<string, unknown>, after: Record<string
     } else if (!Object.is(after[id], before[id])) changed.push(id);
   }
   // `after` keeps keys.length - added of `before`'s keys: fewer than all of them, and some were dropped.
-  return { changed, drops: Object.keys(before).length !== keys.length - added };
+  return { changed, drops: kept.length !== keys.length - added };
+}
+
+/** Whether `keys` starts with `prefix`. */
+function samePrefix(prefix: readonly string[], keys: readonly string[]): boolean {
+  for (let i = 0; i < prefix.length; i++) if (prefix[i] !== keys[i]) return false;
+  return true;
 }
 
 /**
@@ -748,10 +765,27 @@ const OPTIONAL_FIELDS = [
 
 /** The report a successful compare-and-set writes. */
 export function applyChange(current: StoredReport, change: ReportChange, now: Date): StoredReport {
-  const next: StoredReport = { ...current, ...change, version: current.version + 1, updatedAt: now.toISOString() };
-  // Drop keys cleared with undefined so the object equals what is read back.
-  for (const k of OPTIONAL_FIELDS) if (next[k] === undefined) delete next[k];
+  const next: StoredReport = { ...current, ...change, version: current.version + 1, updatedAt: isoTime(now.getTime()) };
+  // Drop keys cleared with undefined so the object equals what is read back (a delete only
+  // where there is a key: deleting a missing one costs a call into the engine's runtime).
+  for (const k of OPTIONAL_FIELDS) if (next[k] === undefined && Object.hasOwn(next, k)) delete next[k];
   return next;
+}
+
+let lastMs = Number.NaN;
+let lastIso = "";
+
+/**
+ * new Date(ms).toISOString(), remembered for the last time asked: one
+ * update's write asks for the same millisecond several times (its audit
+ * entries, acknowledgement and updatedAt), and each costs a microsecond.
+ */
+export function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 /** Membership index changes between two member lists. */
