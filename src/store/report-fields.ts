@@ -281,6 +281,18 @@ function commonPrefix(entries: readonly AuditEntry[], from: number, to: number):
   return length === 0 ? "" : first.slice(0, first.lastIndexOf(".", length - 1) + 1);
 }
 
+let lastAt = "";
+let lastMs = Number.NaN;
+
+/** Date.parse, remembered for the last text: an update's entries share one time. */
+function msOf(at: string): number {
+  if (at !== lastAt) {
+    lastMs = Date.parse(at);
+    lastAt = at;
+  }
+  return lastMs;
+}
+
 /** Whether two entries share time, author and source (one list element holds them). */
 const sameHead = (a: AuditEntry, b: AuditEntry): boolean =>
   a.at === b.at && a.by === b.by && (a.byName === undefined) === (b.byName === undefined) && a.source === b.source;
@@ -326,7 +338,7 @@ export function encodeAudit(
   let i = 0;
   while (i < valid.length) {
     const e = valid[i]!;
-    const ms = Date.parse(e.at);
+    const ms = msOf(e.at);
     const head: unknown[] = [isoTime(ms) === e.at ? ms : e.at, e.by, e.byName === undefined ? 0 : 1];
     if (e.source !== undefined) head.push(e.source);
     let end = i + 1;
