@@ -457,7 +457,7 @@ const prefix = `nb${randomBytes(3).toString("hex")}:`;
 const redis = new Redis(redisUrl);
 const store = await openStore({ redisUrl, redisPrefix: prefix, dataDir: "" });
 const telegram = new StubTelegram();
-const pool = renderPool({ minThreads: 1, maxThreads: 2 });
+const pool = renderPool({ minProcesses: 1, maxProcesses: 2 });
 /** Renders done and their times, whichever renderer did them. */
 const rendered: number[] = [];
 const timedRender =
@@ -737,7 +737,7 @@ try {
     return { without: p99(without), with: p99(withRenders), renders: rendered.slice(from) };
   }
 
-  await pool.render(fixture, {}); // a warm worker, as in production (minThreads 1)
+  await pool.render(fixture, {}); // a warm render process, as in production (minProcesses 1)
   // One officer untimed, without and with renders: the first one's answers were slower (p99 3–5 ms
   // against 2 ms later), which made the first round's ratio look better than it is.
   await rowTimes(handle, false);

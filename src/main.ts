@@ -67,8 +67,8 @@ async function main(config: Config): Promise<void> {
     logger.info({ port: config.HEALTH_PORT }, "health listener");
   }
 
-  // One worker kept ready so the first /report does not wait for a thread to start.
-  const renderer = renderPool({ minThreads: 1, maxThreads: 2 });
+  // One render process kept ready so the first /report does not wait for one to start.
+  const renderer = renderPool({ minProcesses: 1, maxProcesses: 2 });
   // Replies of updates from the inbox are recorded as sent with the update's inbox acknowledgement.
   const sent = new SentReplies();
   const bot = createBot(

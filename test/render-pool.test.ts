@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type RenderPool, renderPool } from "../src/render-pool.js";
@@ -18,6 +19,24 @@ vi.mock("../src/report/render-html.js", () => ({
 }));
 
 const DYING_WORKER = new URL("./support/dying-render-worker.ts", import.meta.url);
+const PROBE = new URL("./support/probe-render-worker.ts", import.meta.url);
+
+/** What the probe render module (support/probe-render-worker.ts) answers for a draft of that org. */
+async function probe(renderer: RenderPool, org = "probe"): Promise<{ pid: number; policies: number[] }> {
+  return JSON.parse(String(await renderer.render({ ...fixture("report-2022"), org }, {})));
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const SCHED_IDLE = 5;
+const hasChrt = process.platform === "linux" && spawnSync("chrt", ["--version"]).status === 0;
 
 const pools: RenderPool[] = [];
 const pool = (...args: Parameters<typeof renderPool>) => {
@@ -40,8 +59,8 @@ function bigDraft() {
 }
 
 describe("the render pool", () => {
-  it("builds the .docx in a worker thread while the main thread keeps answering timers", async () => {
-    const renderer = pool({ maxThreads: 1 });
+  it("builds the .docx in another process while the main thread keeps answering timers", async () => {
+    const renderer = pool({ maxProcesses: 1 });
     const draft = fixture("report-2022");
     await renderer.render(draft, {}); // the worker is started and warm
 
@@ -58,22 +77,86 @@ describe("the render pool", () => {
     expect(document).toContain("杭州市拱墅区住房和城乡建设局");
   });
 
-  it("builds the website's .html in a worker too", async () => {
+  it("builds the website's .html there too", async () => {
     const html = await pool().renderHtml(fixture("report-2022"), {});
     expect(html).toMatch(/^<!DOCTYPE html>/i);
     expect(html).toContain("杭州市拱墅区住房和城乡建设局");
   });
 
-  it("passes a worker's error on", async () => {
+  it("passes a render's error on", async () => {
     const renderer = pool();
     const draft = { ...fixture("report-2022"), format: "2030" };
     await expect(renderer.render(draft, {})).rejects.toThrow(/2030/);
   });
 
-  it("rejects a render whose worker dies instead of leaving it waiting", async () => {
+  it("rejects a render whose process dies instead of leaving it waiting", async () => {
     const renderer = pool({ worker: DYING_WORKER });
     await expect(renderer.render(fixture("report-2022"), {})).rejects.toThrow();
   });
+});
+
+describe("the render processes", () => {
+  it.skipIf(!hasChrt)("run every thread at idle priority, V8's helper threads included", async () => {
+    const { pid, policies } = await probe(pool({ worker: PROBE }));
+    // Another process: the bot's own threads (its garbage collection among them) keep their priority.
+    expect(pid).not.toBe(process.pid);
+    expect(policies.length).toBeGreaterThan(3);
+    expect(policies.every((p) => p === SCHED_IDLE)).toBe(true);
+    const own = execFileSync("chrt", ["--pid", String(process.pid)], { encoding: "utf8" });
+    expect(own).not.toContain("SCHED_IDLE");
+  });
+
+  it("replace a process that died: the next render is done by a new one", async () => {
+    const renderer = pool({ worker: PROBE, maxProcesses: 1 });
+    const first = await probe(renderer);
+    await expect(probe(renderer, "die")).rejects.toThrow(/render process ended/);
+    const next = await probe(renderer);
+    expect(next.pid).not.toBe(first.pid);
+    expect(alive(first.pid)).toBe(false);
+  });
+
+  it("give up a render that takes too long, end its process, and render the next one", async () => {
+    const renderer = pool({ worker: PROBE, maxProcesses: 1, timeoutMs: 3_000 });
+    const { pid } = await probe(renderer); // started, so the timeout measures the render only
+    const start = performance.now();
+    await expect(probe(renderer, "hang")).rejects.toThrow(/longer than 3000 ms/);
+    expect(performance.now() - start).toBeLessThan(10_000);
+    const next = await probe(renderer);
+    expect(next.pid).not.toBe(pid);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it("are closed after the renders in progress and waiting are done", async () => {
+    const renderer = renderPool({ worker: PROBE, maxProcesses: 1 });
+    const { pid } = await probe(renderer);
+    const running = probe(renderer, "slow");
+    const waiting = probe(renderer, "slow");
+    await renderer.close();
+    expect((await running).pid).toBe(pid);
+    expect((await waiting).pid).toBe(pid);
+    expect(alive(pid)).toBe(false);
+    await expect(probe(renderer)).rejects.toThrow(/closed/);
+  });
+
+  it("fail a render at once when the render module cannot even be loaded", async () => {
+    const renderer = pool({ worker: new URL("./support/no-such-render-worker.ts", import.meta.url) });
+    const start = performance.now();
+    await expect(renderer.render(fixture("report-2022"), {})).rejects.toThrow(/render process ended/);
+    expect(performance.now() - start).toBeLessThan(20_000);
+  });
+
+  it("do not keep a program alive that never closed its pool, and end with it", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", "test/support/pool-left-open.ts"], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const pid = Number(run.stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    const until = Date.now() + 5_000;
+    while (alive(pid) && Date.now() < until) execFileSync("sleep", ["0.1"]);
+    expect(alive(pid)).toBe(false);
+  }, 40_000);
 });
 
 describe("/report when the render fails", () => {
@@ -92,6 +175,23 @@ describe("/report when the render fails", () => {
       expect(await h.store.getReport(report.id)).toEqual(report);
       officer.send("/check");
       expect((await officer.nextReply()).text).toContain("核对");
+      expect(h.fake.errors).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("tells the officer clearly when the render takes too long", async () => {
+    const h = await startHarness({ renderWorker: PROBE, renderTimeoutMs: 2_000 });
+    try {
+      const officer = h.officer(402);
+      const report = await h.store.createReport({ draft: { ...fixture("report-2022"), org: "hang" }, members: [402] });
+      await h.store.setUser(402, { currentReportId: report.id });
+      officer.send("/report");
+      const reply = await officer.nextReply({ timeoutMs: 20_000 });
+      expect(reply.text).toContain("没能生成 Word 文件");
+      expect(reply.text).toContain("请稍后再发 /report");
+      expect(officer.documents).toEqual([]);
       expect(h.fake.errors).toEqual([]);
     } finally {
       await h.close();

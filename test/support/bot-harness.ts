@@ -51,6 +51,8 @@ export interface HarnessOptions {
   wrapStore?: (store: Store) => Store;
   /** The render pool's worker module (default: the real one). */
   renderWorker?: URL;
+  /** The render pool's timeout (default: the production one). */
+  renderTimeoutMs?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -64,7 +66,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dataDir: dir,
     ...(options.storeNow ? { now: options.storeNow } : {}),
   });
-  const renderer = renderPool(options.renderWorker ? { worker: options.renderWorker } : {});
+  const renderer = renderPool({
+    ...(options.renderWorker ? { worker: options.renderWorker } : {}),
+    ...(options.renderTimeoutMs ? { timeoutMs: options.renderTimeoutMs } : {}),
+  });
   const bot = createBot(
     TOKEN,
     {
