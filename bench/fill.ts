@@ -754,7 +754,7 @@ try {
     `  (target <= ${TARGET.renderRatio}; median of ${ROUNDS} rounds, each ${RENDER_OFFICERS} officers × ` +
       `${ANSWERS} answers, alternately without and with renders; p99 ` +
       `${rounds.map((r) => `${ms(r.without)} → ${ms(r.with)}`).join(", ")}; ` +
-      `${poolRenders.length} renders in the worker pool meanwhile, median ${ms(median(poolRenders))}; ` +
+      `${poolRenders.length} renders in the render processes meanwhile, median ${ms(median(poolRenders))}; ` +
       `rendering on the main thread instead (1 officer, 1 round): ratio ${(onMain.with / onMain.without).toFixed(2)}, ` +
       `${onMain.renders.length} renders, median ${ms(median(onMain.renders))})`,
   );

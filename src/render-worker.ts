@@ -11,7 +11,7 @@ export interface RenderJob {
   as?: "html";
 }
 
-/** Runs in a worker thread of the render pool (render-pool.ts): one report's .docx or .html. */
+/** Runs in a render process of the render pool (render-pool.ts, render-process.ts): one report's .docx or .html. */
 export default async function renderJob({ draft, options, as }: RenderJob): Promise<Uint8Array | string> {
   const flow = flows.flowFor(draft.format);
   return as === "html" ? renderHtml(flow, draft, options) : renderDocx(flow, draft, options);

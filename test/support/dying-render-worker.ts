@@ -1,4 +1,4 @@
-/** A render worker that dies mid-job, as one that runs out of memory would (render-pool tests). */
+/** A render module that ends its process mid-job, as one that runs out of memory would (render-pool tests). */
 export default function dyingRender(): never {
   process.exit(3);
 }
