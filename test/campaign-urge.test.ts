@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flows } from "../flows/index.js";
@@ -94,9 +95,13 @@ describe("two instances on one Redis", () => {
       // The next day it is allowed again.
       expect(planUrge(stored, "u1", OTHER_SUPERVISOR, new Date("2027-01-11T02:00:00Z")).ok).toBe(true);
     } finally {
-      for (const id of await a.reportIds()) await a.deleteReport(id);
       await a.close();
       await b.close();
+      // Everything under the test's prefix (the campaign, its index, the once-only records), not only reports.
+      const raw = new Redis(REDIS_URL);
+      const keys = await raw.keys(`${prefix}*`);
+      if (keys.length > 0) await raw.del(...keys);
+      await raw.quit();
     }
   });
 });

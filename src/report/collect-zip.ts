@@ -8,7 +8,7 @@ import { type RollupUnit, rollupCsv, rollupDraft } from "./rollup.js";
 /**
  * What /collect hands the supervisor: one .zip with every approved unit's
  * .docx and interchange file, the roll-up .docx and the .csv. Rendering is
- * passed in (the bot renders in its worker pool, a bench in process).
+ * passed in (the bot renders in its render processes, a bench in process).
  */
 
 export interface CollectUnit {
