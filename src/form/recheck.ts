@@ -57,21 +57,25 @@ export function recheck(base: Checked, draft: Draft, previous: Previous | undefi
   return recheckUnits(base.flow, draft, previous, all, dirty, base);
 }
 
-/** The units to run, by index: a flag per unit (asked of every unit on every answer) and how many are set. */
+/** The units to run, by index: a flag per unit, and the flagged indices in the order they were flagged. */
 class Dirty {
   readonly marked: Uint8Array;
-  size: number;
+  readonly list: number[];
 
   constructor(length: number, all = false) {
     this.marked = new Uint8Array(length).fill(all ? 1 : 0);
-    this.size = all ? length : 0;
+    this.list = all ? Array.from({ length }, (_, i) => i) : [];
+  }
+
+  get size(): number {
+    return this.list.length;
   }
 
   add(units: readonly number[]): void {
     for (const i of units) {
       if (this.marked[i] === 1) continue;
       this.marked[i] = 1;
-      this.size++;
+      this.list.push(i);
     }
   }
 }
@@ -89,8 +93,9 @@ function recheckUnits(
   // Most answers change no unit's findings (a unit re-run finds nothing, as before): the base's lists are
   // then kept as they are, and only a unit whose findings change makes new ones.
   let byUnit: (readonly Finding[])[] | undefined;
-  for (let i = 0; input && i < all.length; i++) {
-    if (dirty.marked[i] !== 1) continue;
+  // Only the flagged units are visited: an answer flags a few dozen of the flow's hundreds.
+  for (let k = 0; input && k < dirty.list.length; k++) {
+    const i = dirty.list[k]!;
     const ran = all[i]!.run(input);
     const was = before[i] ?? NONE;
     if (ran.length === 0 && was.length === 0 && base) continue;
