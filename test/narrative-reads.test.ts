@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { flows } from "../flows/index.js";
 import { NARRATIVE_IDS } from "../src/form/draft.js";
 import type { Claim } from "../src/form/flow-schema.js";
-import { checkNarrativeClaim, checkNarrativeClaims, claimsFor, statementsOf } from "../src/form/rules/narrative.js";
+import { checkNarrativeClaim, claimsFor, statementsOf } from "../src/form/rules/narrative.js";
 import type { ValueReader } from "../src/form/totals.js";
 import { fixture } from "./support/fixtures.js";
 
@@ -44,7 +44,7 @@ describe("narrative claims read once per text", () => {
                 if (v !== undefined) values.set(id, v);
               });
               const check = (list: readonly Claim[]) =>
-                checkNarrativeClaims(rule, list, part, text, values, part, (cell) => cell);
+                list.flatMap((_, i) => checkNarrativeClaim(rule, list, i, part, text, values, part, (cell) => cell));
               const kept = check(claims);
               expect(statementsOf(claims, text)).toBe(statementsOf(claims, text));
               expect(kept).toEqual(check(copied(claims)));

@@ -6,7 +6,7 @@ import { ofWhichMismatches, readsOf, type Statement, statedValues, statedZeros }
 import type { ValueReader } from "../totals.js";
 import { roundSum } from "../totals.js";
 
-/** The claims of a rule that apply to a part, longest pattern first (see checkNarrativeClaims). */
+/** The claims of a rule that apply to a part, longest pattern first (see checkNarrativeClaim). */
 export function claimsFor(rule: z.infer<typeof NarrativeClaimsRule>, part: NarrativeId): Claim[] {
   const longest = (patterns: string[]) => Math.max(...patterns.map((p) => p.replaceAll("…", "").length));
   return rule.claims
@@ -15,26 +15,11 @@ export function claimsFor(rule: z.infer<typeof NarrativeClaimsRule>, part: Narra
 }
 
 /**
- * A9: figures one narrative part states, compared with the table. Claims with
- * the longer pattern go first and take their number, so "予以公开及部分公开5件"
- * is not also read as 予以公开 5. `claims` comes from claimsFor.
- */
-export function checkNarrativeClaims(
-  rule: z.infer<typeof NarrativeClaimsRule>,
-  claims: readonly Claim[],
-  part: NarrativeId,
-  text: string,
-  values: ValueReader,
-  label: string,
-  tableOf: (cell: string) => string,
-): Finding[] {
-  return claims.flatMap((_, i) => checkNarrativeClaim(rule, claims, i, part, text, values, label, tableOf));
-}
-
-/**
- * checkNarrativeClaims for the claim `claims[index]` alone: a check unit of
- * its own (check-report.ts), so a changed cell re-runs only the claims that
- * read it, not every claim of every part.
+ * A9: a figure one narrative part states for the claim `claims[index]`,
+ * compared with the table. Claims with the longer pattern go first and take
+ * their number, so "予以公开及部分公开5件" is not also read as 予以公开 5
+ * (`claims` comes from claimsFor). Each claim is a check unit of its own
+ * (check-report.ts), so a changed cell re-runs only the claims that read it.
  */
 export function checkNarrativeClaim(
   rule: z.infer<typeof NarrativeClaimsRule>,
