@@ -2,8 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { flowFor, flows } from "../flows/index.js";
 import { findingsOf } from "../src/bot/report-view.js";
+import { withCells } from "../src/form/cell-array.js";
 import { checkReport, checkUnits, type Previous } from "../src/form/check-report.js";
 import { type Draft, type FormatId, NARRATIVE_IDS } from "../src/form/draft.js";
+import { formSteps } from "../src/form/form-steps.js";
 import { type Checked, checkAll, recheck } from "../src/form/recheck.js";
 import { checkCounts, reportFindings } from "../src/form/report-findings.js";
 import { claimsFor } from "../src/form/rules/narrative.js";
@@ -34,6 +36,7 @@ const text = fc.oneof(
 
 type Change =
   | { kind: "cell"; pick: number; value: number | undefined }
+  | { kind: "row"; pick: number; values: number[] }
   | { kind: "total"; pick: number; delta: number | undefined }
   | { kind: "part"; pick: number; text: string | undefined }
   | { kind: "org"; org: string }
@@ -67,6 +70,15 @@ const change: fc.Arbitrary<Change> = fc.oneof(
       text: fc.option(text, { nil: undefined }),
     }),
     weight: 3,
+  },
+  {
+    // An answer: a whole row set by withCells, which tells the checks which cells it set.
+    arbitrary: fc.record({
+      kind: fc.constant("row" as const),
+      pick: fc.nat(),
+      values: fc.array(fc.oneof(fc.nat(50), fc.constant(2.5)), { maxLength: 8 }),
+    }),
+    weight: 4,
   },
   { arbitrary: fc.record({ kind: fc.constant("org" as const), org: fc.constantFrom(...ORGS) }), weight: 1 },
   {
@@ -104,6 +116,11 @@ function apply(
       if (c.value === undefined) delete cells[id];
       else cells[id] = c.value;
       return { draft: { ...draft, cells }, previous };
+    }
+    case "row": {
+      const rows = formSteps(flow).filter((s) => s.kind === "row");
+      const row = rows[c.pick % rows.length]!;
+      return { draft: withCells(flow, draft, row.row.cells, c.values), previous };
     }
     case "total": {
       const total = flow.totals[c.pick % flow.totals.length]!;
@@ -211,6 +228,23 @@ describe("findings kept per report", () => {
     // A store that parses the report again hands over new objects with the same content.
     expect(findingsOf(deps, structuredClone(moved))).toEqual(first);
     expect(checkCounts).toEqual(counted);
+  });
+
+  it("a report checked for the first time re-runs only what it has filled in, from the flow's empty draft", () => {
+    const flow = flowFor("2021");
+    findingsOf(deps, newReport("warm", { draft: { ...report2022, narrative: {}, cells: {} }, members: [1] }, now));
+    const counted = { ...checkCounts };
+    const fresh = {
+      ...report2022,
+      org: "大关街道办事处",
+      year: 2025,
+      narrative: {},
+      cells: { "apply.new.natural": 3 },
+    };
+    const findings = findingsOf(deps, newReport("first-check", { draft: fresh, members: [1] }, now));
+    expect(findings).toEqual(checkReport(flow, fresh));
+    expect(checkCounts.full).toBe(counted.full);
+    expect(checkCounts.units - counted.units).toBeLessThan(checkUnits(flow).length / 10);
   });
 
   it("an answer re-runs only the checks that read its cells", () => {

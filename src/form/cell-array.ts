@@ -71,6 +71,18 @@ export function cellReader(flow: Flow, draft: Pick<Draft, "cells">): (id: string
   };
 }
 
+const patches = new WeakMap<Draft["cells"], { from: Draft["cells"]; ids: readonly string[] }>();
+
+/**
+ * The ids that can differ between two cells records, when `to` was made from
+ * `from` by withCells (an answer): the checks then compare those cells only.
+ * Undefined when unknown (e.g. a record read from the store).
+ */
+export function patchedIds(from: Draft["cells"], to: Draft["cells"]): readonly string[] | undefined {
+  const patch = patches.get(to);
+  return patch?.from === from ? patch.ids : undefined;
+}
+
 /**
  * `draft` with the cells `ids` set to `values` (0 where a value is missing):
  * a new draft with a new cells record, the old one untouched. When the old
@@ -81,6 +93,7 @@ export function cellReader(flow: Flow, draft: Pick<Draft, "cells">): (id: string
 export function withCells(flow: Flow, draft: Draft, ids: readonly string[], values: readonly number[]): Draft {
   const cells = { ...draft.cells };
   for (let i = 0; i < ids.length; i++) cells[ids[i]!] = values[i] ?? 0;
+  patches.set(cells, { from: draft.cells, ids });
   const index = cellIndex(flow);
   const known = arrays.get(draft.cells);
   if (known?.index === index) {

@@ -1,4 +1,4 @@
-import { cellArrayOf, cellIndex } from "./cell-array.js";
+import { cellArrayOf, cellIndex, patchedIds } from "./cell-array.js";
 import { type CheckUnit, checkInput, checkUnits, type Previous } from "./check-report.js";
 import { type Draft, NARRATIVE_IDS, type NarrativeId } from "./draft.js";
 import type { Finding } from "./finding.js";
@@ -43,10 +43,18 @@ export function recheck(base: Checked, draft: Draft, previous: Previous | undefi
   if (a.cells !== draft.cells) {
     const before = cellArrayOf(base.flow, a);
     const after = cellArrayOf(base.flow, draft);
-    for (const { id, slot, units } of reads.cells) {
+    const compare = ({ id, slot, units }: CellReads) => {
       const changed = slot === undefined ? a.cells[id] !== draft.cells[id] : before[slot] !== after[slot];
       if (changed) dirty.add(units);
-    }
+    };
+    // An answer's draft knows the few cells it set; any other pair compares every read cell.
+    const patched = patchedIds(a.cells, draft.cells);
+    if (patched)
+      for (const id of patched) {
+        const read = reads.cellById.get(id);
+        if (read) compare(read);
+      }
+    else for (const read of reads.cells) compare(read);
   }
   if (a.narrative !== draft.narrative)
     for (const { id, units } of reads.parts) if (a.narrative[id] !== draft.narrative[id]) dirty.add(units);
@@ -119,9 +127,12 @@ const cellKey = (id: string) => `c:${id}`;
 const partKey = (id: string) => `p:${id}`;
 
 /** Who reads what: each cell and part some unit reads, with those units; the units reading the rest. */
+/** `slot`: the cell's index in cellIndex(flow), when the flow knows the id. */
+type CellReads = { id: string; slot: number | undefined; units: readonly number[] };
+
 interface ReadTable {
-  /** `slot`: the cell's index in cellIndex(flow), when the flow knows the id. */
-  cells: readonly { id: string; slot: number | undefined; units: readonly number[] }[];
+  cells: readonly CellReads[];
+  cellById: ReadonlyMap<string, CellReads>;
   parts: readonly { id: NarrativeId; units: readonly number[] }[];
   org: readonly number[];
   fields: readonly number[];
@@ -149,9 +160,11 @@ function readTable(flow: Flow): ReadTable {
     if (reads.fields) table.fields.push(i);
     if (reads.previous) table.previous.push(i);
   });
+  const cellReads = [...cells].map(([id, units]) => ({ id, slot: cellIndex(flow).slot.get(id), units }));
   const made: ReadTable = {
     ...table,
-    cells: [...cells].map(([id, units]) => ({ id, slot: cellIndex(flow).slot.get(id), units })),
+    cells: cellReads,
+    cellById: new Map(cellReads.map((read) => [read.id, read])),
     parts: [...parts].map(([id, units]) => ({ id, units })),
   };
   tables.set(flow, made);
