@@ -71,7 +71,11 @@ export function cellReader(flow: Flow, draft: Pick<Draft, "cells">): (id: string
   };
 }
 
-const patches = new WeakMap<Draft["cells"], { from: Draft["cells"]; ids: readonly string[] }>();
+/**
+ * The last record withCells made from each cells record, and the ids it set.
+ * Kept by the older record, so that no record keeps its predecessors alive.
+ */
+const patches = new WeakMap<Draft["cells"], { to: Draft["cells"]; ids: readonly string[] }>();
 
 /**
  * The ids that can differ between two cells records, when `to` was made from
@@ -79,8 +83,8 @@ const patches = new WeakMap<Draft["cells"], { from: Draft["cells"]; ids: readonl
  * Undefined when unknown (e.g. a record read from the store).
  */
 export function patchedIds(from: Draft["cells"], to: Draft["cells"]): readonly string[] | undefined {
-  const patch = patches.get(to);
-  return patch?.from === from ? patch.ids : undefined;
+  const patch = patches.get(from);
+  return patch?.to === to ? patch.ids : undefined;
 }
 
 /**
@@ -93,7 +97,7 @@ export function patchedIds(from: Draft["cells"], to: Draft["cells"]): readonly s
 export function withCells(flow: Flow, draft: Draft, ids: readonly string[], values: readonly number[]): Draft {
   const cells = { ...draft.cells };
   for (let i = 0; i < ids.length; i++) cells[ids[i]!] = values[i] ?? 0;
-  patches.set(cells, { from: draft.cells, ids });
+  patches.set(draft.cells, { to: cells, ids });
   const index = cellIndex(flow);
   const known = arrays.get(draft.cells);
   if (known?.index === index) {

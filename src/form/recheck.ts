@@ -65,14 +65,28 @@ export function recheck(base: Checked, draft: Draft, previous: Previous | undefi
   return recheckUnits(base.flow, draft, previous, all, dirty, base);
 }
 
-/** The units to run, by index: a flag per unit, and the flagged indices in the order they were flagged. */
+/**
+ * A stamp per unit index, shared by every Dirty: unit i is flagged in the Dirty
+ * whose stamp stamps[i] holds. Rechecks run one after another (synchronous),
+ * so one array serves them all, and an answer allocates no flag array of its
+ * own (a typed array of a few hundred bytes lives outside the heap).
+ */
+let stamps = new Uint32Array(0);
+let lastStamp = 0;
+
+/** The units to run, by index: the flagged indices in the order they were flagged. */
 class Dirty {
-  readonly marked: Uint8Array;
   readonly list: number[];
+  private readonly stamp: number;
 
   constructor(length: number, all = false) {
-    this.marked = new Uint8Array(length).fill(all ? 1 : 0);
-    this.list = all ? Array.from({ length }, (_, i) => i) : [];
+    if (stamps.length < length || lastStamp === 0xffffffff) {
+      stamps = new Uint32Array(Math.max(length, stamps.length));
+      lastStamp = 0;
+    }
+    this.stamp = ++lastStamp;
+    this.list = [];
+    if (all) for (let i = 0; i < length; i++) this.flag(i);
   }
 
   get size(): number {
@@ -80,11 +94,13 @@ class Dirty {
   }
 
   add(units: readonly number[]): void {
-    for (const i of units) {
-      if (this.marked[i] === 1) continue;
-      this.marked[i] = 1;
-      this.list.push(i);
-    }
+    for (const i of units) this.flag(i);
+  }
+
+  private flag(i: number): void {
+    if (stamps[i] === this.stamp) return;
+    stamps[i] = this.stamp;
+    this.list.push(i);
   }
 }
 
