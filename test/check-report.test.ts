@@ -234,6 +234,13 @@ describe("A10 规章 at a body that makes none", () => {
   it("stays silent for a 街道 with no 规章", () => {
     expect(rules(check2019(seed))).not.toContain("A10");
   });
+  it("finds the same again for a name checked before (names with and without a level word)", () => {
+    const orgs = ["大关街道", "杭州市人民政府办公厅", "某某镇人民政府", "某单位"];
+    const first = orgs.map((org) => rules(check2021(withRules(report, org))).includes("A10"));
+    const again = [...orgs].reverse().map((org) => rules(check2021(withRules(report, org))).includes("A10"));
+    expect(first).toEqual([true, false, true, false]);
+    expect(again.reverse()).toEqual(first);
+  });
 });
 
 describe("A9 narrative against the tables", () => {

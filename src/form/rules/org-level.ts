@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { BoundedCache } from "../../bounded-cache.js";
 import type { Finding } from "../finding.js";
 import type { OrgLevelRule } from "../flow-schema.js";
 import type { ValueReader } from "../totals.js";
@@ -27,8 +28,18 @@ export function orgLevel(org: string, rule: Rule): { level: string; blocked: boo
   return best && { level: best.level, blocked: best.blocked };
 }
 
+/** orgLevel by rule and name: the rule re-runs on answers to its cells, the name rarely changes. */
+const levels = new WeakMap<Rule, BoundedCache<string, ReturnType<typeof orgLevel> | null>>();
+
+function knownOrgLevel(org: string, rule: Rule): ReturnType<typeof orgLevel> {
+  let known = levels.get(rule);
+  if (!known) levels.set(rule, (known = new BoundedCache(1000)));
+  // null: the name has no level word (a cache miss is undefined).
+  return (known.get(org) ?? known.set(org, orgLevel(org, rule) ?? null)) ?? undefined;
+}
+
 export function checkOrgLevel(rule: Rule, org: string, values: ValueReader): Finding[] {
-  const level = orgLevel(org, rule);
+  const level = knownOrgLevel(org, rule);
   if (!level?.blocked) return [];
   const nonZero = rule.cells.filter((id) => (values.get(id) ?? 0) !== 0);
   if (nonZero.length === 0) return [];
