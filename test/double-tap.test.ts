@@ -49,13 +49,8 @@ describe("document buttons tapped twice", () => {
     expect(await toastFor(officer, second)).toContain("刚刚发过");
     h.fake.redeliver(tap);
     await settle(officer);
+    // The repeat stops at the inbox (a repeat of an update id is dropped there): its query is not answered again.
     expect(officer.documents).toHaveLength(1);
-    // The repeat answers its query once more (the first answer may not have arrived); Telegram refuses that.
-    const again = h.fake.errors.findIndex(
-      (e) => e.method === "answerCallbackQuery" && e.description.includes("too old"),
-    );
-    expect(again).toBeGreaterThanOrEqual(0);
-    h.fake.errors.splice(again, 1);
 
     // The content changed: the same button makes a new 草稿.
     const changed = await h.store.updateReport(

@@ -1,6 +1,5 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import type { ConversationControls } from "@grammyjs/conversations";
-import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotConfig, type Composer, Context } from "grammy";
 import type { Logger } from "pino";
 import { isStaleMember } from "../store/store.js";
@@ -26,7 +25,6 @@ import { reportsFeature } from "./features/reports.js";
 import { sectionsFeature } from "./features/sections.js";
 import { settingsFeature, showSettings } from "./features/settings.js";
 import { startFeature } from "./features/start.js";
-import { floodGuard } from "./flood-guard.js";
 import { htmlParseMode } from "./html-parse-mode.js";
 import { answerFailure, onceOnly } from "./once-only.js";
 import { EXPIRED_BUTTON, INVALID_BUTTON } from "./views/replies.js";
@@ -36,9 +34,12 @@ const PRIVATE_ONLY = "请在和我的私聊中填写年报，群里我不处理�
 
 /**
  * Builds the bot without any network call, so tests can build as many as they
- * like. Middleware order, outermost first:
+ * like. Its updates come from the durable inbox (main.ts): the InboxConsumer
+ * hands it one update of a chat at a time, in order, and stops a chat's flood
+ * (floodLimit), so the bot itself neither queues per chat nor counts a backlog.
+ * Middleware order, outermost first:
  * The context carries deps and a logger from its construction (contextClass).
- *   flood guard → one chat at a time → error boundary → private chats and allowed users
+ *   error boundary → private chats and allowed users
  *   → once-only (repeats end here) → edited messages
  *   → conversations (state in the store; only for updates that may need them) → commands leave a running wizard
  *   → features → replies for anything else.
@@ -47,12 +48,6 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
   const bot = new Bot<BotContext>(token, { ...config, ContextConstructor: contextClass(deps) });
   bot.api.config.use(autoRetry());
   bot.api.config.use(htmlParseMode);
-
-  // A user with many updates still waiting is not queued further (one polite reply), so a flood
-  // costs other officers nothing; it comes before the per-chat queue, where the flood would wait.
-  bot.use(floodGuard());
-  // Updates of one chat are handled one after another (the runner runs chats in parallel).
-  bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
 
   // Everything inside the boundary runs on the cheaper composer (composer.ts).
   const guarded = new BotComposer<BotContext>();

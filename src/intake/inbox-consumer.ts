@@ -24,9 +24,10 @@ export type ConsumerOptions = {
   /**
    * A chat with this many updates taken and not yet handled is flooding:
    * its further updates are acknowledged unhandled, the first of them told
-   * (onFlood), until its queue is empty. So a backlog in the inbox is
-   * stopped as the bot's flood guard stops one in the process, and does not
-   * fill the consumer's places that other chats need.
+   * (onFlood), until its queue is empty. So a flood is stopped before it
+   * reaches the bot, and does not fill the consumer's places that other
+   * chats need (the bot has no flood guard of its own: every update comes
+   * through here).
    */
   floodLimit?: number;
   onFlood?: (update: Update) => Promise<void>;

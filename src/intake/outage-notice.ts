@@ -33,7 +33,7 @@ export function outageNotifier(api: Api, log: Logger): (update: Update) => Promi
 
 /**
  * Tells the first update dropped in a flood (see InboxConsumer's floodLimit)
- * what happened, as the bot's flood guard does. Straight to Telegram.
+ * what happened. Straight to Telegram.
  */
 export function floodNotifier(api: Api, log: Logger): (update: Update) => Promise<void> {
   return async (update) => {

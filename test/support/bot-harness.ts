@@ -2,20 +2,25 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunnerHandle, run } from "@grammyjs/runner";
 import pino from "pino";
 import { flows } from "../../flows/index.js";
 import { createBot } from "../../src/bot/create-bot.js";
+import { FLOOD_LIMIT } from "../../src/bot/flood-guard.js";
 import type { Draft } from "../../src/form/draft.js";
+import { InboxConsumer } from "../../src/intake/inbox-consumer.js";
+import { floodNotifier } from "../../src/intake/outage-notice.js";
+import { DurablePoller } from "../../src/intake/poller.js";
 import { renderPool } from "../../src/render-pool.js";
-import { openStore } from "../../src/store/open-store.js";
+import { openInbox, openStore } from "../../src/store/open-store.js";
 import type { Store, StoredReport } from "../../src/store/store.js";
 import { fileDownloader } from "../../src/telegram-client.js";
 import { type FakeTelegram, type Officer, startFakeTelegram } from "./fake-telegram.js";
 
 /**
- * The real bot (createBot) in this process, polling a local fake Bot API
- * through @grammyjs/runner, on a fresh store. Tests talk to it as officers do.
+ * The real bot (createBot) in this process, on a fresh store, fed as in
+ * production (main.ts): a DurablePoller polls a local fake Bot API into the
+ * durable inbox, and an InboxConsumer hands the bot one update of a chat at a
+ * time, stopping a chat's flood. Tests talk to it as officers do.
  */
 
 export const TOKEN = "123456789:AAHarnessTokenForTestsOnly_0123456789";
@@ -60,21 +65,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dir = mkdtempSync(join(tmpdir(), "nianbao-harness-"));
   const prefix = `nianbao-test:${randomBytes(6).toString("hex")}:`;
   const redisUrl = options.redisUrl ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-  const store = await openStore({
+  const where = {
     ...(options.store === "redis" || options.redisUrl ? { redisUrl } : {}),
     redisPrefix: prefix,
     dataDir: dir,
-    ...(options.storeNow ? { now: options.storeNow } : {}),
-  });
+  };
+  const store = await openStore({ ...where, ...(options.storeNow ? { now: options.storeNow } : {}) });
   const renderer = renderPool({
     ...(options.renderWorker ? { worker: options.renderWorker } : {}),
     ...(options.renderTimeoutMs ? { timeoutMs: options.renderTimeoutMs } : {}),
   });
+  const logger = pino({ level: process.env.LOG_LEVEL ?? "silent" });
   const bot = createBot(
     TOKEN,
     {
       store: options.wrapStore ? options.wrapStore(store) : store,
-      logger: pino({ level: process.env.LOG_LEVEL ?? "silent" }),
+      logger,
       now: options.now ?? (() => new Date()),
       flows,
       renderDocx: renderer.render,
@@ -86,21 +92,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     { client: { apiRoot: fake.apiRoot } },
   );
   await bot.init();
-  // The runner calls bot.handleUpdate for each update: noting each one handled tells a test when a reply is complete.
+  // Noting each update handled (or dropped in a flood) tells a test when a reply is complete.
   const handled = new Set<number>();
-  // The runner's stop() does not wait for the updates it handed out: close() does, so no
-  // handler is still writing (e.g. a wizard's state after its last reply) when the store closes.
-  const inFlight = new Set<Promise<void>>();
-  const handleUpdate = bot.handleUpdate.bind(bot);
-  bot.handleUpdate = async (update, envelope) => {
-    const handling = handleUpdate(update, envelope).finally(() => {
-      handled.add(update.update_id);
-      inFlight.delete(handling);
-    });
-    inFlight.add(handling);
-    return handling;
-  };
-  const runner: RunnerHandle = run(bot, { runner: { fetch: { timeout: 1 } } });
+  const inbox = await openInbox(where);
+  const notifyFlood = floodNotifier(bot.api, logger);
+  const consumer = new InboxConsumer(
+    inbox,
+    (update) => bot.handleUpdate(update).finally(() => handled.add(update.update_id)),
+    logger,
+    {
+      floodLimit: FLOOD_LIMIT,
+      onFlood: (update) => notifyFlood(update).finally(() => handled.add(update.update_id)),
+    },
+  );
+  consumer.start();
+  const poller = new DurablePoller(bot.api, inbox, logger, {
+    allowedUpdates: ["message", "edited_message", "callback_query"],
+  });
+  poller.start();
 
   return {
     fake,
@@ -122,8 +131,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       }
     },
     async close() {
-      if (runner.isRunning()) await runner.stop();
-      await Promise.allSettled(inFlight);
+      // Waits for the updates being handled, so no handler is still writing (e.g. a wizard's state
+      // after its last reply) when the store closes.
+      await poller.stop();
+      await consumer.stop();
+      await inbox.close();
       await fake.close();
       await renderer.close();
       if (options.store === "redis" && !options.redisUrl) await deleteKeys(redisUrl, prefix);
