@@ -39,6 +39,8 @@ export function rowAck(
   const ref: AckRef = { row: [flow.format, step.index, numbers] };
   if (before) ref.before = before;
   if (notes.length > 0) ref.notes = notes;
+  // Without findings the reference rebuilds by the very call above (most answers cause none).
+  if (caused.length === 0 && formSteps(flow)[step.index] === step) return { text, ref };
   if (caused.length > 0) ref.findings = caused.map((f, i) => findingRef(flow, f) ?? lines[i] ?? "");
   const rebuilt = rebuildIn(flow, ref);
   return rebuilt === text ? { text, ref } : { text };

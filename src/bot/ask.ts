@@ -1,5 +1,5 @@
 import type { FormStep } from "../form/form-steps.js";
-import type { PendingAck, StoredReport } from "../store/store.js";
+import type { PendingAck, Position, StoredReport } from "../store/store.js";
 import { ackText } from "./ack-text.js";
 import type { BotContext } from "./context.js";
 import { escapeHtml, splitForHtml } from "./html.js";
@@ -27,20 +27,18 @@ export async function askCurrent(
   if (step.kind === "part") await sendPreviousText(ctx, report, step);
   const view = questionView(flow, report, step);
   const note = reviewNote(report, step.index);
-  const head = [before, note].filter(Boolean).join("\n\n");
-  const shown = {
-    reportId: report.id,
-    step: step.index,
-    ...(at.previous !== undefined ? { previous: at.previous } : {}),
-    ...seenOf(report, step),
-  };
+  const head = before && note ? `${before}\n\n${note}` : before || note;
+  const shown: Omit<Position, "messageId"> = { reportId: report.id, step: step.index };
+  if (at.previous !== undefined) shown.previous = at.previous;
+  if (step.kind === "row") shown.seen = seenOf(report, step);
   await sendAck(ctx, head ? `${head}\n\n${view.text}` : view.text, keyboardOf(view), shown);
 }
 
 /** A row's answers as its question shows them (see Position.seen). */
-function seenOf(report: StoredReport, step: FormStep): { seen?: Record<string, number | null> } {
-  if (step.kind !== "row") return {};
-  return { seen: Object.fromEntries(step.row.cells.map((id) => [id, report.draft.cells[id] ?? null])) };
+function seenOf(report: StoredReport, step: Extract<FormStep, { kind: "row" }>): Record<string, number | null> {
+  const seen: Record<string, number | null> = {};
+  for (const id of step.row.cells) seen[id] = report.draft.cells[id] ?? null;
+  return seen;
 }
 
 const keyboardOf = (view: View) => (view.keyboard ? { reply_markup: view.keyboard } : {});
@@ -56,11 +54,12 @@ export async function sendFinish(
   answered: number,
 ): Promise<void> {
   const view = finishView(flowOf(ctx.deps, report), report, findingsOf(ctx.deps, report));
+  const step = stepAt(flowOf(ctx.deps, report), answered);
   await sendAck(ctx, `${saved}\n\n${view.text}`, keyboardOf(view), {
     reportId: report.id,
     step: answered,
     previous: answered,
-    ...seenOf(report, stepAt(flowOf(ctx.deps, report), answered)),
+    ...(step.kind === "row" ? { seen: seenOf(report, step) } : {}),
   });
 }
 

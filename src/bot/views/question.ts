@@ -52,11 +52,17 @@ export function questionView(flow: Flow, report: StoredReport, step: FormStep): 
   return step.kind === "row" ? rowQuestion(flow, report, step) : partQuestion(report, step);
 }
 
-function rowQuestion(flow: Flow, report: StoredReport, step: Extract<FormStep, { kind: "row" }>): View {
+type RowStep = Extract<FormStep, { kind: "row" }>;
+
+/** The lines of a row's question that depend on its step alone (every answer asks one), by step. */
+const rowHeads = new WeakMap<RowStep, string>();
+
+function rowHead(flow: Flow, step: RowStep): string {
+  const known = rowHeads.get(step);
+  if (known !== undefined) return known;
   const { row, table } = step;
   const defs = cellDefs(flow);
   const kinds = row.cells.map((id) => defs.get(id)?.kind);
-  const saved = row.cells.map((id) => report.draft.cells[id]);
   const lines = [
     `<b>${escapeHtml(step.section.heading)}</b>`,
     `${escapeHtml(table.name)} 第 ${step.position + 1}/${table.steps.length} 行`,
@@ -68,6 +74,15 @@ function rowQuestion(flow: Flow, report: StoredReport, step: Extract<FormStep, {
   ];
   if (kinds.includes("money")) lines.push("金额按万元填，也可以写 2.35万 或 3000元。");
   if (kinds.includes("signed")) lines.push("减少时写负数，如 -8。");
+  const head = lines.join("\n");
+  rowHeads.set(step, head);
+  return head;
+}
+
+function rowQuestion(flow: Flow, report: StoredReport, step: RowStep): View {
+  const { row, table } = step;
+  const saved = row.cells.map((id) => report.draft.cells[id]);
+  const lines = [rowHead(flow, step)];
   if (saved.some((v) => v !== undefined))
     lines.push(`已填：${saved.map((v) => (v === undefined ? "空" : formatNumber(v))).join(" ")}`);
   const prefilled = prefilledRow(report, row.cells);
