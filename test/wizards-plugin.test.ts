@@ -17,8 +17,8 @@ import {
 
 /**
  * Issue "Speed" 2: the conversations plugin runs only for the updates that
- * may need it (src/bot/wizards.ts, wizardsPlugin). A plain answer of a member
- * in no dialogue skips it; a command, a button and every update of a member
+ * may need it (src/bot/wizards.ts, wizardsPlugin). A plain answer or a form
+ * button of a member in no dialogue skips it; a command, another button and every update of a member
  * inside a dialogue go through it, and a dialogue goes on after a restart and
  * on another instance (its state lives in the store).
  */
@@ -131,12 +131,18 @@ describe("the conversations plugin, outside and inside a dialogue", () => {
       expect(await bot.handle(odd)).toEqual(["我只看得懂文字和 JSON 数据文件。请直接发文字或数字。"]);
       expect(ranFor(odd)).toBe(false);
 
-      const button = shown?.data[0];
-      if (!shown || !button) throw new Error("the answer's reply has no button");
-      // A button of the form (e.g. 完成) enters no dialogue, but may: it goes through the plugin.
-      const pressed = press(301, shown.messageId, button);
-      await bot.handle(pressed);
-      expect(ranFor(pressed)).toBe(true);
+      const done = shown?.data[0];
+      const contents = shown?.data.at(-1);
+      if (!shown || !done?.includes("|d|") || !contents?.includes("|m|"))
+        throw new Error("the answer's reply has no 完成 or 目录 button");
+      // A button of the form walk (完成) never enters a dialogue: it skips the plugin.
+      const pressed = press(301, shown.messageId, done);
+      expect((await bot.handle(pressed)).join("\n")).toContain("主动公开");
+      expect(ranFor(pressed)).toBe(false);
+      // Any other button (目录) may: it goes through the plugin.
+      const other = press(301, shown.messageId, contents);
+      await bot.handle(other);
+      expect(ranFor(other)).toBe(true);
 
       const command = text(301, "/sections");
       expect(await bot.handle(command)).not.toEqual([]);

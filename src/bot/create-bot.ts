@@ -14,7 +14,7 @@ import { campaignJoinFeature } from "./features/campaign-join.js";
 import { campaignReviewFeature } from "./features/campaign-review.js";
 import { cancelFeature } from "./features/cancel.js";
 import { dashboardFeature } from "./features/dashboard.js";
-import { fillFeature } from "./features/fill.js";
+import { FILL_ACTIONS, fillFeature } from "./features/fill.js";
 import { finalizeFeature, sendCheck, sendPreview, startReport } from "./features/finalize.js";
 import { historyFeature } from "./features/history.js";
 import { importFeature } from "./features/import.js";
@@ -89,14 +89,18 @@ export function createBot(token: string, deps: Deps, config: Partial<BotConfig<B
 
   // Dialogues (conversations) for the updates that may need them; their state is kept in the store.
   guarded.use(
-    wizardsPlugin(deps.store, [
-      // Conversations build their own Api object: auto-retry and the parse mode must be installed again inside.
-      async (ctx, next) => {
-        ctx.api.config.use(autoRetry());
-        ctx.api.config.use(htmlParseMode);
-        await next();
-      },
-    ]),
+    wizardsPlugin(
+      deps.store,
+      [
+        // Conversations build their own Api object: auto-retry and the parse mode must be installed again inside.
+        async (ctx, next) => {
+          ctx.api.config.use(autoRetry());
+          ctx.api.config.use(htmlParseMode);
+          await next();
+        },
+      ],
+      new Set(FILL_ACTIONS),
+    ),
   );
 
   // A command, or a button of the bot's other messages (not the dialogue's own), leaves a dialogue that

@@ -7,7 +7,7 @@ import {
 } from "@grammyjs/conversations";
 import type { Composer, Context, MiddlewareFn } from "grammy";
 import type { Store } from "../store/store.js";
-import type { Action } from "./callback-data.js";
+import { type Action, decodeEnvelope } from "./callback-data.js";
 import { BotComposer } from "./composer.js";
 import type { BotContext } from "./context.js";
 import type { SettingField } from "./report-settings.js";
@@ -39,9 +39,10 @@ export function wizardOwner(key: string): number | undefined {
 /**
  * The conversations plugin, run only for the updates that may need it
  * (issue "Speed"): an update of a chat with a dialogue state stored, and a
- * command or a button (they enter dialogues, and leave them). Any other
- * update, i.e. a plain message (an answer of the form, a file) of a member in
- * no dialogue, skips the plugin and every dialogue's registration
+ * command or a button that may enter a dialogue (mayEnterWizard). Any other
+ * update, i.e. a plain message (an answer of the form, a file) or a button of
+ * the form of a member in no dialogue, skips the plugin and every dialogue's
+ * registration
  * (registerWizard): they would read the state, find nothing to replay and
  * write nothing. Its `ctx.conversation` says no dialogue is active.
  *
@@ -53,6 +54,7 @@ export function wizardOwner(key: string): number | undefined {
 export function wizardsPlugin(
   store: Store,
   plugins: ConversationOptions<BotContext, Context>["plugins"],
+  formButtons: ReadonlySet<Action>,
 ): MiddlewareFn<BotContext> {
   const read = new WeakMap<BotContext, unknown>();
   const plugin = conversations<BotContext, Context>({
@@ -75,7 +77,7 @@ export function wizardsPlugin(
   });
   return async (ctx, next) => {
     const state = await store.readState(stateKeyOf(ctx));
-    if (state === undefined && !mayEnterWizard(ctx)) {
+    if (state === undefined && !mayEnterWizard(ctx, formButtons)) {
       ctx.conversation = NO_WIZARD;
       return next();
     }
@@ -88,11 +90,17 @@ export function wizardsPlugin(
 const stateKeyOf = (ctx: Context): string => `${WIZARD_STATE_PREFIX}${ctx.chatId}`;
 
 /**
- * Whether the update may enter or leave a dialogue: everything but a message
- * without a command (dialogues are entered by commands and buttons only).
+ * Whether the update may enter a dialogue: everything but a message without
+ * a command and a button of the form walk (`formButtons`, fill.ts: they move
+ * through the form and never enter a dialogue); dialogues are entered by
+ * commands and the other buttons only.
  */
-function mayEnterWizard(ctx: BotContext): boolean {
-  const message = ctx.update.message;
+function mayEnterWizard(ctx: BotContext, formButtons: ReadonlySet<Action>): boolean {
+  const { message, callback_query: query } = ctx.update;
+  if (query !== undefined) {
+    const action = decodeEnvelope(query.data)?.action;
+    return action === undefined || !formButtons.has(action);
+  }
   if (message === undefined) return true;
   const entities = message.entities ?? message.caption_entities;
   return entities?.some((e) => e.type === "bot_command") ?? false;

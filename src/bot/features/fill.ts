@@ -244,7 +244,8 @@ async function shownStep(ctx: BotContext, report: StoredReport): Promise<{ step:
     : { step: report.cursor, seen: undefined };
 }
 
-const FILL_ACTIONS = [
+/** The buttons of the form walk; none of them enters a dialogue (wizardsPlugin skips the plugin for them). */
+export const FILL_ACTIONS = [
   "rowZero",
   "tableZero",
   "previous",
