@@ -33,9 +33,12 @@ const levels = new WeakMap<Rule, BoundedCache<string, ReturnType<typeof orgLevel
 
 function knownOrgLevel(org: string, rule: Rule): ReturnType<typeof orgLevel> {
   let known = levels.get(rule);
-  if (!known) levels.set(rule, (known = new BoundedCache(1000)));
+  if (!known) {
+    known = new BoundedCache(1000);
+    levels.set(rule, known);
+  }
   // null: the name has no level word (a cache miss is undefined).
-  return (known.get(org) ?? known.set(org, orgLevel(org, rule) ?? null)) ?? undefined;
+  return known.get(org) ?? known.set(org, orgLevel(org, rule) ?? null) ?? undefined;
 }
 
 export function checkOrgLevel(rule: Rule, org: string, values: ValueReader): Finding[] {
