@@ -73,6 +73,31 @@ describe("the first reads of an update's handling (Redis)", () => {
     expect(await store.getUser(202)).toEqual({});
   });
 
+  it("marking a reply sent writes the position into the record this process holds, or into the one Redis holds when another instance wrote it", async () => {
+    const report = await store.createReport({ draft, members: [204] });
+    await store.setUser(204, { currentReportId: report.id, interrupted: "新建报告" });
+    await store.seen(204, 1);
+    expect(await store.getUser(204)).toEqual({ currentReportId: report.id, interrupted: "新建报告" });
+    const first = { reportId: report.id, step: 4, messageId: 9, seen: { "a.b": 1.5, "a.c": null } };
+    await store.markSent(204, [1], first);
+    // The record as this process worked it out, byte for byte what Redis holds, and no read to answer it.
+    const written = await raw.get(`${prefix}user:204`);
+    expect(written).toBe(`{"v":4,"currentReportId":"${report.id}","position":${JSON.stringify(first)}}`);
+    expect(store.recall(204)).toEqual([]);
+    const read = await commandsSent(() => store.getUser(204));
+    expect(read).toMatchObject({ result: { currentReportId: report.id, position: first }, commands: [] });
+    // Kept decoded: the next update's read is the same record, not parsed again.
+    store.recall(204);
+    expect(await store.getUser(204)).toBe(read.result);
+
+    // Another instance writes the record: the position goes into its record, not this process's copy.
+    await other.setUser(204, { currentReportId: "other" });
+    const second = { reportId: report.id, step: 5, messageId: 10 };
+    await store.markSent(204, [], second);
+    expect(await other.getUser(204)).toEqual({ currentReportId: "other", position: second });
+    expect(await store.getUser(204)).toEqual({ currentReportId: "other", position: second });
+  });
+
   it("a report another instance wrote after seen is read again at its next write's conflict, never lost", async () => {
     const report = await store.createReport({ draft, members: [203] });
     await store.setUser(203, { currentReportId: report.id });

@@ -52,6 +52,7 @@ import {
   userWith,
   validateChange,
   validated,
+  withPosition,
 } from "./store.js";
 
 /*
@@ -199,12 +200,15 @@ return {'ok', tostring(mv)}`;
 
 /**
  * KEYS: acks, user, mver, inbox stream ('-' none).
- * ARGV: position JSON ('' leaves it), schema version, inbox group, inbox entry id, update ids…
+ * ARGV: position JSON ('' leaves it), schema version, inbox group, inbox entry id,
+ *       the record with that position as the caller worked it out ('' none),
+ *       the member version that record was worked out at, update ids…
  * Drops the acknowledgements of these updates and sets the member's position
- * in their record (read here, so the caller does not read it first); with an
- * inbox entry, acknowledges it in the same step (the update's handling is
- * over once its reply is recorded as sent). Returns {the member's new version
- * or '', their record as written or ''}.
+ * in their record: the caller's record when the member's version is the one
+ * it was worked out at (nobody wrote the member since), else read here, so
+ * the caller does not read it first. With an inbox entry, acknowledges it in
+ * the same step (the update's handling is over once its reply is recorded as
+ * sent). Returns {the member's new version or '', their record as written or ''}.
  */
 const MARK_SENT = `
 if KEYS[4] ~= '-' then
@@ -212,7 +216,7 @@ if KEYS[4] ~= '-' then
   redis.call('XDEL', KEYS[4], ARGV[4])
 end
 local sent = {}
-for i = 5, #ARGV do sent[tonumber(ARGV[i])] = true end
+for i = 7, #ARGV do sent[tonumber(ARGV[i])] = true end
 local pending = redis.call('LRANGE', KEYS[1], 0, -1)
 local keep = {}
 for _, p in ipairs(pending) do
@@ -224,12 +228,16 @@ if changed then
   if #keep > 0 then redis.call('RPUSH', KEYS[1], unpack(keep)) end
 end
 if ARGV[1] ~= '' then
-  local raw = redis.call('GET', KEYS[2])
-  local user = raw and cjson.decode(raw) or {v = tonumber(ARGV[2])}
-  -- A shown question ends an interrupted dialogue's hold on the next text (store.ts withPosition).
-  user.interrupted = nil
-  user.position = cjson.decode(ARGV[1])
-  written = cjson.encode(user)
+  if ARGV[5] ~= '' and tonumber(redis.call('GET', KEYS[3]) or '0') == tonumber(ARGV[6]) then
+    written = ARGV[5]
+  else
+    local raw = redis.call('GET', KEYS[2])
+    local user = raw and cjson.decode(raw) or {v = tonumber(ARGV[2])}
+    -- A shown question ends an interrupted dialogue's hold on the next text (store.ts withPosition).
+    user.interrupted = nil
+    user.position = cjson.decode(ARGV[1])
+    written = cjson.encode(user)
+  end
   redis.call('SET', KEYS[2], written)
   changed = true
 end
@@ -313,10 +321,25 @@ type Member = {
   version: number;
   at: number;
   user: string;
+  /** `user` decoded (getUser), when it was: every update reads the record, and its JSON changes only with it. */
+  decoded?: UserState;
   reportId: string | undefined;
   acks: PendingAck[];
   states: Map<string, string>;
 };
+
+/**
+ * withPosition of a member's record, and its JSON as encode writes it. Both
+ * parts were validated (the record when it was decoded, the position as
+ * `positionJson`), so the JSON is put together from them as they are.
+ */
+function positioned(user: UserState, position: Position, positionJson: string): { state: UserState; json: string } {
+  const state = withPosition(user, position);
+  const { position: _, ...rest } = state;
+  const head = JSON.stringify(rest);
+  const fields = head === "{}" ? "" : `${head.slice(1, -1)},`;
+  return { state, json: `{"v":${SCHEMA_VERSION},${fields}"position":${positionJson}}` };
+}
 
 /** A value `seen` read beside its answer ('' for a missing key), and when. */
 type FirstRead<T> = { at: number; value: T };
@@ -584,6 +607,7 @@ export class RedisStore implements Store {
         this.wrote(origin.userId, result.memberVersion, (m) => {
           if (user) {
             m.user = user.json;
+            m.decoded = undefined;
             m.reportId = state?.currentReportId;
           }
           if (ack) m.acks = [...m.acks, ack].slice(-PENDING_ACK_LIMIT);
@@ -630,9 +654,14 @@ export class RedisStore implements Store {
     const userKey = this.key("user", userId);
     if (updateIds.length === 0 && !position && !inboxAck) return;
     let json = "";
+    // The record with the new position, from this process's copy of it (decoded by getUser): the script
+    // writes it as it is when the copy is current, so the copy stays decoded (no JSON read back).
+    let next: { state: UserState; json: string } | undefined;
+    const m = this.members.get(userId);
     if (position) {
       json = JSON.stringify(validated(Position, userKey, position));
       this.firstUsers.delete(userId);
+      if (m?.decoded) next = positioned(m.decoded, position, json);
     }
     const args: Arg[] = [
       this.key("acks", userId),
@@ -643,13 +672,18 @@ export class RedisStore implements Store {
       SCHEMA_VERSION,
       inboxAck?.group ?? "",
       inboxAck?.id ?? "",
+      next?.json ?? "",
+      next && m ? m.version : "",
     ];
     for (const id of updateIds) args.push(id);
     const [version, written] = await this.scripts.markSent(4, args);
     this.wrote(userId, version ? Number(version) : undefined, (m) => {
       if (m.acks.length > 0) m.acks = m.acks.filter((a) => !updateIds.includes(a.updateId));
       // The script set the position only: the current report stays.
-      if (written) m.user = written;
+      if (written) {
+        m.user = written;
+        m.decoded = written === next?.json ? next.state : undefined;
+      }
     });
   }
 
@@ -895,7 +929,12 @@ export class RedisStore implements Store {
   async getUser(userId: number): Promise<UserState> {
     const key = this.key("user", userId);
     const json = takeFirst(this.firstUsers, userId) ?? (await this.redis.get(key));
-    return json === null || json === "" ? {} : decode(UserState, key, json);
+    if (json === null || json === "") return {};
+    const m = this.members.get(userId);
+    if (m?.decoded && m.user === json) return m.decoded;
+    const state = decode(UserState, key, json);
+    if (m && m.user === json) m.decoded = state;
+    return state;
   }
 
   async setUser(userId: number, state: UserState): Promise<void> {
@@ -905,6 +944,7 @@ export class RedisStore implements Store {
     const version = await this.scripts.setMember(2, [key, this.key("mver", userId), json]);
     this.wrote(userId, Number(version), (m) => {
       m.user = json;
+      m.decoded = undefined;
       m.reportId = state.currentReportId;
     });
   }
