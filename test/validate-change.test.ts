@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { newReport, recordDiff, StoreDataError, validateChange } from "../src/store/store.js";
+import { applyChange, isoTime, newReport, recordDiff, StoreDataError, validateChange } from "../src/store/store.js";
 import { fixture } from "./support/fixtures.js";
 
 describe("validateChange", () => {
@@ -21,6 +21,31 @@ describe("validateChange", () => {
     expect(() =>
       validateChange("reports/v1", report, { draft: { ...report.draft, narrative: { other: 1 as never } } }),
     ).toThrow(/draft/);
+  });
+});
+
+describe("applyChange", () => {
+  const report = newReport("a1", { draft: fixture("report-2022"), members: [1] }, new Date("2026-01-10T08:00:00Z"));
+
+  it("makes the very report it made last for the same report, change and millisecond, and a new one otherwise", () => {
+    const change = { cursor: 4 };
+    const at = new Date("2026-01-11T09:00:00.123Z");
+    const next = applyChange(report, change, at);
+    expect(next).toEqual({ ...report, cursor: 4, version: 2, updatedAt: "2026-01-11T09:00:00.123Z" });
+    // The bot works out the report to describe the answer, the store the same one to write it.
+    expect(applyChange(report, change, new Date(at.getTime()))).toBe(next);
+    const later = applyChange(report, change, new Date(at.getTime() + 1));
+    expect(later).not.toBe(next);
+    expect(later.updatedAt).toBe("2026-01-11T09:00:00.124Z");
+    expect(applyChange(report, { cursor: 4 }, at)).not.toBe(later);
+    expect(applyChange({ ...report }, change, at)).toEqual(next);
+  });
+});
+
+describe("isoTime", () => {
+  it("is toISOString, whichever times were asked before", () => {
+    const times = [0, 1, 0, 1, 2, 1, 0, 1764370000123, 2, 1764370000123, -1];
+    for (const ms of times) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
   });
 });
 

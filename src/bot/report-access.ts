@@ -5,6 +5,7 @@ import {
   type AuditEntry,
   applyChange,
   auditValue,
+  isoTime,
   type ReportChange,
   type StoredReport,
   type UserState,
@@ -124,7 +125,8 @@ function authorOf(ctx: BotContext): Pick<AuditEntry, "at" | "by" | "byName"> {
   if (known) return known;
   const from = ctx.from;
   const name = from ? [from.first_name, from.last_name].filter(Boolean).join(" ") : undefined;
-  const author = { at: ctx.deps.now().toISOString(), by: from?.id ?? 0, ...(name ? { byName: name } : {}) };
+  // isoTime: the store asks for the same millisecond's text (updatedAt, the acknowledgement) next.
+  const author = { at: isoTime(ctx.deps.now().getTime()), by: from?.id ?? 0, ...(name ? { byName: name } : {}) };
   updateAuthors.set(ctx, author);
   return author;
 }

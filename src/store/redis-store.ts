@@ -597,7 +597,9 @@ export class RedisStore implements Store {
       const campaign = commit.campaign && campaignWith(commit.campaign.next, created);
       const ack = origin.ack || origin.ackRef ? pendingAck(origin, this.now()) : undefined;
       const ackJson = ack ? encode(PendingAck, this.key("acks", origin.userId), ack) : "";
-      const result = await this.runWrite(origin, write, user, campaign, ackJson);
+      let result = await this.runCommit(origin, write, user, campaign, ackJson);
+      if (result.status === "legacy" && write)
+        result = await this.runCommit(origin, this.asWhole(write), user, campaign, ackJson);
       if (result.status === "repeat") return result;
       if (result.status === "stale") {
         this.forget(origin.userId);
@@ -621,23 +623,9 @@ export class RedisStore implements Store {
     }
   }
 
-  /** Runs the COMMIT script; a report still stored in the v2 layout is written again whole. */
-  private async runWrite(
-    origin: Origin | undefined,
-    write: ReportWrite | undefined,
-    user?: { id: number; json: string },
-    campaign?: Campaign,
-    ackJson = "",
-  ): ReturnType<RedisStore["runCommit"]> {
-    const result = await this.runCommit(origin, write, user, campaign, ackJson);
-    if (result.status !== "legacy" || !write) return result;
-    return this.runCommit(
-      origin,
-      { ...write, fields: { set: allFields(write.next), del: [] }, whole: true },
-      user,
-      campaign,
-      ackJson,
-    );
+  /** The write again, whole: the script found the report still stored in an earlier layout ('legacy'). */
+  private asWhole(write: ReportWrite): ReportWrite {
+    return { ...write, fields: { set: allFields(write.next), del: [] }, whole: true };
   }
 
   /** The report a refused write found: from the script's reply, else read. */
@@ -867,7 +855,8 @@ export class RedisStore implements Store {
     const current = basis?.id === id && basis.version === expectedVersion ? basis : await this.getReport(id);
     if (!current || current.version !== expectedVersion) return { ok: false, current };
     const write = this.updateWrite(id, current, change, audit);
-    const result = await this.runWrite(undefined, write);
+    let result = await this.runCommit(undefined, write, undefined);
+    if (result.status === "legacy") result = await this.runCommit(undefined, this.asWhole(write), undefined);
     if (result.status === "ok") return { ok: true, report: this.remember(this.key("report", id), write.next) };
     return { ok: false, current: await this.currentOf(write, result.status === "conflict" ? result : {}) };
   }

@@ -328,13 +328,14 @@ export function encodeAudit(
       if (first ? !Object.is(first.old, was) : changed) out.push(JSON.stringify([[], part, was]));
     }
   // Each entry's `new` as written: `true` when the next entry of its part, or the report, has that text.
-  const news: unknown[] = firsts
+  // (Without narrative entries, each entry's own `new`.)
+  const news: unknown[] | undefined = firsts
     ? valid.map((e, i) => {
         if (!PARTS.has(e.target) || typeof e.new !== "string") return e.new;
         const next = valid.slice(i + 1).find((later) => later.target === e.target);
         return Object.is(next ? next.old : partText(after, e.target), e.new) ? true : e.new;
       })
-    : valid.map((e) => e.new);
+    : undefined;
   let i = 0;
   while (i < valid.length) {
     const e = valid[i]!;
@@ -345,7 +346,10 @@ export function encodeAudit(
     while (end < valid.length && sameHead(valid[end]!, e)) end++;
     const prefix = commonPrefix(valid, i, end);
     const element: unknown[] = [head, prefix];
-    for (let j = i; j < end; j++) element.push(valid[j]!.target.slice(prefix.length), valid[j]!.old, news[j]);
+    for (let j = i; j < end; j++) {
+      const entry = valid[j]!;
+      element.push(entry.target.slice(prefix.length), entry.old, news ? news[j] : entry.new);
+    }
     out.push(JSON.stringify(element));
     i = end;
   }

@@ -779,26 +779,42 @@ const OPTIONAL_FIELDS = [
 
 /** The report a successful compare-and-set writes. */
 export function applyChange(current: StoredReport, change: ReportChange, now: Date): StoredReport {
-  const next: StoredReport = { ...current, ...change, version: current.version + 1, updatedAt: isoTime(now.getTime()) };
+  const ms = now.getTime();
+  const last = lastApplied;
+  if (last && last.current === current && last.change === change && last.ms === ms) return last.next;
+  const next: StoredReport = { ...current, ...change, version: current.version + 1, updatedAt: isoTime(ms) };
   // Drop keys cleared with undefined so the object equals what is read back (a delete only
   // where there is a key: deleting a missing one costs a call into the engine's runtime).
   for (const k of OPTIONAL_FIELDS) if (next[k] === undefined && Object.hasOwn(next, k)) delete next[k];
+  lastApplied = { current, change, ms, next };
   return next;
 }
 
+/**
+ * The last report applyChange made. The bot works out an answer's report to
+ * say what it saved, and the store then the same one to write it: within the
+ * same millisecond, that is the very object (reports are immutable values).
+ */
+let lastApplied: { current: StoredReport; change: ReportChange; ms: number; next: StoredReport } | undefined;
+
 let lastMs = Number.NaN;
 let lastIso = "";
+let olderMs = Number.NaN;
+let olderIso = "";
 
 /**
- * new Date(ms).toISOString(), remembered for the last time asked: one
+ * new Date(ms).toISOString(), remembered for the last two times asked: one
  * update's write asks for the same millisecond several times (its audit
- * entries, acknowledgement and updatedAt), and each costs a microsecond.
+ * entries, acknowledgement and updatedAt), and each costs a microsecond;
+ * its audit entries' time may be a millisecond before the rest.
  */
 export function isoTime(ms: number): string {
-  if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString();
-    lastMs = ms;
-  }
+  if (ms === lastMs) return lastIso;
+  if (ms === olderMs) return olderIso;
+  olderMs = lastMs;
+  olderIso = lastIso;
+  lastIso = new Date(ms).toISOString();
+  lastMs = ms;
   return lastIso;
 }
 
