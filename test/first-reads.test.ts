@@ -79,10 +79,13 @@ describe("the first reads of an update's handling (Redis)", () => {
     await store.seen(204, 1);
     expect(await store.getUser(204)).toEqual({ currentReportId: report.id, interrupted: "新建报告" });
     const first = { reportId: report.id, step: 4, messageId: 9, seen: { "a.b": 1.5, "a.c": null } };
-    await store.markSent(204, [1], first);
+    const bare = (await commandsSent(() => store.markSent(204, [0]))).bytes;
+    const marked = (await commandsSent(() => store.markSent(204, [1], first))).bytes;
     // The record as this process worked it out, byte for byte what Redis holds, and no read to answer it.
     const written = await raw.get(`${prefix}user:204`);
     expect(written).toBe(`{"v":4,"currentReportId":"${report.id}","position":${JSON.stringify(first)}}`);
+    // The position goes once, in the record (and its length prefix): not beside it too.
+    expect(marked - bare).toBeLessThan(Buffer.byteLength(written ?? "") + 10);
     expect(store.recall(204)).toEqual([]);
     const read = await commandsSent(() => store.getUser(204));
     expect(read).toMatchObject({ result: { currentReportId: report.id, position: first }, commands: [] });

@@ -200,15 +200,16 @@ return {'ok', tostring(mv)}`;
 
 /**
  * KEYS: acks, user, mver, inbox stream ('-' none).
- * ARGV: position JSON ('' leaves it), schema version, inbox group, inbox entry id,
- *       the record with that position as the caller worked it out ('' none),
- *       the member version that record was worked out at, update ids…
+ * ARGV: position JSON ('' leaves it, or the next argument carries it), schema version,
+ *       inbox group, inbox entry id, the member's record with the new position as the
+ *       caller worked it out ('' none), the member version it was worked out at, update ids…
  * Drops the acknowledgements of these updates and sets the member's position
  * in their record: the caller's record when the member's version is the one
- * it was worked out at (nobody wrote the member since), else read here, so
- * the caller does not read it first. With an inbox entry, acknowledges it in
- * the same step (the update's handling is over once its reply is recorded as
- * sent). Returns {the member's new version or '', their record as written or ''}.
+ * it was worked out at (nobody wrote the member since), else the record read
+ * here with the position put in, so the caller does not read it first. With
+ * an inbox entry, acknowledges it in the same step (the update's handling is
+ * over once its reply is recorded as sent). Returns {the member's new version
+ * or '', their record as written ('=': the caller's, as sent) or ''}.
  */
 const MARK_SENT = `
 if KEYS[4] ~= '-' then
@@ -227,19 +228,18 @@ if changed then
   redis.call('DEL', KEYS[1])
   if #keep > 0 then redis.call('RPUSH', KEYS[1], unpack(keep)) end
 end
-if ARGV[1] ~= '' then
-  if ARGV[5] ~= '' and tonumber(redis.call('GET', KEYS[3]) or '0') == tonumber(ARGV[6]) then
-    written = ARGV[5]
-  else
-    local raw = redis.call('GET', KEYS[2])
-    local user = raw and cjson.decode(raw) or {v = tonumber(ARGV[2])}
-    -- A shown question ends an interrupted dialogue's hold on the next text (store.ts withPosition).
-    user.interrupted = nil
-    user.position = cjson.decode(ARGV[1])
-    written = cjson.encode(user)
-  end
+if ARGV[5] ~= '' and tonumber(redis.call('GET', KEYS[3]) or '0') == tonumber(ARGV[6]) then
+  redis.call('SET', KEYS[2], ARGV[5])
+  written, changed = '=', true
+elseif ARGV[1] ~= '' or ARGV[5] ~= '' then
+  local position = ARGV[1] ~= '' and cjson.decode(ARGV[1]) or cjson.decode(ARGV[5]).position
+  local raw = redis.call('GET', KEYS[2])
+  local user = raw and cjson.decode(raw) or {v = tonumber(ARGV[2])}
+  -- A shown question ends an interrupted dialogue's hold on the next text (store.ts withPosition).
+  user.interrupted = nil
+  user.position = position
+  written, changed = cjson.encode(user), true
   redis.call('SET', KEYS[2], written)
-  changed = true
 end
 if not changed then return {'', ''} end
 return {tostring(redis.call('INCR', KEYS[3])), written}`;
@@ -656,7 +656,8 @@ export class RedisStore implements Store {
       userKey,
       this.key("mver", userId),
       inboxAck?.stream ?? "-",
-      json,
+      // The record carries the position: not sent twice.
+      next ? "" : json,
       SCHEMA_VERSION,
       inboxAck?.group ?? "",
       inboxAck?.id ?? "",
@@ -668,9 +669,12 @@ export class RedisStore implements Store {
     this.wrote(userId, version ? Number(version) : undefined, (m) => {
       if (m.acks.length > 0) m.acks = m.acks.filter((a) => !updateIds.includes(a.updateId));
       // The script set the position only: the current report stays.
-      if (written) {
+      if (written === "=" && next) {
+        m.user = next.json;
+        m.decoded = next.state;
+      } else if (written) {
         m.user = written;
-        m.decoded = written === next?.json ? next.state : undefined;
+        m.decoded = undefined;
       }
     });
   }
