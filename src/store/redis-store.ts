@@ -88,7 +88,9 @@ import {
  * The once-only write (Store.commit), and also the plain create and
  * compare-and-set writes (without an update id).
  * KEYS: handled, acks, user, report, audit, remind, campaign, campaigns, text, mver,
- *       member sets to add…, member sets to remove…
+ *       member sets to add…, member sets to remove… (user, campaign and campaigns
+ *       `<prefix>-` when the write has no record or campaign: never touched, so a
+ *       short name, still under the prefix)
  * ARGV: 1 update id ('' none), 2 ack JSON ('' none), 3 now in ms, 4 handled limit,
  *       5 pending-ack limit, 6 user JSON ('' leaves it), 7 report mode ('' | 'create' | 'update'),
  *       8 expected version, 9 '1' when the report's fields are written whole, 10 report id,
@@ -467,10 +469,11 @@ export class RedisStore implements Store {
     const owner = origin?.userId ?? user?.id;
     const handledKey = owner === undefined ? this.key("handled", "-") : this.key("handled", owner);
     const acksKey = owner === undefined ? this.key("acks", "-") : this.key("acks", owner);
-    const userKey = user ? this.key("user", user.id) : this.key("user", "-");
+    const none = `${this.prefix}-`;
+    const userKey = user ? this.key("user", user.id) : none;
     const id = write?.next.id ?? "-";
     const reportKey = this.key("report", id);
-    const campaignKey = this.key("campaign", campaign?.id ?? "-");
+    const campaignKey = campaign ? this.key("campaign", campaign.id) : none;
     const { small, large } = write ? bySize(write.fields.set, write.names) : { small: [], large: [] };
     const dels = write?.fields.del ?? [];
     // The copy of the member this process handles the update from: the script checks it is current.
@@ -484,7 +487,7 @@ export class RedisStore implements Store {
       this.key("audit", id),
       this.reminders.indexKey,
       campaignKey,
-      this.campaignsKey,
+      campaign ? this.campaignsKey : none,
       this.key("text", id),
       owner === undefined ? this.key("mver", "-") : this.key("mver", owner),
     ];
