@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { Draft, NARRATIVE_IDS } from "../src/form/draft.js";
-import { isAuditEntry, isPendingAck, isPosition, isUserState } from "../src/store/fast-checks.js";
+import { isAuditEntry, isDatetime, isPendingAck, isPosition, isUserState } from "../src/store/fast-checks.js";
 import {
   AuditEntry,
   draftChangeFits,
@@ -150,6 +150,16 @@ const cases: [string, (x: unknown) => boolean, z.ZodType, fc.Arbitrary<unknown>]
   ["UserState", isUserState, UserState, userState],
   ["PendingAck", isPendingAck, PendingAck, pendingAck],
 ];
+
+// First in the file: before any time was accepted, the remembered one must not let anything through.
+describe("isDatetime", () => {
+  it("remembers only a time it accepted: nothing else passes for it, before or after", () => {
+    for (const x of [undefined, null, "", 0, "2026-01-10"]) expect(isDatetime(x)).toBe(false);
+    expect(isDatetime("2026-01-10T08:00:00.000Z")).toBe(true);
+    expect(isDatetime("2026-01-10T08:00:00.000Z")).toBe(true);
+    for (const x of [undefined, "", "2026-01-10T08:00:00.000"]) expect(isDatetime(x)).toBe(false);
+  });
+});
 
 describe("the hand-written checks accept only what their schema accepts, as it is", () => {
   for (const [name, check, schema, valid] of cases) {

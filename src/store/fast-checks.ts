@@ -28,14 +28,16 @@ const isInt = (x: unknown): x is number => Number.isSafeInteger(x);
 const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
 const isPositive = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) > 0;
 const isText = (x: unknown): x is string => typeof x === "string" && x.length > 0;
+/** The last text isDatetime accepted (none at first): an update's audit entries and acknowledgement share one time. */
+let lastDatetime: string | undefined;
+
 export function isDatetime(x: unknown): x is string {
+  if (typeof x !== "string") return false;
   if (x === lastDatetime) return true;
-  if (typeof x !== "string" || !DATETIME.test(x)) return false;
+  if (!DATETIME.test(x)) return false;
   lastDatetime = x;
   return true;
 }
-/** The last text isDatetime accepted: an update's audit entries and acknowledgement share one time. */
-let lastDatetime: unknown;
 
 /** Whether every own enumerable key of `o` is one of `keys`. */
 function onlyKeys(o: Record<string, unknown>, keys: ReadonlySet<string>): boolean {
