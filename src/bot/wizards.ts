@@ -42,9 +42,8 @@ export function wizardOwner(key: string): number | undefined {
  * command or a button that may enter a dialogue (mayEnterWizard). Any other
  * update, i.e. a plain message (an answer of the form, a file) or a button of
  * the form of a member in no dialogue, skips the plugin and every dialogue's
- * registration
- * (registerWizard): they would read the state, find nothing to replay and
- * write nothing. Its `ctx.conversation` says no dialogue is active.
+ * registration (registerWizard): they would read the state, find nothing to
+ * replay and write nothing. Its `ctx.conversation` says no dialogue is active.
  *
  * The state is read here once, as the plugin read it (Store.seen or recall
  * has it ready), and handed to the plugin for this update. It lives with the
