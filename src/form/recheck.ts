@@ -142,10 +142,10 @@ const FIELDS = "fields";
 const cellKey = (id: string) => `c:${id}`;
 const partKey = (id: string) => `p:${id}`;
 
-/** Who reads what: each cell and part some unit reads, with those units; the units reading the rest. */
 /** `slot`: the cell's index in cellIndex(flow), when the flow knows the id. */
 type CellReads = { id: string; slot: number | undefined; units: readonly number[] };
 
+/** Who reads what: each cell and part some unit reads, with those units; the units reading the rest. */
 interface ReadTable {
   cells: readonly CellReads[];
   cellById: ReadonlyMap<string, CellReads>;
