@@ -192,6 +192,12 @@ describe("the hand-written checks accept only what their schema accepts, as it i
     );
   });
 
+  it("leave a stored __proto__ key to the schema, which drops it", () => {
+    const stored = JSON.parse('{"reportId":"r","step":0,"messageId":1,"seen":{"__proto__":0}}');
+    expect(isPosition(stored)).toBe(false);
+    expect(isUserState({ position: stored })).toBe(false);
+  });
+
   it("validated() refuses through the schema, naming the key", () => {
     expect(() => validated(Position, "users/4", { reportId: "r", step: -1, messageId: 1 })).toThrow(StoreDataError);
     expect(() => validated(Position, "users/4", { reportId: "r", step: -1, messageId: 1 })).toThrow(/users\/4.*step/s);

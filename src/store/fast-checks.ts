@@ -73,6 +73,8 @@ export function isPosition(p: unknown): boolean {
   if (p.seen === undefined) return true;
   if (!isPlain(p.seen)) return false;
   for (const k in p.seen) {
+    // JSON.parse makes "__proto__" an own key; zod's record output drops it, so only zod may answer.
+    if (k === "__proto__") return false;
     const v = p.seen[k];
     if (v !== null && !isNumber(v)) return false;
   }
