@@ -95,6 +95,7 @@ describe("changing a campaign's dates", () => {
   });
 
   it("moves the campaign and every unit's report to the new dates, with the audit trail", async () => {
+    const officer = h.officer(OFFICER);
     const admin = h.officer(ADMIN, "管理员");
     admin.send("/dates");
     await replyMatching(admin, /请发新的日期/);
@@ -106,6 +107,11 @@ describe("changing a campaign's dates", () => {
     const done = await replyMatching(admin, /✅ 「西湖区年报」现在是/);
     expect(done.text).toContain("内部截止 2027年1月8日，公开截止 2027年2月5日");
     expect(done.text).toContain("1 个单位的报告已改用新日期");
+    expect(done.text).toContain("已通知 1 位填报人");
+    // The unit's officer hears of it from the bot, not only from the next reminder.
+    const notice = await replyMatching(officer, /区里改了「西湖区年报」的日期/);
+    expect(notice.text).toContain("内部截止 2027年1月8日，公开截止 2027年2月5日");
+    expect(notice.text).toContain("「甲街道」的报告已改用新日期");
 
     const stored = await h.store.getCampaign(campaign.id);
     expect(stored).toMatchObject({ dueDate: "2027-01-08", deadline: "2027-02-05" });
@@ -120,6 +126,18 @@ describe("changing a campaign's dates", () => {
         ["settings.deadline", "2027-01-31", "2027-02-05", ADMIN],
       ]),
     );
+  });
+
+  it("tells no officer again when the same dates are sent again", async () => {
+    const admin = h.officer(ADMIN, "管理员");
+    const before = admin.replies.length;
+    admin.send("/dates");
+    await until("the question", () => admin.replies.slice(before).find((r) => /请发新的日期/.test(r.text)));
+    admin.send("内部截止：2027-01-08\n公开截止：2027-02-05");
+    const done = await until("the reply", () => admin.replies.slice(before).find((r) => /✅/.test(r.text)));
+    expect(done.text).toContain("0 个单位的报告已改用新日期");
+    expect(done.text).toContain("已通知 0 位填报人");
+    expect(h.officer(OFFICER).replies.filter((r) => /区里改了/.test(r.text))).toHaveLength(1);
   });
 
   it("does not let a unit's officer change the dates the campaign sets", async () => {

@@ -6,7 +6,7 @@ import { defaultExpiry } from "../../campaign/invitation.js";
 import { chineseDate } from "../../form/deadline.js";
 import type { AuditEntry, StoredReport } from "../../store/store.js";
 import { decodeCallback, encodeCallback } from "../callback-data.js";
-import { campaignToManage, chooseCampaign, commitCampaign, decideFor } from "../campaign-access.js";
+import { campaignToManage, chooseCampaign, commitCampaign, decideFor, tellMembers } from "../campaign-access.js";
 import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../html.js";
@@ -32,25 +32,47 @@ function withDeadline(campaign: Campaign, dates: CampaignDates, now: Date): Camp
 }
 
 /**
- * Gives every unit's report the campaign's dates. Each report is written
- * compare-and-set with its audit entries; one already on the dates is left
- * alone, so running it again (a redelivered update, the same dates sent
- * again) finishes what an interrupted run left. Returns how many reports
- * moved and how many could not be written.
+ * Gives every unit's report the campaign's dates and tells its officers. Each
+ * report is written compare-and-set with its audit entries; one already on
+ * the dates is left alone (and its officers not told again), so running it
+ * again (a redelivered update, the same dates sent again) finishes what an
+ * interrupted run left. Returns how many reports moved, how many could not
+ * be written, and how many officers were told.
  */
-async function replanUnits(ctx: BotContext, campaign: Campaign): Promise<{ moved: number; failed: number }> {
+async function replanUnits(
+  ctx: BotContext,
+  campaign: Campaign,
+): Promise<{ moved: number; failed: number; told: number }> {
   let moved = 0;
   let failed = 0;
+  let told = 0;
   for (const unit of campaign.units) {
     const outcome = unit.reportId === undefined ? "kept" : await moveReport(ctx, unit.reportId, campaign);
-    if (outcome === "moved") moved++;
-    if (outcome === "failed") failed++;
+    if (outcome === "kept") continue;
+    if (outcome === "failed") {
+      failed++;
+      continue;
+    }
+    moved++;
+    told += await tellMembers(ctx, outcome, datesNotice(campaign, outcome));
   }
-  return { moved, failed };
+  return { moved, failed, told };
 }
 
-/** One unit's report onto the campaign's dates: kept when it is on them already (or gone), failed when it kept changing. */
-async function moveReport(ctx: BotContext, reportId: string, campaign: Campaign): Promise<"moved" | "kept" | "failed"> {
+/** What a unit's officers are told when the district office moves their dates. */
+const datesNotice = (campaign: Campaign, report: StoredReport) =>
+  `📅 区里改了「${escapeHtml(campaign.name)}」的日期：${datesLine(campaign)}。` +
+  `「${escapeHtml(report.draft.org)}」的报告已改用新日期，提醒也按新日期发。`;
+
+/**
+ * One unit's report onto the campaign's dates: the report as it was before
+ * when moved, kept when it is on them already (or gone), failed when it kept changing.
+ */
+async function moveReport(
+  ctx: BotContext,
+  reportId: string,
+  campaign: Campaign,
+): Promise<StoredReport | "kept" | "failed"> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const report = await ctx.deps.store.getReport(reportId);
     if (!report || (report.dueDate === campaign.dueDate && report.deadline === campaign.deadline)) return "kept";
@@ -66,7 +88,7 @@ async function moveReport(ctx: BotContext, reportId: string, campaign: Campaign)
       datesAudit(ctx, report, campaign),
       report,
     );
-    if (written.ok) return "moved";
+    if (written.ok) return report;
   }
   return "failed";
 }
@@ -95,11 +117,11 @@ async function changeDates(ctx: BotContext, campaignId: string, dates: CampaignD
     await ctx.reply(escapeHtml(result.reason));
     return;
   }
-  const { moved, failed } = await replanUnits(ctx, result.campaign);
-  ctx.log.info({ campaignId, moved, failed }, "campaign dates changed");
+  const { moved, failed, told } = await replanUnits(ctx, result.campaign);
+  ctx.log.info({ campaignId, moved, failed, told }, "campaign dates changed");
   const lines = [
     `✅ 「${escapeHtml(result.campaign.name)}」现在是：${datesLine(result.campaign)}。`,
-    `${moved} 个单位的报告已改用新日期，提醒按新日期重新安排；还没人加入的单位，加入时就用新日期。`,
+    `${moved} 个单位的报告已改用新日期，提醒按新日期重新安排，已通知 ${told} 位填报人；还没人加入的单位，加入时就用新日期。`,
   ];
   if (failed > 0) lines.push(`有 ${failed} 个单位这次没有改成（报告正被修改），请再发一次 /dates 和同样的日期。`);
   await ctx.reply(lines.join("\n"));

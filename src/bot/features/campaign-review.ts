@@ -7,7 +7,7 @@ import { reportTitle } from "../../report/report-text.js";
 import type { StoredReport } from "../../store/store.js";
 import { decodeCallback, encodeCallback } from "../callback-data.js";
 import { onReportAction } from "../callbacks.js";
-import { decideFor, loadTarget, tell } from "../campaign-access.js";
+import { decideFor, loadTarget, tell, tellMembers } from "../campaign-access.js";
 import { BotComposer } from "../composer.js";
 import type { BotContext } from "../context.js";
 import { safeFileName } from "../file-name.js";
@@ -44,12 +44,6 @@ async function writeReview(
 }
 
 const unitName = (report: StoredReport) => report.draft.org;
-
-/** Tells the report's members (the one acting excepted). */
-async function tellMembers(ctx: BotContext, report: StoredReport, text: string): Promise<void> {
-  for (const member of report.members)
-    if (member !== ctx.from?.id) await tell(ctx, member, () => ctx.api.sendMessage(member, text));
-}
 
 async function startSubmit(ctx: BotContext, report: StoredReport, confirmed: boolean): Promise<void> {
   const target = await loadTarget(ctx, report.id);
