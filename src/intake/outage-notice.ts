@@ -1,7 +1,7 @@
 import type { Api } from "grammy";
 import type { Update } from "grammy/types";
 import type { Logger } from "pino";
-import { FLOOD_REPLY } from "../bot/flood-guard.js";
+import { FLOOD_REPLY } from "./flood-limit.js";
 
 /** What an officer is told when their update cannot be stored yet; it is kept and saved later. */
 export const OUTAGE_TEXT = "暂时无法保存，恢复后会自动保存，无需重发";

@@ -1,9 +1,9 @@
 /**
  * One user flooding the bot (hundreds of updates a second) must not hold up
  * other officers, and must be told what happened. The inbox consumer stops it
- * (intake/inbox-consumer.ts, floodLimit): a chat with `FLOOD_LIMIT` updates
+ * (inbox-consumer.ts, floodLimit): a chat with `FLOOD_LIMIT` updates
  * taken and not yet handled has its further updates acknowledged unhandled,
- * the first of them answered with `FLOOD_REPLY` (intake/outage-notice.ts).
+ * the first of them answered with `FLOOD_REPLY` (outage-notice.ts).
  *
  * A backlog limit rather than a time window (@grammyjs/ratelimiter): an
  * officer who waits for each reply never has a backlog however fast they
