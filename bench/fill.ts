@@ -51,6 +51,7 @@ import type { InboxEntry } from "../src/store/inbox.js";
 import { openStore } from "../src/store/open-store.js";
 import { RedisInbox } from "../src/store/redis-inbox.js";
 import { botInfo as testBotInfo } from "../test/support/bot-info.js";
+import { testRedisUrl } from "../test/support/redis-url.js";
 
 const OFFICERS = 200;
 const ANSWERS = 150;
@@ -451,7 +452,7 @@ async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
   return keys;
 }
 
-const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const redisUrl = testRedisUrl();
 /** As long as the production default "nianbao:" (key names are part of every command's bytes). */
 const prefix = `nb${randomBytes(3).toString("hex")}:`;
 const redis = new Redis(redisUrl);

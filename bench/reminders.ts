@@ -35,12 +35,12 @@ import { renderDocx } from "../src/report/render-docx.js";
 import { renderHtml } from "../src/report/render-html.js";
 import { openStore } from "../src/store/open-store.js";
 import { startFakeTelegram } from "../test/support/fake-telegram.js";
+import { REDIS_URL } from "../test/support/redis-url.js";
 
 const { values } = parseArgs({ options: { officers: { type: "string", default: "10000" } } });
 const OFFICERS = Number(values.officers);
 const PER_SECOND = 25;
 const TOKEN = "314159265:AABenchRemindersTokenOnly_0123456789ab";
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `nianbao-bench-reminders:${randomBytes(6).toString("hex")}:`;
 /** The 7-day stage of 31 January 2027 is due (10:00 Beijing on the 24th). */
 const STAGE_DAY = new Date("2027-01-24T02:00:00Z");

@@ -11,6 +11,7 @@ import { ENVELOPE_FILE, exportAll, importAll } from "../src/store/backup.js";
 import { openStore } from "../src/store/open-store.js";
 import { type AuditEntry, type SentStage, type Store, type StoredReport, stageRefKey } from "../src/store/store.js";
 import { fixture } from "./support/fixtures.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /**
  * `nianbao export-all DIR` and `nianbao import-all DIR` (issue "Production"
@@ -19,7 +20,6 @@ import { fixture } from "./support/fixtures.js";
  */
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

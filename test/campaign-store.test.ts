@@ -8,8 +8,8 @@ import { type Campaign, changeCampaign, newCampaign } from "../src/campaign/camp
 import type { Draft } from "../src/form/draft.js";
 import { openStore } from "../src/store/open-store.js";
 import { NEW_REPORT, newCampaignId, type Store } from "../src/store/store.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const NOW = new Date("2027-01-05T02:00:00.000Z");
 
 interface Backend {

@@ -11,6 +11,7 @@ import { RedisStore } from "../src/store/redis-store.js";
 import { newCampaignId, type Store } from "../src/store/store.js";
 import { type Harness, startHarness } from "./support/bot-harness.js";
 import type { Officer } from "./support/fake-telegram.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /**
  * 催办 (issue 10 point 4): at most once a day per unit, made once by the
@@ -19,7 +20,6 @@ import type { Officer } from "./support/fake-telegram.js";
  * Beijing and the supervisor is told so.
  */
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SUPERVISOR = 2;
 const OTHER_SUPERVISOR = 3;
 const OFFICERS = [10, 11];

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { openStore } from "../src/store/open-store.js";
 import { BotProcess, waitUntil } from "./support/bot-process.js";
 import { type Officer, startFakeTelegram } from "./support/fake-telegram.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /**
  * The crash test of issue "Production": scripted officers keep writing while
@@ -19,7 +20,6 @@ import { type Officer, startFakeTelegram } from "./support/fake-telegram.js";
  */
 
 const TOKEN = "987654321:AACrashTokenForTestsOnly_0123456789";
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const KILLS = 50;
 const OFFICERS = 3;
 const piece = (officer: number, n: number) => `第${officer}人${String(n).padStart(4, "0")}段。`;

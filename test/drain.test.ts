@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { BotProcess, waitUntil } from "./support/bot-process.js";
 import { startFakeTelegram } from "./support/fake-telegram.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /**
  * SIGTERM drains (issue "Production" 2): bursts of answers, SIGTERM 0–120 ms
@@ -14,7 +15,6 @@ import { startFakeTelegram } from "./support/fake-telegram.js";
  */
 
 const TOKEN = "987654321:AADrainTokenForTestsOnly_0123456789";
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const ROUNDS = 10;
 const BURST = 5;
 

@@ -15,6 +15,7 @@ import { figuresFor, readDocx, tableAfter } from "./support/docx-cells.js";
 import { type FakeTelegram, startFakeTelegram } from "./support/fake-telegram.js";
 import { fixture } from "./support/fixtures.js";
 import { OfficerScript, stepOfQuestion } from "./support/officer-script.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /**
  * The real bot, started as `npm start` starts it, against a local Bot API
@@ -26,7 +27,6 @@ import { OfficerScript, stepOfQuestion } from "./support/officer-script.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TOKEN = "987654321:AAEndToEndTokenForTestsOnly_0123456789";
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const OFFICER = { id: 4242, first_name: "王科员" };
 
 type StoreKind = "redis" | "embedded";

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/store.js";
 import { commandsSent } from "./support/redis-commands.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /**
  * The handling of an update reads first whether it was handled, then the
@@ -12,7 +13,6 @@ import { commandsSent } from "./support/redis-commands.js";
  * write in between is never hidden by that earlier read.
  */
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const draft = { format: "2021", org: "某某局", year: 2025, narrative: {}, cells: {} };
 
 describe("the first reads of an update's handling (Redis)", () => {

@@ -10,8 +10,8 @@ import { InboxConsumer } from "../src/intake/inbox-consumer.js";
 import { EmbeddedInbox } from "../src/store/embedded-inbox.js";
 import { chatKeyOf, INBOX_PARTITIONS, type Inbox, type InboxEntry, partitionOf } from "../src/store/inbox.js";
 import { RedisInbox } from "../src/store/redis-inbox.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const silent = pino({ level: "silent" });
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -4,8 +4,7 @@ import { type Command, type Redis, ReplyError } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectRedis, luaScript } from "../src/store/redis-connection.js";
 import { commandsSent } from "./support/redis-commands.js";
-
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /** Counts the writes that reach the client's socket (its _write/_writev, below cork). */
 function countWrites(client: Redis): { writes: number; chunks: number } {

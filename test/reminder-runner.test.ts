@@ -11,8 +11,8 @@ import { reminderSender } from "../src/reminders/start-reminders.js";
 import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/store.js";
 import { startFakeTelegram } from "./support/fake-telegram.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const TOKEN = "424242424:AAReminderRunnerTestTokenOnly_01234567";
 const silent = pino({ level: "silent" });
 /** 24 January 2027, 10:00 Beijing: the 7-day stage of the 31 January deadline is due. */

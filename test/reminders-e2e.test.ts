@@ -11,6 +11,7 @@ import type { Store, StoredReport } from "../src/store/store.js";
 import { BotProcess, waitUntil } from "./support/bot-process.js";
 import { setFakeTime } from "./support/fake-clock.js";
 import { type FakeTelegram, startFakeTelegram } from "./support/fake-telegram.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /**
  * Two months of a reminder season in under a minute: a fake clock moves
@@ -22,7 +23,6 @@ import { type FakeTelegram, startFakeTelegram } from "./support/fake-telegram.js
  */
 
 const TOKEN = "555666777:AARemindersEndToEndTokenOnly_0123456789";
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 /** A Beijing wall-clock time ("2027-01-17 09:30") as a Date. */
 const bj = (s: string) => new Date(`${s.replace(" ", "T")}:00+08:00`);

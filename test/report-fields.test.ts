@@ -29,6 +29,7 @@ import {
   validateChange,
 } from "../src/store/store.js";
 import { commandsSent } from "./support/redis-commands.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /**
  * Schema v3 keeps a report as fields so that a write sends only what
@@ -37,7 +38,6 @@ import { commandsSent } from "./support/redis-commands.js";
  * and what a write leaves in Redis.
  */
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const fixture = Draft.parse(JSON.parse(readFileSync(new URL("./fixtures/report-2022.json", import.meta.url), "utf8")));
 const now = new Date("2026-01-10T02:00:00.000Z");
 const later = new Date("2026-01-10T02:00:05.000Z");

@@ -9,6 +9,7 @@ import { Draft } from "../src/form/draft.js";
 import { formSteps } from "../src/form/form-steps.js";
 import { openStore } from "../src/store/open-store.js";
 import { type AuditEntry, auditValue, type Store, type StoredReport } from "../src/store/store.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /**
  * Issue "Speed" 5: a finished report takes at most 16 KB of Redis memory
@@ -21,7 +22,6 @@ import { type AuditEntry, auditValue, type Store, type StoredReport } from "../s
  * the bot itself.
  */
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const LIMIT = 16 * 1024;
 const fixture = Draft.parse(JSON.parse(readFileSync(new URL("./fixtures/report-2022.json", import.meta.url), "utf8")));
 const prefix = `nianbao-test-memory-${randomBytes(6).toString("hex")}:`;

@@ -15,6 +15,7 @@ import { RedisInbox } from "../src/store/redis-inbox.js";
 import type { Store } from "../src/store/store.js";
 import { botInfo as makeBotInfo } from "./support/bot-info.js";
 import { pressUpdate as press, quietDeps, stubBotApi, textUpdate as text } from "./support/private-chat-api.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /**
  * Issue "Speed" 1 and 2: an answer costs the commit's script and the inbox
@@ -24,7 +25,6 @@ import { pressUpdate as press, quietDeps, stubBotApi, textUpdate as text } from 
  * update is handled again on a fresh read.
  */
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const TOKEN = "123456789:AARoundTripsTokenForTestsOnly_012345";
 const botInfo = makeBotInfo({ id: 123456789, first_name: "年报助手", username: "nianbao_test_bot" });
 const flow = flows.flowFor("2021");

@@ -22,8 +22,8 @@ import {
   type StoredReport,
   type StoreLimits,
 } from "../src/store/store.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WRITER = fileURLToPath(new URL("./support/store-writer.ts", import.meta.url));
 

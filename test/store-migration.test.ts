@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Draft } from "../src/form/draft.js";
 import { EMBEDDED_FILE_NAME, openStore } from "../src/store/open-store.js";
 import { SCHEMA_VERSION, type Store } from "../src/store/store.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /**
  * Stores written by earlier releases: schema v1 (main at 7ad3599), schema
@@ -22,7 +23,6 @@ import { SCHEMA_VERSION, type Store } from "../src/store/store.js";
  */
 
 const fixtures = (schema: number) => fileURLToPath(new URL(`./fixtures/store-v${schema}/`, import.meta.url));
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 type Dumped =
   | { type: "string"; value: string }

@@ -6,6 +6,7 @@ import { openStore } from "../src/store/open-store.js";
 import { BotProcess, waitUntil } from "./support/bot-process.js";
 import { startFakeTelegram } from "./support/fake-telegram.js";
 import { freePort } from "./support/private-redis.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /**
  * Two webhook instances on one Redis (issue "Production" 4). Each update is
@@ -15,7 +16,6 @@ import { freePort } from "./support/private-redis.js";
  */
 
 const TOKEN = "987654321:AAWebhookTokenForTestsOnly_0123456789";
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SECRET = "webhook-secret-for-two-instances";
 const OFFICERS = 4;
 const TEXTS = 8;

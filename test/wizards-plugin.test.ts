@@ -14,6 +14,7 @@ import {
   stubBotApi,
   textUpdate as text,
 } from "./support/private-chat-api.js";
+import { REDIS_URL } from "./support/redis-url.js";
 
 /**
  * Issue "Speed" 2: the conversations plugin runs only for the updates that
@@ -54,7 +55,6 @@ vi.mock("@grammyjs/conversations", async (importOriginal) => {
   };
 });
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const TOKEN = "123456789:AAWizardsPluginTokenForTestsOnly_0123";
 const botInfo = makeBotInfo({ id: 123456789, first_name: "年报助手", username: "nianbao_test_bot" });
 const prefix = `nianbao-test:${randomBytes(6).toString("hex")}:`;

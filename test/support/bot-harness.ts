@@ -15,6 +15,7 @@ import { openInbox, openStore } from "../../src/store/open-store.js";
 import type { Store, StoredReport } from "../../src/store/store.js";
 import { fileDownloader } from "../../src/telegram-client.js";
 import { type FakeTelegram, type Officer, startFakeTelegram } from "./fake-telegram.js";
+import { REDIS_URL } from "./redis-url.js";
 
 /**
  * The real bot (createBot) in this process, on a fresh store, fed as in
@@ -64,7 +65,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const fake = await startFakeTelegram({ token: TOKEN });
   const dir = mkdtempSync(join(tmpdir(), "nianbao-harness-"));
   const prefix = `nianbao-test:${randomBytes(6).toString("hex")}:`;
-  const redisUrl = options.redisUrl ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const redisUrl = options.redisUrl ?? REDIS_URL;
   const where = {
     ...(options.store === "redis" || options.redisUrl ? { redisUrl } : {}),
     redisPrefix: prefix,

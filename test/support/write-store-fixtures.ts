@@ -17,13 +17,14 @@ import { Redis } from "ioredis";
 import { Draft } from "../../src/form/draft.js";
 import { EMBEDDED_FILE_NAME, openStore } from "../../src/store/open-store.js";
 import { SCHEMA_VERSION, type Store } from "../../src/store/store.js";
+import { testRedisUrl } from "./redis-url.js";
 
 const [outDir, writtenBy] = process.argv.slice(2);
 if (!outDir || !writtenBy) {
   process.stderr.write("usage: write-store-fixtures <out dir> <written by>\n");
   process.exit(2);
 }
-const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const redisUrl = testRedisUrl();
 const draft = Draft.parse(JSON.parse(readFileSync(new URL("../fixtures/report-2022.json", import.meta.url), "utf8")));
 
 /** A clock one second on per call, so every stored time is fixed. */
