@@ -103,15 +103,20 @@ describe("changing a campaign's dates", () => {
     await replyMatching(admin, /「内部截止：」请写日期/);
     admin.send("内部截止：2027-02-08");
     await replyMatching(admin, /内部截止不能晚于公开截止/);
+    // Telegram makes the officer's notice wait (429): the administrator is answered meanwhile.
+    h.fake.refuse({ method: "sendMessage", status: 429, retryAfter: 2, when: (p) => Number(p.chat_id) === OFFICER });
     admin.send("内部截止：2027-01-08\n公开截止：2027-02-05");
     const done = await replyMatching(admin, /✅ 「西湖区年报」现在是/);
     expect(done.text).toContain("内部截止 2027年1月8日，公开截止 2027年2月5日");
     expect(done.text).toContain("1 个单位的报告已改用新日期");
-    expect(done.text).toContain("已通知 1 位填报人");
+    expect(done.text).toContain("正在通知这些单位的填报人");
+    expect(officer.replies.filter((r) => /区里改了/.test(r.text))).toHaveLength(0);
     // The unit's officer hears of it from the bot, not only from the next reminder.
     const notice = await replyMatching(officer, /区里改了「西湖区年报」的日期/);
     expect(notice.text).toContain("内部截止 2027年1月8日，公开截止 2027年2月5日");
     expect(notice.text).toContain("「甲街道」的报告已改用新日期");
+    const told = await replyMatching(admin, /📨/);
+    expect(told.text).toBe("📨 已通知 1 位填报人。");
 
     const stored = await h.store.getCampaign(campaign.id);
     expect(stored).toMatchObject({ dueDate: "2027-01-08", deadline: "2027-02-05" });
@@ -136,8 +141,12 @@ describe("changing a campaign's dates", () => {
     admin.send("内部截止：2027-01-08\n公开截止：2027-02-05");
     const done = await until("the reply", () => admin.replies.slice(before).find((r) => /✅/.test(r.text)));
     expect(done.text).toContain("0 个单位的报告已改用新日期");
-    expect(done.text).toContain("已通知 0 位填报人");
+    expect(done.text).not.toContain("正在通知");
     expect(h.officer(OFFICER).replies.filter((r) => /区里改了/.test(r.text))).toHaveLength(1);
+    // Nothing to count: the reply above was the last (a later message would be a second reply).
+    admin.send("/help");
+    await until("the help", () => admin.replies.slice(before).find((r) => /\/dates|\/new/.test(r.text)));
+    expect(admin.replies.slice(before).filter((r) => /📨/.test(r.text))).toHaveLength(0);
   });
 
   it("does not let a unit's officer change the dates the campaign sets", async () => {
@@ -156,5 +165,17 @@ describe("changing a campaign's dates", () => {
     now = new Date("2027-01-07T02:00:00Z");
     await runner.tick();
     expect(sent).toEqual([OFFICER]);
+  });
+
+  it("tells the administrator how many officers the notice did not reach", async () => {
+    const admin = h.officer(ADMIN, "管理员");
+    const before = admin.replies.length;
+    h.fake.refuse({ method: "sendMessage", status: 403, when: (p) => Number(p.chat_id) === OFFICER });
+    admin.send("/dates");
+    await until("the question", () => admin.replies.slice(before).find((r) => /请发新的日期/.test(r.text)));
+    admin.send("内部截止：2027-01-12");
+    const told = await until("the count", () => admin.replies.slice(before).find((r) => /📨/.test(r.text)));
+    expect(told.text).toBe("📨 已通知 0 位填报人；1 位没有收到（可能停用了机器人），请另行告诉他们。");
+    expect((await h.store.getReport(report.id))?.dueDate).toBe("2027-01-12");
   });
 });

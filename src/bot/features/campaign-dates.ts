@@ -32,31 +32,22 @@ function withDeadline(campaign: Campaign, dates: CampaignDates, now: Date): Camp
 }
 
 /**
- * Gives every unit's report the campaign's dates and tells its officers. Each
- * report is written compare-and-set with its audit entries; one already on
- * the dates is left alone (and its officers not told again), so running it
- * again (a redelivered update, the same dates sent again) finishes what an
- * interrupted run left. Returns how many reports moved, how many could not
- * be written, and how many officers were told.
+ * Gives every unit's report the campaign's dates. Each report is written
+ * compare-and-set with its audit entries; one already on the dates is left
+ * alone, so running it again (a redelivered update, the same dates sent
+ * again) finishes what an interrupted run left, and its officers are not
+ * told twice. Returns the reports moved (as they were before) and how many
+ * could not be written.
  */
-async function replanUnits(
-  ctx: BotContext,
-  campaign: Campaign,
-): Promise<{ moved: number; failed: number; told: number }> {
-  let moved = 0;
+async function replanUnits(ctx: BotContext, campaign: Campaign): Promise<{ moved: StoredReport[]; failed: number }> {
+  const moved: StoredReport[] = [];
   let failed = 0;
-  let told = 0;
   for (const unit of campaign.units) {
     const outcome = unit.reportId === undefined ? "kept" : await moveReport(ctx, unit.reportId, campaign);
-    if (outcome === "kept") continue;
-    if (outcome === "failed") {
-      failed++;
-      continue;
-    }
-    moved++;
-    told += await tellMembers(ctx, outcome, datesNotice(campaign, outcome));
+    if (outcome === "failed") failed++;
+    else if (outcome !== "kept") moved.push(outcome);
   }
-  return { moved, failed, told };
+  return { moved, failed };
 }
 
 /** What a unit's officers are told when the district office moves their dates. */
@@ -117,14 +108,29 @@ async function changeDates(ctx: BotContext, campaignId: string, dates: CampaignD
     await ctx.reply(escapeHtml(result.reason));
     return;
   }
-  const { moved, failed, told } = await replanUnits(ctx, result.campaign);
-  ctx.log.info({ campaignId, moved, failed, told }, "campaign dates changed");
+  const { moved, failed } = await replanUnits(ctx, result.campaign);
   const lines = [
     `✅ 「${escapeHtml(result.campaign.name)}」现在是：${datesLine(result.campaign)}。`,
-    `${moved} 个单位的报告已改用新日期，提醒按新日期重新安排，已通知 ${told} 位填报人；还没人加入的单位，加入时就用新日期。`,
+    `${moved.length} 个单位的报告已改用新日期，提醒按新日期重新安排；还没人加入的单位，加入时就用新日期。`,
   ];
   if (failed > 0) lines.push(`有 ${failed} 个单位这次没有改成（报告正被修改），请再发一次 /dates 和同样的日期。`);
+  // The administrator hears at once; telling a district's officers one by one can take a minute.
+  if (moved.length > 0) lines.push("正在通知这些单位的填报人，发完告诉你。");
   await ctx.reply(lines.join("\n"));
+  let told = 0;
+  let missed = 0;
+  for (const report of moved) {
+    const count = await tellMembers(ctx, report, datesNotice(result.campaign, report));
+    told += count;
+    missed += report.members.filter((m) => m !== ctx.from?.id).length - count;
+  }
+  ctx.log.info({ campaignId, moved: moved.length, failed, told, missed }, "campaign dates changed");
+  if (moved.length === 0) return;
+  await ctx.reply(
+    missed > 0
+      ? `📨 已通知 ${told} 位填报人；${missed} 位没有收到（可能停用了机器人），请另行告诉他们。`
+      : `📨 已通知 ${told} 位填报人。`,
+  );
 }
 
 async function datesConversation(
