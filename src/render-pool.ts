@@ -14,8 +14,8 @@ import type { RenderOptions } from "./report/render-docx.js";
  * threads at the lowest priority (render-process.ts), V8's garbage collection
  * and compilation threads included, which in a worker thread are the bot's
  * own, at normal priority. Measured on a 2-core machine while officers
- * answered: renders without pause in a process at nice 19 raised the p99
- * answer time 2.2-fold, in a process at SCHED_IDLE not at all (0.95).
+ * answered: renders without pause in a process whose main thread alone was
+ * at nice 19 raised the p99 answer time 2.2-fold.
  */
 export interface RenderPool {
   render(draft: Draft, options: RenderOptions): Promise<Uint8Array>;
