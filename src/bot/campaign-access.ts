@@ -107,12 +107,19 @@ export async function commitCampaign(
   return { ok: false, reason: "刚才有人同时改动了，请再试一次。" };
 }
 
-/** Tells the report's members (the one acting excepted); returns how many got the message. */
-export async function tellMembers(ctx: BotContext, report: StoredReport, text: string): Promise<number> {
-  let told = 0;
-  for (const member of report.members)
-    if (member !== ctx.from?.id && (await tell(ctx, member, () => ctx.api.sendMessage(member, text)))) told++;
-  return told;
+/** Tells the report's members (the one acting excepted): how many got the message, how many it did not reach. */
+export async function tellMembers(
+  ctx: BotContext,
+  report: StoredReport,
+  text: string,
+): Promise<{ told: number; missed: number }> {
+  const counts = { told: 0, missed: 0 };
+  for (const member of report.members) {
+    if (member === ctx.from?.id) continue;
+    if (await tell(ctx, member, () => ctx.api.sendMessage(member, text))) counts.told++;
+    else counts.missed++;
+  }
+  return counts;
 }
 
 /** Sends a message to a user outside this chat; a user who blocked the bot is logged, not an error of this update. */

@@ -120,9 +120,9 @@ async function changeDates(ctx: BotContext, campaignId: string, dates: CampaignD
   let told = 0;
   let missed = 0;
   for (const report of moved) {
-    const count = await tellMembers(ctx, report, datesNotice(result.campaign, report));
-    told += count;
-    missed += report.members.filter((m) => m !== ctx.from?.id).length - count;
+    const counts = await tellMembers(ctx, report, datesNotice(result.campaign, report));
+    told += counts.told;
+    missed += counts.missed;
   }
   ctx.log.info({ campaignId, moved: moved.length, failed, told, missed }, "campaign dates changed");
   if (moved.length === 0) return;
