@@ -329,6 +329,21 @@ describe("/settings", () => {
     expect(await reload(report.id)).toMatchObject({ draft: { year: 2019, format: "2019" }, deadline: "2021-03-01" });
   });
 
+  it("leaves the dialogue when a sticker is sent, says so, and saves the next text nowhere", async () => {
+    const officer = h.officer(56);
+    const report = await seed([56], draft("大关街道"));
+    await h.store.updateReport(report.id, report.version, { cursor: stepIndex("overview.active") }, []);
+    await askSetting(officer, "联系方式");
+    officer.sendSticker();
+    expect((await officer.nextReply()).text).toContain("已退出「修改设置」");
+    expect((await officer.nextReply()).text).toContain("我只看得懂文字");
+    officer.send("电话：0571-1234");
+    expect((await officer.nextReply()).text).toContain("这条消息没有保存：「修改设置」已经退出");
+    const after = await reload(report.id);
+    expect(after.draft.contact).toBeUndefined();
+    expect(after.draft.narrative).toEqual({});
+  });
+
   it("leaves the dialogue when another button is pressed, and does what that button says", async () => {
     const officer = h.officer(55);
     const report = await seed([55], draft("大关街道"));

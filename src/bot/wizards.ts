@@ -159,15 +159,25 @@ export function answersDialogue(ctx: BotContext, action: Action): boolean {
  */
 export async function leavingDialogues(ctx: BotContext, next: () => Promise<void>): Promise<void> {
   const active = Object.keys(ctx.conversation.active());
-  const userId = ctx.from?.id;
-  if (active.length > 0 && userId !== undefined) {
+  if (active.length > 0) {
     await ctx.conversation.exitAll();
-    const names = active.map(wizardName);
-    const { store } = ctx.deps;
-    await store.setUser(userId, { ...(await store.getUser(userId)), interrupted: names.join("、") });
-    await ctx.reply(`（已退出${names.map((n) => `「${n}」`).join("")}，刚才的问题不再等回答，没有改动。）`);
+    await sayLeft(ctx, active);
   }
   await next();
+}
+
+/**
+ * Marks the member as having left these dialogues (`interrupted`: their next
+ * text is saved nowhere) and says so in its own message: for whatever leaves
+ * a dialogue, here or from inside it.
+ */
+export async function sayLeft(ctx: BotContext, ids: readonly string[]): Promise<void> {
+  const userId = ctx.from?.id;
+  if (userId === undefined) return;
+  const names = ids.map(wizardName);
+  const { store } = ctx.deps;
+  await store.setUser(userId, { ...(await store.getUser(userId)), interrupted: names.join("、") });
+  await ctx.reply(`（已退出${names.map((n) => `「${n}」`).join("")}，刚才的问题不再等回答，没有改动。）`);
 }
 
 /**

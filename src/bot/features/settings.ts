@@ -28,7 +28,7 @@ import {
   settingTarget,
 } from "../report-settings.js";
 import { INVALID_BUTTON, NO_REPORT, REPORT_GONE } from "../views/replies.js";
-import { EDIT_SETTING, editSetting, registerWizard } from "../wizards.js";
+import { EDIT_SETTING, editSetting, registerWizard, sayLeft } from "../wizards.js";
 
 /**
  * /settings: unit name, year, deadlines, contact line and 成文日期. Each
@@ -274,9 +274,9 @@ async function saveSetting(
 }
 
 /**
- * The dialogue: ask, validate until the answer is usable, write. Anything
- * but a text message (a button elsewhere, a file) leaves the dialogue and is
- * handled as usual; commands leave it already in create-bot.
+ * The dialogue: ask, validate until the answer is usable, write. Any other
+ * message (a file, a sticker) leaves the dialogue, says so, and is handled as
+ * usual; commands and other buttons leave it already in create-bot.
  */
 async function editSettingConversation(
   flows: FlowRegistry,
@@ -301,8 +301,11 @@ async function editSettingConversation(
   for (;;) {
     const answer = await conversation.wait();
     const text = answer.message?.text;
-    if (text === undefined) await conversation.halt({ next: true });
-    else {
+    if (text === undefined) {
+      // Left as a command leaves it: said, and the text meant for it is not taken as a form answer.
+      await conversation.external((outer) => sayLeft(outer, [EDIT_SETTING]));
+      await conversation.halt({ next: true });
+    } else {
       const checked = checkValue(field, text, start, flows);
       if (!checked.ok) await answer.reply(checked.problem);
       else {
