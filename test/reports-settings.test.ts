@@ -332,7 +332,9 @@ describe("/settings", () => {
   it("leaves the dialogue when a sticker is sent, says so, and saves the next text nowhere", async () => {
     const officer = h.officer(56);
     const report = await seed([56], draft("大关街道"));
-    await h.store.updateReport(report.id, report.version, { cursor: stepIndex("overview.active") }, []);
+    // The cursor on a narrative part: a stray text there would be appended to it.
+    const moved = await h.store.updateReport(report.id, report.version, { cursor: stepIndex("overview.active") }, []);
+    expect(moved.ok).toBe(true);
     await askSetting(officer, "联系方式");
     officer.sendSticker();
     expect((await officer.nextReply()).text).toContain("已退出「修改设置」");
