@@ -6,6 +6,7 @@ import { formSteps } from "../src/form/form-steps.js";
 import type { AuditEntry, StoredReport } from "../src/store/store.js";
 import { type Harness, startHarness } from "./support/bot-harness.js";
 import { buttonTexts, type Officer } from "./support/fake-telegram.js";
+import { fixture } from "./support/fixtures.js";
 
 // 2026-02-10 02:00 UTC is 10:00 in Beijing; the default report year is 2025.
 const NOW = new Date("2026-02-10T02:00:00Z");
@@ -344,6 +345,15 @@ describe("/settings", () => {
     const after = await reload(report.id);
     expect(after.draft.contact).toBeUndefined();
     expect(after.draft.narrative).toEqual({});
+  });
+
+  it("leaves the dialogue when a data file is sent, says so, and reads the file as usual", async () => {
+    const officer = h.officer(57);
+    await seed([57], draft("大关街道", 2022));
+    await askSetting(officer, "成文日期");
+    officer.sendDocument("2022年报.json", Buffer.from(JSON.stringify(fixture("report-2022"))));
+    expect((await officer.nextReply()).text).toContain("已退出「修改设置」");
+    expect((await officer.nextReply()).text).toContain("确认导入吗");
   });
 
   it("leaves the dialogue when another button is pressed, and does what that button says", async () => {
