@@ -299,6 +299,7 @@ describe("forged callback data", () => {
       partDone: ["0"],
       partReuse: ["0"],
       partClear: ["0"],
+      partUndo: ["0_3_AAAAAA"],
       sections: [""],
       section: ["0", "2"],
       goto: ["0", String(mine.cursor)],

@@ -202,6 +202,60 @@ describe("narrative parts", () => {
     expect((await officer.nextReply()).text).toContain("（二）依申请公开");
   });
 
+  it("takes back the message just appended with 撤回这条, and only while the part is as it left it", async () => {
+    const officer = h.officer(34);
+    await h.seedReport(34, emptyDraft, { cursor: stepIndex("overview.active") });
+    officer.send("全年主动公开政府信息312条。");
+    const first = await officer.nextReply();
+    officer.send("好的，我再看看");
+    const stray = await officer.nextReply();
+    expect(stray.text).toContain("这一部分现在 23 字");
+
+    officer.press("撤回这条", { messageId: stray.messageId });
+    const undone = await officer.nextReply();
+    expect(undone.text).toBe("✅ 已撤回这条，「一、总体情况 · （一）主动公开」现在 15 字。");
+    const report = await reportOf(34);
+    expect(report.draft.narrative["overview.active"]).toBe("全年主动公开政府信息312条。");
+    const [entry] = await h.store.history(report.id, 1);
+    expect(entry).toMatchObject({
+      target: "overview.active",
+      old: "全年主动公开政府信息312条。\n好的，我再看看",
+      new: "全年主动公开政府信息312条。",
+    });
+
+    // Pressed again, the stray text is gone already: nothing to take back, nothing changed.
+    officer.press("撤回这条", { messageId: stray.messageId });
+    await vi.waitFor(() => expect(officer.answers.at(-1)?.answer?.text).toContain("撤回不了"));
+    expect((await reportOf(34)).version).toBe(report.version);
+
+    // The first message's button still fits the part as it is now: it empties the part.
+    officer.press("撤回这条", { messageId: first.messageId });
+    expect((await officer.nextReply()).text).toContain("现在是空的");
+    expect((await reportOf(34)).draft.narrative["overview.active"]).toBeUndefined();
+    officer.send("全年主动公开政府信息320条。");
+    expect((await officer.nextReply()).text).toContain("这一部分现在 15 字");
+  });
+
+  it("refuses 撤回这条 of a message when more was written after it, and cuts nothing", async () => {
+    const officer = h.officer(35);
+    await h.seedReport(35, emptyDraft, { cursor: stepIndex("overview.active") });
+    officer.send("全年主动公开政府信息312条。");
+    const first = await officer.nextReply();
+    officer.send("其中政策文件45条。");
+    await officer.nextReply();
+    const before = await reportOf(35);
+    officer.press("撤回这条", { messageId: first.messageId });
+    await vi.waitFor(() =>
+      expect(officer.answers.at(-1)?.answer).toMatchObject({
+        text: "这一部分后来又改过，这条撤回不了了。可以点「清空重写」。",
+        show_alert: true,
+      }),
+    );
+    const after = await reportOf(35);
+    expect(after.version).toBe(before.version);
+    expect(after.draft.narrative["overview.active"]).toBe("全年主动公开政府信息312条。\n其中政策文件45条。");
+  });
+
   it("says the report is complete after 完成 on the last open part", async () => {
     const officer = h.officer(33);
     await h.seedReport(33, { ...fixture("report-2022"), year: 2025 }, { cursor: stepIndex("other") });

@@ -31,6 +31,8 @@ export const ACTIONS = {
   partDone: { code: "d", arg: STEP },
   partReuse: { code: "y", arg: STEP },
   partClear: { code: "x", arg: STEP },
+  /** 撤回这条: the part's step, the length of the text one message appended, and the stamp of the part it left (views/question.ts). */
+  partUndo: { code: "R", arg: { kind: "pattern", pattern: /^\d{1,4}_\d{1,5}_[A-Za-z0-9_-]{6}$/ } },
   sections: { code: "m", arg: NONE },
   section: { code: "l", arg: SECTION },
   goto: { code: "g", arg: STEP },

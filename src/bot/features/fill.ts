@@ -26,13 +26,15 @@ import { findingsOf, flowOf, stepAt } from "../report-view.js";
 import {
   newFindings,
   partKeyboard,
+  partStamp,
   partTitle,
   prefilledRow,
   questionView,
+  readUndo,
   rowRetryText,
   rowSavedNumbers,
 } from "../views/question.js";
-import { NO_REPORT, STALE_BUTTON } from "../views/replies.js";
+import { INVALID_BUTTON, NO_REPORT, STALE_BUTTON } from "../views/replies.js";
 
 /**
  * Walking the form: one row or narrative part per step, the cursor and the
@@ -205,12 +207,67 @@ async function appendToPart(ctx: BotContext, report: StoredReport, step: PartSte
   await sendAck(
     ctx,
     result.ack,
-    { reply_markup: partKeyboard(result.report, step) },
+    { reply_markup: partKeyboard(result.report, step, text.length) },
     {
       reportId: report.id,
       step: step.index,
       previous: step.index,
     },
+  );
+}
+
+const UNDO_GONE = "这一部分后来又改过，这条撤回不了了。可以点「清空重写」。";
+
+/**
+ * 撤回这条 on the acknowledgement of an appended message: the part without
+ * that message's text, while the part is still as the message left it (its
+ * stamp); undefined when it changed since (another message, 清空重写, another
+ * member), so an old button never cuts text it did not add.
+ */
+function withoutAppended(text: string, undo: { length: number; stamp: string }): string | undefined {
+  if (partStamp(text) !== undo.stamp || text.length < undo.length) return undefined;
+  if (text.length === undo.length) return "";
+  // Appended text follows the part's earlier text after a line break (appendToPart).
+  const at = text.length - undo.length - 1;
+  return text[at] === "\n" ? text.slice(0, at) : undefined;
+}
+
+async function onUndo(ctx: BotContext, callback: CallbackOf<"partUndo">, report: StoredReport): Promise<void> {
+  const undo = readUndo(callback.arg);
+  const step = undo && formSteps(flowOf(ctx.deps, report))[undo.index];
+  if (!undo || step?.kind !== "part") {
+    await ctx.answerCallbackQuery({ text: INVALID_BUTTON });
+    return;
+  }
+  const id = step.part.id;
+  if (withoutAppended(report.draft.narrative[id] ?? "", undo) === undefined) {
+    await ctx.answerCallbackQuery({ text: UNDO_GONE, show_alert: true });
+    return;
+  }
+  await ctx.answerCallbackQuery();
+  const result = await mutateReport(ctx, report, (r) => {
+    const old = r.draft.narrative[id];
+    const left = withoutAppended(old ?? "", undo);
+    if (left === undefined) return UNDO_GONE;
+    const narrative = { ...r.draft.narrative };
+    if (left) narrative[id] = left;
+    else delete narrative[id];
+    return {
+      change: { draft: { ...r.draft, narrative } },
+      audit: [auditEntry(ctx, id, old, left)],
+      ack: () =>
+        left
+          ? `✅ 已撤回这条，「${escapeHtml(partTitle(step))}」现在 ${visibleLength(left)} 字。`
+          : `✅ 已撤回这条，「${escapeHtml(partTitle(step))}」现在是空的。`,
+      next: () => step.index,
+    };
+  });
+  if (!result.ok) return replyRefusal(ctx, result);
+  await sendAck(
+    ctx,
+    result.ack,
+    { reply_markup: partKeyboard(result.report, step) },
+    { reportId: report.id, step: step.index, previous: step.index },
   );
 }
 
@@ -244,8 +301,8 @@ async function shownStep(ctx: BotContext, report: StoredReport): Promise<{ step:
     : { step: report.cursor, seen: undefined };
 }
 
-/** The buttons of the form walk; none of them enters a dialogue (wizardsPlugin skips the plugin for them). */
-export const FILL_ACTIONS = [
+/** The buttons of the form walk that name a step. */
+const STEP_ACTIONS = [
   "rowZero",
   "tableZero",
   "previous",
@@ -257,10 +314,13 @@ export const FILL_ACTIONS = [
   "rowPrefill",
 ] as const;
 
+/** The buttons of the form walk; none of them enters a dialogue (wizardsPlugin skips the plugin for them). */
+export const FILL_ACTIONS = [...STEP_ACTIONS, "partUndo"] as const;
+
 /** The step index is valid for the report's flow (checked by onReportAction). */
 async function onButton(
   ctx: BotContext,
-  callback: CallbackOf<(typeof FILL_ACTIONS)[number]>,
+  callback: CallbackOf<(typeof STEP_ACTIONS)[number]>,
   report: StoredReport,
 ): Promise<void> {
   const flow = flowOf(ctx.deps, report);
@@ -376,7 +436,8 @@ export function fillFeature(): Composer<BotContext> {
     if (!report) await ctx.reply(NO_REPORT);
     else await askCurrent(ctx, report);
   });
-  onReportAction(composer, FILL_ACTIONS, onButton);
+  onReportAction(composer, STEP_ACTIONS, onButton);
+  onReportAction(composer, ["partUndo"], onUndo);
   composer.on("message:text", async (ctx, next) => {
     if (ctx.message.text.startsWith("/")) return next();
     await onText(ctx, ctx.message.text);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { InlineKeyboard } from "grammy";
 import { cellArrayOf } from "../../form/cell-array.js";
 import type { Draft } from "../../form/draft.js";
@@ -115,7 +116,16 @@ function partQuestion(report: StoredReport, step: Extract<FormStep, { kind: "par
   return { text: lines.join("\n"), keyboard: partKeyboard(report, step) };
 }
 
-export function partKeyboard(report: StoredReport, step: Extract<FormStep, { kind: "part" }>): InlineKeyboard {
+/**
+ * The buttons of a narrative part. `appended`: the length of the text the
+ * message being answered appended, which 撤回这条 takes back while the part
+ * is still as that message left it (its stamp).
+ */
+export function partKeyboard(
+  report: StoredReport,
+  step: Extract<FormStep, { kind: "part" }>,
+  appended?: number,
+): InlineKeyboard {
   const text = report.draft.narrative[step.part.id] ?? "";
   const keyboard = new InlineKeyboard().text("完成", encodeCallback("partDone", report.id, step.index));
   if (report.previous?.narrative[step.part.id]?.trim())
@@ -123,11 +133,24 @@ export function partKeyboard(report: StoredReport, step: Extract<FormStep, { kin
   // An optional part (总述) says "没有可跳过": the button is there to do it.
   if (step.part.optional) keyboard.text("跳过", encodeCallback("skip", report.id, step.index));
   keyboard.row();
+  if (appended)
+    keyboard.text("撤回这条", encodeCallback("partUndo", report.id, `${step.index}_${appended}_${partStamp(text)}`));
   if (text.trim()) keyboard.text("清空重写", encodeCallback("partClear", report.id, step.index));
   keyboard
     .text("上一项", encodeCallback("previous", report.id, step.index))
     .text("目录", encodeCallback("sections", report.id));
   return keyboard;
+}
+
+/** A short stamp of a part's text: 撤回这条 acts only on the text it was shown with. */
+export function partStamp(text: string): string {
+  return createHash("sha256").update(text).digest("base64url").slice(0, 6);
+}
+
+/** 撤回这条's argument: the step, the appended length and the stamp; undefined when out of shape. */
+export function readUndo(arg: string): { index: number; length: number; stamp: string } | undefined {
+  const m = /^(\d+)_(\d+)_(.{6})$/.exec(arg);
+  return m ? { index: Number(m[1]), length: Number(m[2]), stamp: m[3]! } : undefined;
 }
 
 /** "已保存" line for a row: the values, the row's total and the findings the answer caused. */
