@@ -210,10 +210,14 @@ describe("narrative parts", () => {
     officer.send("好的，我再看看");
     const stray = await officer.nextReply();
     expect(stray.text).toContain("这一部分现在 23 字");
+    const buttons = (m: { replyMarkup?: unknown }) =>
+      (m.replyMarkup as InlineKeyboardMarkup).inline_keyboard.flat().map((b) => b.text);
+    expect(buttons(stray)).toEqual(["完成", "撤回这条", "清空重写", "上一项", "目录"]);
 
     officer.press("撤回这条", { messageId: stray.messageId });
     const undone = await officer.nextReply();
     expect(undone.text).toBe("✅ 已撤回这条，「一、总体情况 · （一）主动公开」现在 15 字。");
+    expect(buttons(undone)).not.toContain("撤回这条");
     const report = await reportOf(34);
     expect(report.draft.narrative["overview.active"]).toBe("全年主动公开政府信息312条。");
     const [entry] = await h.store.history(report.id, 1);
