@@ -243,9 +243,12 @@ describe("narrative parts", () => {
   it("refuses 撤回这条 of a message when more was written after it, and cuts nothing", async () => {
     const officer = h.officer(35);
     await h.seedReport(35, emptyDraft, { cursor: stepIndex("overview.active") });
-    officer.send("全年主动公开政府信息312条。");
+    // As long as the first: only the part's stamp tells the first message's button from the second's.
+    const [one, two] = ["全年主动公开政府信息312条。", "其中政策文件45条，解读9条。"];
+    expect(two.length).toBe(one.length);
+    officer.send(one);
     const first = await officer.nextReply();
-    officer.send("其中政策文件45条。");
+    officer.send(two);
     await officer.nextReply();
     const before = await reportOf(35);
     officer.press("撤回这条", { messageId: first.messageId });
@@ -257,7 +260,7 @@ describe("narrative parts", () => {
     );
     const after = await reportOf(35);
     expect(after.version).toBe(before.version);
-    expect(after.draft.narrative["overview.active"]).toBe("全年主动公开政府信息312条。\n其中政策文件45条。");
+    expect(after.draft.narrative["overview.active"]).toBe(`${one}\n${two}`);
   });
 
   it("says the report is complete after 完成 on the last open part", async () => {
