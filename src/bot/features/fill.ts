@@ -240,11 +240,6 @@ async function onUndo(ctx: BotContext, callback: CallbackOf<"partUndo">, report:
     return;
   }
   const id = step.part.id;
-  if (withoutAppended(report.draft.narrative[id] ?? "", undo) === undefined) {
-    await ctx.answerCallbackQuery({ text: UNDO_GONE, show_alert: true });
-    return;
-  }
-  await ctx.answerCallbackQuery();
   const result = await mutateReport(ctx, report, (r) => {
     const old = r.draft.narrative[id];
     const left = withoutAppended(old ?? "", undo);
@@ -256,13 +251,16 @@ async function onUndo(ctx: BotContext, callback: CallbackOf<"partUndo">, report:
       change: { draft: { ...r.draft, narrative } },
       audit: [auditEntry(ctx, id, old, left)],
       ack: () =>
-        left
-          ? `✅ 已撤回这条，「${escapeHtml(partTitle(step))}」现在 ${visibleLength(left)} 字。`
-          : `✅ 已撤回这条，「${escapeHtml(partTitle(step))}」现在是空的。`,
+        `✅ 已撤回这条，「${escapeHtml(partTitle(step))}」现在${left ? ` ${visibleLength(left)} 字` : "是空的"}。`,
       next: () => step.index,
     };
   });
-  if (!result.ok) return replyRefusal(ctx, result);
+  // The button is answered after the write: a refusal is its alert, and the part stays as it was.
+  if (!result.ok) {
+    if (!result.repeat) await ctx.answerCallbackQuery({ text: result.reason, show_alert: true });
+    return;
+  }
+  await ctx.answerCallbackQuery();
   await sendAck(
     ctx,
     result.ack,
